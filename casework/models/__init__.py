@@ -1,0 +1,18 @@
+from casework.models.audit import AuditEvent, IdempotencyRecord
+from casework.models.cases import Case, CaseNumberCounter
+from casework.models.catalogues import LegalBasis, Measure, Subject
+from casework.models.departments import Department, User
+from casework.models.evidence import Evidence
+from casework.models.processes import (
+    MeasureTask,
+    Objection,
+    Rectification,
+    RepairApplication,
+    Talk,
+)
+
+__all__ = [
+    "AuditEvent", "Case", "CaseNumberCounter", "Department", "Evidence", "IdempotencyRecord",
+    "LegalBasis", "Measure", "MeasureTask", "Objection", "Rectification", "RepairApplication",
+    "Subject", "Talk", "User",
+]

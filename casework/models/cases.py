@@ -1,0 +1,152 @@
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext_lazy as _
+
+from casework.choices import DishonestyClass, ListType
+from workflows.case import CaseMachine, CaseState, ExitReason
+from workflows.guards import RuleRefused
+from workflows.objection import ObjectionState
+from workflows.rectification import RectificationState
+from workflows.repair import RepairState
+
+
+class Case(CaseMachine):
+    """A dishonesty determination on one subject, owned by one department (谁认定)."""
+
+    number = models.CharField(_("case number"), max_length=60, unique=True)
+    subject = models.ForeignKey(
+        "casework.Subject", models.PROTECT, related_name="cases", verbose_name=_("subject")
+    )
+    owner_department = models.ForeignKey(
+        "casework.Department", models.PROTECT, related_name="cases",
+        verbose_name=_("owner department"),
+    )
+    list_type = models.CharField(_("list type"), max_length=20, choices=ListType.choices)
+    dishonesty_class = models.CharField(
+        _("dishonesty class"), max_length=20, choices=DishonestyClass.choices
+    )
+    legal_bases = models.ManyToManyField(
+        "casework.LegalBasis", related_name="cases", verbose_name=_("legal bases")
+    )
+    measures = models.ManyToManyField(
+        "casework.Measure", blank=True, related_name="cases", verbose_name=_("measures")
+    )
+    facts = models.TextField(_("facts"))
+    drafter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="drafted_cases",
+        verbose_name=_("drafter"),
+    )
+    determined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+        related_name="determined_cases", verbose_name=_("determined by"),
+    )
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    statement_due_on = models.DateField(_("statement window ends on"), null=True, blank=True)
+    statement_waived = models.BooleanField(_("statement window waived"), default=False)
+    listed_from = models.DateField(_("listed from"), null=True, blank=True)
+    listed_until = models.DateField(_("listed until (maximum publication)"), null=True, blank=True)
+    publication_min_until = models.DateField(
+        _("minimum publication until"), null=True, blank=True
+    )
+    published = models.BooleanField(_("published"), default=False)
+    exit_reason = models.CharField(
+        _("exit reason"), max_length=20, choices=ExitReason.choices, blank=True
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(name="case_state_valid", condition=Q(state__in=CaseState.values)),
+            models.CheckConstraint(
+                name="case_list_type_valid", condition=Q(list_type__in=ListType.values)
+            ),
+            models.CheckConstraint(
+                name="case_class_valid", condition=Q(dishonesty_class__in=DishonestyClass.values)
+            ),
+            # A listed or exited case was determined: it has a listing date.
+            models.CheckConstraint(
+                name="case_listed_has_date",
+                condition=~Q(state__in=[CaseState.LISTED, CaseState.EXITED])
+                | Q(listed_from__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="case_exit_has_reason",
+                condition=~Q(state=CaseState.EXITED) | ~Q(exit_reason=""),
+            ),
+        ]
+        indexes = [models.Index(fields=["owner_department", "state"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def owning_case(self) -> "Case":
+        return self
+
+    def is_listed(self) -> bool:
+        return self.state == CaseState.LISTED
+
+    def has_active_legal_basis(self) -> bool:
+        today = timezone.localdate()
+        return any(
+            basis.is_active_on(today) and basis.allows(self.list_type)
+            for basis in self.legal_bases.all()
+        )
+
+    def statement_window_ended(self, today: date) -> bool:
+        if self.statement_waived:
+            return True
+        return self.statement_due_on is not None and today > self.statement_due_on
+
+    def has_approved_repair(self) -> bool:
+        return self.repairapplications.filter(state=RepairState.APPROVED).exists()
+
+    def publication_max_passed(self, today: date) -> bool:
+        return self.listed_until is not None and today > self.listed_until
+
+    def minimum_publication_served(self, today: date) -> bool:
+        return self.publication_min_until is not None and today >= self.publication_min_until
+
+    def rectification_done(self) -> bool:
+        """Every ordered rectification was accepted (true when none was ordered)."""
+        return not self.rectifications.exclude(state=RectificationState.ACCEPTED).exists()
+
+    def has_open_objection(self) -> bool:
+        return self.objections.filter(state__in=ObjectionState.open_states()).exists()
+
+    def apply_correction(self, data: dict[str, Any]) -> None:
+        """Correct the record; the service audits each changed field (old → new)."""
+        if "facts" in data:
+            self.facts = str(data["facts"])
+        if "dishonesty_class" in data:
+            if data["dishonesty_class"] not in DishonestyClass.values:
+                raise RuleRefused("correction_invalid", _("Unknown dishonesty class."))
+            self.dishonesty_class = data["dishonesty_class"]
+        if "listed_until" in data:
+            listed_until = parse_date(str(data["listed_until"]))
+            if listed_until is None or (self.listed_from and listed_until < self.listed_from):
+                raise RuleRefused("correction_invalid", _("The new listing end date is invalid."))
+            self.listed_until = listed_until
+
+
+class CaseNumberCounter(models.Model):
+    """Case numbers run per department and year; the row is locked while a number is taken."""
+
+    department = models.ForeignKey("casework.Department", models.PROTECT)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["department", "year"], name="case_number_counter_unique")
+        ]

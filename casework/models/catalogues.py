@@ -1,0 +1,127 @@
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from casework.choices import LegalBasisKind, ListType, SubjectKind
+from casework.identifiers import mask_identifier, validate_citizen_id, validate_uscc
+
+
+class Subject(models.Model):
+    """A credit subject: an organisation (统一社会信用代码) or a natural person (公民身份号码)."""
+
+    kind = models.CharField(_("kind"), max_length=24, choices=SubjectKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    identifier = models.CharField(_("identifier"), max_length=18, unique=True)
+
+    class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+        constraints = [
+            models.CheckConstraint(name="subject_kind_valid", condition=Q(kind__in=SubjectKind.values)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.masked_identifier})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Identifiers are validated on every save, not only in forms: scripts and
+        # the API must not store a code that fails its check character.
+        self.identifier = normalise_identifier(self.kind, self.identifier)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        self.identifier = normalise_identifier(self.kind, self.identifier)
+
+    @property
+    def is_natural_person(self) -> bool:
+        return self.kind == SubjectKind.NATURAL_PERSON
+
+    @property
+    def masked_identifier(self) -> str:
+        return mask_identifier(self.identifier) if self.is_natural_person else self.identifier
+
+    def identifier_for(self, viewer: object) -> str:
+        """A natural person's number is shown whole only to its owner departments and itself."""
+        if not self.is_natural_person:
+            return self.identifier
+        if getattr(viewer, "subject_id", None) == self.pk:
+            return self.identifier
+        department_id = getattr(viewer, "department_id", None)
+        if department_id and self.cases.filter(owner_department_id=department_id).exists():
+            return self.identifier
+        return self.masked_identifier
+
+
+def normalise_identifier(kind: str, identifier: str) -> str:
+    if kind == SubjectKind.NATURAL_PERSON:
+        return validate_citizen_id(identifier)
+    return validate_uscc(identifier)
+
+
+class LegalBasis(models.Model):
+    """A catalogue entry: the law, regulation or State Council decision a listing rests on."""
+
+    kind = models.CharField(_("kind"), max_length=24, choices=LegalBasisKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    article = models.CharField(_("article"), max_length=100, blank=True)
+    allows_serious_list = models.BooleanField(_("allows the serious dishonesty list"), default=False)
+    allows_focus_list = models.BooleanField(_("allows the key attention list"), default=False)
+    listing_years = models.PositiveSmallIntegerField(
+        _("listing validity (years)"), null=True, blank=True,
+        help_text=_("Set where the basis fixes the validity; otherwise the policy default."),
+    )
+    active_from = models.DateField(_("active from"))
+    active_until = models.DateField(_("active until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("legal basis")
+        verbose_name_plural = _("legal bases")
+        ordering = ["kind", "title"]
+        constraints = [
+            models.CheckConstraint(
+                name="legal_basis_kind_valid", condition=Q(kind__in=LegalBasisKind.values)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.article}".strip()
+
+    def is_active_on(self, day: date) -> bool:
+        return self.active_from <= day and (self.active_until is None or day <= self.active_until)
+
+    def allows(self, list_type: str) -> bool:
+        if list_type == ListType.SERIOUS:
+            return self.allows_serious_list
+        return self.allows_focus_list
+
+
+class Measure(models.Model):
+    """A joint-punishment measure from the published catalogue (清单), with its legal basis."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    legal_basis = models.ForeignKey(
+        LegalBasis, models.PROTECT, related_name="measures", verbose_name=_("legal basis")
+    )
+    department = models.ForeignKey(
+        "casework.Department", models.PROTECT, related_name="measures",
+        verbose_name=_("implementing department"),
+    )
+    list_types = models.CharField(
+        _("list types"), max_length=40, default="serious",
+        help_text=_("Comma-separated list types the measure applies to."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def applies_to(self, list_type: str) -> bool:
+        return list_type in [item.strip() for item in self.list_types.split(",")]

@@ -1,0 +1,188 @@
+"""Sub-processes of a case, each with its own machine, version and deadlines."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from casework.choices import DepartmentKind
+from workflows.guards import RuleRefused
+from workflows.measure_task import MeasureTaskMachine, MeasureTaskState
+from workflows.objection import ObjectionMachine, ObjectionOutcome, ObjectionState
+from workflows.rectification import RectificationMachine, RectificationState
+from workflows.repair import RepairMachine, RepairState
+from workflows.talk import TalkKind, TalkMachine, TalkState
+
+
+class CaseStep(models.Model):
+    case = models.ForeignKey(
+        "casework.Case", models.PROTECT, related_name="%(class)ss", verbose_name=_("case")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk} ({self.case})"
+
+    def owning_case(self) -> Any:
+        return self.case
+
+
+def _state_constraint(name: str, values: list[str]) -> models.CheckConstraint:
+    return models.CheckConstraint(name=name, condition=Q(state__in=values))
+
+
+class Objection(ObjectionMachine, CaseStep):
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("filed by")
+    )
+    grounds = models.TextField(_("grounds"))
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=ObjectionOutcome.choices, blank=True
+    )
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        constraints = [_state_constraint("objection_state_valid", ObjectionState.values)]
+
+
+class Rectification(RectificationMachine, CaseStep):
+    requirements = models.TextField(_("requirements"))
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    period_working_days = models.PositiveSmallIntegerField(
+        _("period (working days)"), null=True, blank=True,
+        help_text=_("Set in the order; empty means the policy default."),
+    )
+    submission_note = models.TextField(_("submission"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    return_reason = models.TextField(_("return reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    overdue_since = models.DateTimeField(_("overdue since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rectification")
+        verbose_name_plural = _("rectifications")
+        constraints = [_state_constraint("rectification_state_valid", RectificationState.values)]
+
+    def talk_held_since_overdue(self) -> bool:
+        if self.overdue_since is None:
+            return False
+        return self.case.talks.filter(
+            state=TalkState.HELD, held_at__gte=self.overdue_since
+        ).exists()
+
+
+class Talk(TalkMachine, CaseStep):
+    kind = models.CharField(_("kind"), max_length=10, choices=TalkKind.choices)
+    organiser = models.ForeignKey(
+        "casework.Department", models.PROTECT, related_name="organised_talks",
+        verbose_name=_("organiser"),
+    )
+    co_organiser = models.ForeignKey(
+        "casework.Department", models.PROTECT, null=True, blank=True,
+        related_name="co_organised_talks", verbose_name=_("co-organiser (发改委)"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    scheduled_for = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    record = models.TextField(_("record"), blank=True)
+    held_at = models.DateTimeField(_("held at"), null=True, blank=True)
+    missed_at = models.DateTimeField(_("missed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("talk")
+        verbose_name_plural = _("talks")
+        constraints = [
+            _state_constraint("talk_state_valid", TalkState.values),
+            models.CheckConstraint(name="talk_kind_valid", condition=Q(kind__in=TalkKind.values)),
+            # 谁认定、谁约谈: 发改委 co-organises, it is never also the organiser.
+            models.CheckConstraint(
+                name="talk_co_organiser_not_organiser",
+                condition=Q(co_organiser__isnull=True) | ~Q(co_organiser=models.F("organiser")),
+            ),
+        ]
+
+    def apply_schedule(self, data: dict[str, Any]) -> None:
+        from casework.models.departments import Department
+
+        scheduled_for = parse_datetime(str(data.get("scheduled_for", "")))
+        if scheduled_for is None or scheduled_for.tzinfo is None:
+            raise RuleRefused(
+                "talk_time_required",
+                _("A talk needs a date and time with its time zone (ISO 8601)."),
+            )
+        self.scheduled_for = scheduled_for
+        self.place = str(data.get("place", "")).strip()
+        co_organiser = data.get("co_organiser")
+        if co_organiser:
+            department = Department.objects.filter(code=co_organiser, active=True).first()
+            if department is None or department.kind != DepartmentKind.NDRC:
+                raise RuleRefused(
+                    "co_organiser_not_ndrc",
+                    _("Only 市发展改革委 may co-organise a talk; the organiser stays the owner department."),
+                )
+            self.co_organiser = department
+
+
+class MeasureTask(MeasureTaskMachine, CaseStep):
+    measure = models.ForeignKey(
+        "casework.Measure", models.PROTECT, related_name="tasks", verbose_name=_("measure")
+    )
+    department = models.ForeignKey(
+        "casework.Department", models.PROTECT, related_name="measure_tasks",
+        verbose_name=_("joint department"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    report_text = models.TextField(_("report"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    termination_reason = models.TextField(_("termination reason"), blank=True)
+    terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("measure task")
+        verbose_name_plural = _("measure tasks")
+        constraints = [
+            _state_constraint("measure_task_state_valid", MeasureTaskState.values),
+            models.UniqueConstraint(fields=["case", "measure"], name="measure_task_unique"),
+        ]
+
+
+class RepairApplication(RepairMachine, CaseStep):
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("applicant")
+    )
+    commitment_letter = models.BooleanField(_("credit commitment letter (信用承诺书)"))
+    rectification_proof = models.TextField(_("rectification proof"), blank=True)
+    training_certificate = models.BooleanField(_("training certificate"), default=False)
+    statement = models.TextField(_("statement"), blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("repair application")
+        verbose_name_plural = _("repair applications")
+        constraints = [
+            _state_constraint("repair_state_valid", RepairState.values),
+            models.CheckConstraint(
+                name="repair_needs_commitment", condition=Q(commitment_letter=True)
+            ),
+        ]

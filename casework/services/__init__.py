@@ -1,0 +1,25 @@
+"""The one door for state. Import from here: ``from casework.services import advance``."""
+
+from casework.services.cases import (
+    apply_repair,
+    attach_evidence,
+    file_objection,
+    open_case,
+    order_rectification,
+    require_talk,
+)
+from casework.services.engine import (
+    TransitionResult,
+    advance,
+    available_transitions,
+    create_step,
+    record_change,
+    transition_names,
+)
+from casework.services.handover import hand_over_department
+
+__all__ = [
+    "TransitionResult", "advance", "apply_repair", "attach_evidence", "available_transitions",
+    "create_step", "file_objection", "hand_over_department", "open_case", "order_rectification",
+    "record_change", "require_talk", "transition_names",
+]

@@ -1,0 +1,172 @@
+"""Opening a case and starting its steps: each a guarded, audited create_step."""
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework import audit
+from casework.choices import DepartmentKind
+from casework.models import (
+    Case,
+    CaseNumberCounter,
+    Department,
+    Evidence,
+    LegalBasis,
+    Measure,
+    Objection,
+    Rectification,
+    RepairApplication,
+    Subject,
+    Talk,
+)
+from casework.services.engine import create_step
+from workflows.case import CaseState
+from workflows.guards import Rule, RuleRefused
+from workflows.rules import OWNER_STAFF, case_subject, staff_role
+from workflows.talk import TalkKind
+
+case_listed = Rule(
+    "case_not_listed",
+    _("This step is possible only while the case is listed."),
+    lambda obj, actor: obj.owning_case().state == CaseState.LISTED,
+)
+determining_department = Rule(
+    "not_determining_department",
+    _("Only an active determining department may open a case."),
+    lambda department, actor: department is not None
+    and department.active
+    and department.kind == DepartmentKind.DETERMINING,
+)
+no_open_repair = Rule(
+    "repair_already_open",
+    _("A repair application on this case is already open."),
+    lambda case, actor: not case.repairapplications.filter(
+        state__in=["applied", "under_review"]
+    ).exists(),
+)
+commitment_given = Rule(
+    "commitment_letter_required",
+    _("A repair application needs the public credit commitment letter (信用承诺书)."),
+    lambda data, actor: bool(data.get("commitment_letter")),
+)
+
+
+def require(rules: Iterable[Rule], obj: Any, actor: Any) -> None:
+    for rule in rules:
+        if not rule(obj, actor):
+            raise RuleRefused.of(rule)
+
+
+def open_case(
+    actor: Any,
+    *,
+    subject: Subject,
+    list_type: str,
+    dishonesty_class: str,
+    legal_bases: Iterable[LegalBasis],
+    facts: str,
+    measures: Iterable[Measure] = (),
+) -> Case:
+    """A draft case owned by the actor's department (谁认定), drafted by the actor."""
+    require([staff_role], None, actor)
+    require([determining_department], actor.department, actor)
+    bases = list(legal_bases)
+    if not bases:
+        raise RuleRefused("legal_basis_required", _("A case must cite at least one legal basis."))
+    with transaction.atomic():
+        case = Case(
+            number=next_case_number(actor.department), subject=subject,
+            owner_department=actor.department, list_type=list_type,
+            dishonesty_class=dishonesty_class, facts=facts, drafter=actor,
+        )
+        case.full_clean(exclude=["state", "legal_bases", "measures"])
+        case.save()
+        case.legal_bases.set(bases)
+        case.measures.set(list(measures))
+        create_step(case, actor, {"legal_bases": [basis.pk for basis in bases]})
+    return case
+
+
+def next_case_number(department: Department) -> str:
+    year = timezone.localdate().year
+    with transaction.atomic():
+        counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(
+            department=department, year=year
+        )
+        counter.last += 1
+        counter.save(update_fields=["last"])
+    return f"{department.code}-{year}-{counter.last:05d}"
+
+
+def file_objection(case: Case, actor: Any, grounds: str) -> Objection:
+    require([case_subject, case_listed], case, actor)
+    if not grounds.strip():
+        raise RuleRefused("grounds_required", _("An objection must state its grounds."))
+    objection = Objection(case=case, filed_by=actor, grounds=grounds.strip())
+    create_step(objection, actor, {"grounds": objection.grounds})
+    return objection
+
+
+def order_rectification(
+    case: Case, actor: Any, requirements: str, period_working_days: int | None = None
+) -> Rectification:
+    require([*OWNER_STAFF, case_listed], case, actor)
+    if not requirements.strip():
+        raise RuleRefused("requirements_required", _("A rectification order must say what to rectify."))
+    rectification = Rectification(
+        case=case, requirements=requirements.strip(), period_working_days=period_working_days
+    )
+    create_step(rectification, actor, {"period_working_days": period_working_days})
+    return rectification
+
+
+def require_talk(case: Case, actor: Any, kind: str = TalkKind.PROMPT, reason: str = "") -> Talk:
+    """谁认定、谁约谈: the organiser is always the case's owner department."""
+    require([*OWNER_STAFF, case_listed], case, actor)
+    talk = Talk(case=case, kind=kind, organiser=case.owner_department, reason=reason)
+    create_step(talk, actor, {"kind": kind, "reason": reason})
+    return talk
+
+
+def apply_repair(case: Case, actor: Any, data: dict[str, Any]) -> RepairApplication:
+    require([case_subject, case_listed, no_open_repair], case, actor)
+    require([commitment_given], data, actor)
+    repair = RepairApplication(
+        case=case, applicant=actor, commitment_letter=True,
+        rectification_proof=str(data.get("rectification_proof", "")),
+        training_certificate=bool(data.get("training_certificate", False)),
+        statement=str(data.get("statement", "")),
+    )
+    create_step(repair, actor, {"training_certificate": repair.training_certificate})
+    return repair
+
+
+def attach_evidence(
+    case: Case, actor: Any, upload: UploadedFile, attached_to: Model | None = None
+) -> Evidence:
+    """Store a file after checking its size and type; its SHA-256 is recorded and audited."""
+    if not (upload.size and 0 < upload.size <= settings.EVIDENCE_MAX_BYTES):
+        raise RuleRefused("evidence_size", _("The file is empty or larger than the limit."))
+    if upload.content_type not in settings.EVIDENCE_CONTENT_TYPES:
+        raise RuleRefused("evidence_type", _("This type of file is not accepted as evidence."))
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    evidence = Evidence(
+        case=case, file=upload, original_name=(upload.name or "")[:200],
+        content_type=upload.content_type, size=upload.size, sha256=digest.hexdigest(),
+        uploaded_by=actor, attached_to=attached_to,
+    )
+    with transaction.atomic():
+        evidence.save()
+        audit.append(obj=evidence, action="evidence_attached", actor=actor, case=case,
+                     payload={"sha256": evidence.sha256, "size": evidence.size,
+                              "content_type": evidence.content_type})
+    return evidence

@@ -1,0 +1,78 @@
+"""What one transition does to other rows, inside the same transaction.
+
+Each effect goes through the same door (advance / create_step), so it is
+guarded, audited and notified like any other step.
+"""
+
+from collections.abc import Callable
+
+from casework.hooks import TransitionEvent
+from casework.models import Case, Measure, MeasureTask, Talk
+from casework.services.engine import advance, create_step
+from workflows.case import ExitReason
+from workflows.measure_task import LIVE_STATES
+from workflows.objection import ObjectionOutcome
+from workflows.talk import TalkKind
+
+
+def push_measures(event: TransitionEvent) -> None:
+    """On listing, one measure task per catalogue measure to its joint department."""
+    case: Case = event.obj
+    for measure in measures_for(case):
+        task = MeasureTask(case=case, measure=measure, department=measure.department)
+        create_step(task, event.actor, {"measure": measure.code})
+
+
+def measures_for(case: Case) -> list[Measure]:
+    chosen = list(case.measures.filter(active=True).select_related("department"))
+    if chosen:
+        return chosen
+    candidates = Measure.objects.filter(
+        legal_basis__in=case.legal_bases.all(), active=True
+    ).select_related("department").distinct()
+    return [measure for measure in candidates if measure.applies_to(case.list_type)]
+
+
+def terminate_measures(event: TransitionEvent) -> None:
+    """On exit (repair, expiry, revocation) every live measure gets a termination request."""
+    case: Case = event.obj
+    reason = f"case exit: {case.exit_reason}"
+    for task in case.measuretasks.filter(state__in=LIVE_STATES).order_by("pk"):
+        advance(task, "request_termination", event.actor, {"reason": reason})
+
+
+def apply_objection_outcome(event: TransitionEvent) -> None:
+    """An upheld objection corrects the record or revokes the determination."""
+    objection = event.obj
+    if objection.outcome == ObjectionOutcome.REVOKE:
+        grounds = f"objection {objection.pk} upheld: {objection.decision_reason}"
+        advance(event.case, "exit", event.actor, {"reason": ExitReason.REVOKED, "grounds": grounds})
+    else:
+        advance(event.case, "correct", event.actor, dict(event.data.get("correction") or {}))
+
+
+def require_talk_for_overdue(event: TransitionEvent) -> None:
+    """Plan item 10: an overdue rectification requires a talk by the owner department."""
+    case = event.case
+    talk = Talk(case=case, kind=TalkKind.PROMPT, organiser=case.owner_department,
+                reason=f"rectification {event.obj.pk} overdue")
+    create_step(talk, event.actor, {"rectification": event.obj.pk})
+
+
+def exit_repaired(event: TransitionEvent) -> None:
+    advance(event.case, "exit", event.actor, {"reason": ExitReason.REPAIRED})
+
+
+EFFECTS: dict[tuple[str, str], Callable[[TransitionEvent], None]] = {
+    ("case", "determine"): push_measures,
+    ("case", "exit"): terminate_measures,
+    ("objection", "uphold"): apply_objection_outcome,
+    ("rectification", "mark_overdue"): require_talk_for_overdue,
+    ("repairapplication", "approve"): exit_repaired,
+}
+
+
+def run(event: TransitionEvent) -> None:
+    effect = EFFECTS.get((event.obj._meta.model_name, event.name))
+    if effect is not None:
+        effect(event)

@@ -1,0 +1,214 @@
+"""The one door for state: every transition and every audited change goes through here.
+
+Views, the API, the admin, management commands and Celery tasks call these
+functions; nothing else writes a state column.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django_fsm import TransitionNotAllowed
+
+from casework import audit, hooks
+from casework.exceptions import Conflict, IdempotencyKeyReused, NotAvailable
+from casework.hooks import TransitionEvent
+from casework.models import Case, IdempotencyRecord
+from workflows.guards import RuleRefused
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    object_type: str
+    object_id: int
+    name: str
+    state: str
+    version: int
+    audit_event_id: int | None
+    replayed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "object_type": self.object_type, "object_id": self.object_id, "name": self.name,
+            "state": self.state, "version": self.version, "audit_event_id": self.audit_event_id,
+        }
+
+
+def transition_names(obj: models.Model) -> dict[str, str]:
+    """Public transition name → method name (a machine may rename, e.g. ``return``)."""
+    names: dict[str, str] = {}
+    for fsm_transition in obj.get_all_state_transitions():  # type: ignore[attr-defined]
+        custom = fsm_transition.custom or {}
+        names[custom.get("name", fsm_transition.name)] = fsm_transition.name
+    return names
+
+
+def available_transitions(obj: models.Model, actor: Any) -> list[str]:
+    """The transitions this actor could take now (every guard passes)."""
+    names = []
+    for public_name, method_name in transition_names(obj).items():
+        try:
+            check_guards(obj, public_name, method_name, actor)
+        except RuleRefused:
+            continue
+        names.append(public_name)
+    return sorted(names)
+
+
+def check_guards(obj: models.Model, name: str, method_name: str, actor: Any) -> None:
+    """Raise naming the first rule that refuses: state, then actor, then the object's facts."""
+    meta = getattr(obj, method_name)._django_fsm
+    fsm_transition = meta.get_transition(obj.state)  # type: ignore[attr-defined]
+    if fsm_transition is None:
+        raise NotAvailable(name, obj.state)  # type: ignore[attr-defined]
+    permission = fsm_transition.permission
+    if permission is not None:
+        failing = permission.first_failing(obj, actor)
+        if failing is not None:
+            raise RuleRefused.of(failing)
+    for condition in fsm_transition.conditions or []:
+        if not condition(obj):
+            raise RuleRefused.of(condition)
+
+
+def advance(
+    obj: models.Model,
+    name: str,
+    actor: Any,
+    data: dict[str, Any] | None = None,
+    *,
+    expected_version: int | None = None,
+    idempotency_key: str | None = None,
+) -> TransitionResult:
+    """Take transition ``name`` on ``obj`` as ``actor``, in one transaction.
+
+    Locks the case and the object, replays a known idempotency key, checks the
+    expected version, every guard, runs the transition and its deadline hooks,
+    appends the audit event, runs the effects on other rows and writes the
+    notifications. Raises Conflict, NotAvailable or RuleRefused; on any error
+    nothing is written.
+    """
+    data = dict(data or {})
+    with transaction.atomic():
+        locked, case = _lock(obj)
+        if idempotency_key:
+            replay = _replay(locked, name, actor, idempotency_key)
+            if replay is not None:
+                return replay
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(expected_version, locked.version)
+        result = _apply(locked, case, name, actor, data)
+        if idempotency_key:
+            _remember(locked, name, actor, idempotency_key, result)
+    _sync_instance(obj, locked)
+    return result
+
+
+def _lock(obj: models.Model) -> tuple[Any, Case]:
+    # Lock order is always case, then step: two steps of one case never deadlock.
+    case_id = obj.pk if isinstance(obj, Case) else obj.case_id  # type: ignore[attr-defined]
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if isinstance(obj, Case):
+        return case, case
+    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+    locked.case = case
+    return locked, case
+
+
+def _apply(obj: Any, case: Case, name: str, actor: Any, data: dict[str, Any]) -> TransitionResult:
+    method_name = transition_names(obj).get(name)
+    if method_name is None:
+        raise NotAvailable(name, obj.state)
+    check_guards(obj, name, method_name, actor)
+    before = audit.field_snapshot(obj)
+    source = obj.state
+    try:
+        getattr(obj, method_name)(actor, data)
+    except TransitionNotAllowed:
+        raise NotAvailable(name, source) from None
+    event = TransitionEvent(obj, case, name, source, obj.state, actor, data, timezone.now())
+    hooks.run("deadlines", event)
+    obj.version += 1
+    obj.save()
+    event.audit_event = audit.append(
+        obj=obj, action=name, actor=actor, case=case, from_state=source, to_state=obj.state,
+        changes=audit.field_changes(before, audit.field_snapshot(obj)), payload=data,
+    )
+    from casework.services import effects  # effects call back into this module
+
+    effects.run(event)
+    hooks.run("notifications", event)
+    return TransitionResult(
+        obj._meta.model_name, obj.pk, name, obj.state, obj.version, event.audit_event.pk
+    )
+
+
+def _replay(obj: Any, name: str, actor: Any, key: str) -> TransitionResult | None:
+    record = IdempotencyRecord.objects.filter(actor=actor, key=key).first()
+    if record is None:
+        return None
+    if (record.object_type, record.object_id, record.action) != (
+        obj._meta.model_name, obj.pk, name
+    ):
+        raise IdempotencyKeyReused()
+    return TransitionResult(**record.result, replayed=True)
+
+
+def _remember(obj: Any, name: str, actor: Any, key: str, result: TransitionResult) -> None:
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(
+                actor=actor, key=key, object_type=obj._meta.model_name, object_id=obj.pk,
+                action=name, result=result.as_dict(),
+            )
+    except IntegrityError:
+        # The same key raced in on another object: refuse, and roll everything back.
+        raise IdempotencyKeyReused() from None
+
+
+def _sync_instance(obj: models.Model, locked: models.Model) -> None:
+    """Let the caller's instance see the committed state (FSM fields are protected)."""
+    if obj is not locked:
+        obj.refresh_from_db()
+
+
+def create_step(
+    obj: models.Model, actor: Any, data: dict[str, Any] | None = None
+) -> TransitionResult:
+    """Save a new case or step in its initial state; audited, with deadlines and notices."""
+    obj.full_clean(exclude=["state", "case", "number", "drafter"])
+    with transaction.atomic():
+        case = obj if isinstance(obj, Case) else Case.objects.select_for_update().get(
+            pk=obj.case_id  # type: ignore[attr-defined]
+        )
+        obj.save()
+        event = TransitionEvent(obj, case, "created", "", obj.state, actor, dict(data or {}),
+                                timezone.now())
+        hooks.run("deadlines", event)
+        obj.save()
+        event.audit_event = audit.append(
+            obj=obj, action="created", actor=actor, case=case, to_state=obj.state,
+            payload=event.data,
+        )
+        hooks.run("notifications", event)
+    return TransitionResult(
+        obj._meta.model_name, obj.pk, "created", obj.state, obj.version, event.audit_event.pk
+    )
+
+
+def record_change(
+    obj: models.Model,
+    action: str,
+    actor: Any,
+    changes: dict[str, tuple[Any, Any]],
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Save field changes that are not transitions (e.g. a moved deadline), audited old → new."""
+    with transaction.atomic():
+        case = obj if isinstance(obj, Case) else obj.case  # type: ignore[attr-defined]
+        for field_name, (_old, new) in changes.items():
+            setattr(obj, field_name, new)
+        obj.save(update_fields=list(changes))
+        audit.append(obj=obj, action=action, actor=actor, case=case,
+                     changes={k: list(v) for k, v in changes.items()}, payload=payload)

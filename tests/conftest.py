@@ -1,0 +1,119 @@
+"""The fixed cast of the tests (STYLE rule 8).
+
+An owner department (市市场监管局) with an officer (the drafter) and a
+reviewer, another determining department's officer, a joint department, 发改委,
+the leadership office, the system client, the subject and another subject.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from casework import services
+from casework.choices import (
+    DepartmentKind,
+    DishonestyClass,
+    LegalBasisKind,
+    ListType,
+    Role,
+    SubjectKind,
+)
+from casework.models import Case, Department, LegalBasis, Measure, Subject, User
+
+
+@dataclass
+class Cast:
+    owner: Department
+    other: Department
+    joint: Department
+    ndrc: Department
+    leadership: Department
+    officer: User
+    reviewer: User
+    other_reviewer: User
+    other_officer: User
+    joint_officer: User
+    ndrc_officer: User
+    leadership_user: User
+    system: User
+    subject: Subject
+    subject_user: User
+    other_subject: Subject
+    other_subject_user: User
+    basis: LegalBasis
+    measure: Measure
+
+    def open_case(self, **overrides: Any) -> Case:
+        fields: dict[str, Any] = {
+            "subject": self.subject, "list_type": ListType.SERIOUS,
+            "dishonesty_class": DishonestyClass.SERIOUS, "legal_bases": [self.basis],
+            "facts": "拒不履行法院判决确定的义务",
+        }
+        fields.update(overrides)
+        return services.open_case(self.officer, **fields)
+
+    def notified_case(self, **overrides: Any) -> Case:
+        case = self.open_case(**overrides)
+        services.advance(case, "notify", self.officer)
+        # The defence window ended yesterday (the SLA engine normally sets this date).
+        Case.objects.filter(pk=case.pk).update(
+            statement_due_on=timezone.localdate() - timedelta(days=1)
+        )
+        case.refresh_from_db()
+        return case
+
+    def listed_case(self, **overrides: Any) -> Case:
+        case = self.notified_case(**overrides)
+        services.advance(case, "determine", self.reviewer)
+        case.refresh_from_db()
+        return case
+
+
+def _department(code: str, name: str, kind: str) -> Department:
+    return Department.objects.create(code=code, name=name, kind=kind)
+
+
+def _user(username: str, role: str, **fields: Any) -> User:
+    return User.objects.create_user(username=username, password="x", role=role, **fields)
+
+
+@pytest.fixture
+def cast(db: Any) -> Cast:
+    owner = _department("scjgj", "市市场监管局", DepartmentKind.DETERMINING)
+    other = _department("sthjj", "市生态环境局", DepartmentKind.DETERMINING)
+    joint = _department("zjj", "市住房城乡建设局", DepartmentKind.JOINT)
+    ndrc = _department("fgw", "市发展改革委", DepartmentKind.NDRC)
+    leadership = _department("xyb", "市社会信用体系建设领导小组办公室", DepartmentKind.LEADERSHIP)
+    subject = Subject.objects.create(
+        kind=SubjectKind.ENTERPRISE, name="鞍山某建材有限公司", identifier="91110108551385082Q"
+    )
+    other_subject = Subject.objects.create(
+        kind=SubjectKind.NATURAL_PERSON, name="张某", identifier="11010519491231002X"
+    )
+    basis = LegalBasis.objects.create(
+        kind=LegalBasisKind.LAW, title="中华人民共和国食品安全法", article="第一百三十四条",
+        allows_serious_list=True, allows_focus_list=True, active_from=date(2015, 10, 1),
+    )
+    measure = Measure.objects.create(
+        code="limit-bidding", title="限制参与政府投资项目招标投标", legal_basis=basis,
+        department=joint,
+    )
+    return Cast(
+        owner=owner, other=other, joint=joint, ndrc=ndrc, leadership=leadership,
+        officer=_user("officer", Role.OFFICER, department=owner),
+        reviewer=_user("reviewer", Role.REVIEWER, department=owner),
+        other_reviewer=_user("other_reviewer", Role.REVIEWER, department=other),
+        other_officer=_user("other_officer", Role.OFFICER, department=other),
+        joint_officer=_user("joint_officer", Role.JOINT, department=joint),
+        ndrc_officer=_user("ndrc_officer", Role.NDRC, department=ndrc),
+        leadership_user=_user("leader", Role.LEADERSHIP, department=leadership),
+        system=_user("system", Role.SYSTEM),
+        subject=subject,
+        subject_user=_user("subject", Role.SUBJECT, subject=subject),
+        other_subject=other_subject,
+        other_subject_user=_user("other_subject", Role.SUBJECT, subject=other_subject),
+        basis=basis, measure=measure,
+    )

@@ -1,0 +1,155 @@
+"""Case machine: draft → notified → listed → exited (or withdrawn).
+
+The concrete model (casework.models.Case) supplies the facts the guards read:
+``has_active_legal_basis()``, ``statement_window_ended(today)``,
+``has_approved_repair()``, ``publication_max_passed(today)``, ``owning_case()``.
+"""
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from workflows.guards import Rule, RuleRefused, all_of, any_of
+from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, case_subject, system_actor
+
+
+class CaseState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    NOTIFIED = "notified", _("Notified (statement and defence)")
+    LISTED = "listed", _("Listed")
+    EXITED = "exited", _("Exited")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    @classmethod
+    def open_states(cls) -> tuple[str, ...]:
+        return (cls.DRAFT, cls.NOTIFIED, cls.LISTED)
+
+    @classmethod
+    def terminal_states(cls) -> tuple[str, ...]:
+        return (cls.EXITED, cls.WITHDRAWN)
+
+
+class ExitReason(models.TextChoices):
+    REPAIRED = "repaired", _("Credit repaired")
+    EXPIRED = "expired", _("Publication period expired")
+    REVOKED = "revoked", _("Determination revoked")
+
+
+has_legal_basis = Rule(
+    "legal_basis_required",
+    _("No determination without at least one active legal basis that allows this list type."),
+    lambda case: case.has_active_legal_basis(),
+)
+statement_window_ended = Rule(
+    "statement_window_open",
+    _("The statement and defence window has not ended and the subject has not waived it."),
+    lambda case: case.statement_window_ended(timezone.localdate()),
+)
+exit_repaired = Rule(
+    "repair_not_approved",
+    _("Exit as repaired needs an approved repair application."),
+    lambda case: case.has_approved_repair(),
+)
+exit_expired = Rule(
+    "publication_not_expired",
+    _("Exit as expired needs the maximum publication period to have passed."),
+    lambda case: case.publication_max_passed(timezone.localdate()),
+)
+revocation_grounds = Rule(
+    "revocation_grounds_required",
+    _("A revocation must state its grounds."),
+    lambda case: bool(getattr(case, "pending_exit_grounds", "")),
+)
+
+EXIT_RULES = {
+    ExitReason.REPAIRED: exit_repaired,
+    ExitReason.EXPIRED: exit_expired,
+    ExitReason.REVOKED: revocation_grounds,
+}
+
+owner_staff = all_of(*OWNER_STAFF)
+owner_reviewer = all_of(*OWNER_REVIEWER)
+reviewer_or_system = any_of(owner_reviewer, all_of(system_actor))
+
+
+class CaseMachine(FSMModelMixin, models.Model):
+    state = FSMField(
+        _("state"), default=CaseState.DRAFT, choices=CaseState.choices, protected=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @transition(
+        field=state,
+        source=CaseState.DRAFT,
+        target=CaseState.NOTIFIED,
+        conditions=[has_legal_basis],
+        permission=owner_staff,
+    )
+    def notify(self, actor: Any, data: dict[str, Any]) -> None:
+        """告知: tell the subject the facts, basis and rights; the defence window opens."""
+        self.notified_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=CaseState.NOTIFIED,
+        target=CaseState.NOTIFIED,
+        permission=all_of(case_subject),
+    )
+    def waive_statement(self, actor: Any, data: dict[str, Any]) -> None:
+        """The subject waives its statement and defence window in writing."""
+        self.statement_waived = True
+
+    @transition(
+        field=state,
+        source=[CaseState.DRAFT, CaseState.NOTIFIED],
+        target=CaseState.WITHDRAWN,
+        permission=owner_staff,
+    )
+    def withdraw(self, actor: Any, data: dict[str, Any]) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=CaseState.NOTIFIED,
+        target=CaseState.LISTED,
+        conditions=[has_legal_basis, statement_window_ended],
+        permission=owner_reviewer,
+    )
+    def determine(self, actor: Any, data: dict[str, Any]) -> None:
+        """认定: the decision, served with its 信用修复告知书 (两书同达)."""
+        self.determined_by_id = actor.pk
+        self.listed_from = timezone.localdate()
+        self.published = True
+
+    @transition(
+        field=state,
+        source=CaseState.LISTED,
+        target=CaseState.LISTED,
+        permission=owner_reviewer,
+    )
+    def correct(self, actor: Any, data: dict[str, Any]) -> None:
+        """Correct a listed record (e.g. after an upheld objection); changes are audited."""
+        self.apply_correction(data)
+
+    @transition(
+        field=state,
+        source=CaseState.LISTED,
+        target=CaseState.EXITED,
+        permission=reviewer_or_system,
+    )
+    def exit(self, actor: Any, data: dict[str, Any]) -> None:
+        reason = data.get("reason")
+        if reason not in EXIT_RULES:
+            raise RuleRefused("exit_reason", _("Exit needs a reason: repaired, expired or revoked."))
+        self.pending_exit_grounds = data.get("grounds", "")
+        rule = EXIT_RULES[ExitReason(reason)]
+        if not rule(self):
+            raise RuleRefused.of(rule)
+        self.exit_reason = reason
+        self.published = False
+        self.closed_at = timezone.now()

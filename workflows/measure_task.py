@@ -1,0 +1,101 @@
+"""Measure task machine (联合惩戒反馈, plan items 8–9).
+
+One task per (case, measure, joint department): pushed → acknowledged →
+implemented | not_applicable; on exit or revocation → terminating → terminated.
+"""
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+
+from workflows.guards import Role, Rule, RuleRefused, all_of, any_of
+from workflows.rules import OWNER_STAFF, system_actor
+
+
+class MeasureTaskState(models.TextChoices):
+    PUSHED = "pushed", _("Pushed")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IMPLEMENTED = "implemented", _("Implemented")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+    TERMINATING = "terminating", _("Termination requested")
+    TERMINATED = "terminated", _("Terminated")
+
+    @classmethod
+    def open_states(cls) -> tuple[str, ...]:
+        return (cls.PUSHED, cls.ACKNOWLEDGED, cls.TERMINATING)
+
+    @classmethod
+    def terminal_states(cls) -> tuple[str, ...]:
+        return (cls.TERMINATED,)
+
+
+task_department = Rule(
+    "task_department",
+    _("Only the joint department the measure was pushed to may take this step."),
+    lambda task, actor: actor.role == Role.JOINT
+    and actor.department_id is not None
+    and actor.department_id == task.department_id,
+)
+
+joint_department = all_of(task_department)
+LIVE_STATES = [
+    MeasureTaskState.PUSHED,
+    MeasureTaskState.ACKNOWLEDGED,
+    MeasureTaskState.IMPLEMENTED,
+    MeasureTaskState.NOT_APPLICABLE,
+]
+
+
+class MeasureTaskMachine(FSMModelMixin, models.Model):
+    state = FSMField(
+        _("state"),
+        default=MeasureTaskState.PUSHED,
+        choices=MeasureTaskState.choices,
+        protected=True,
+    )
+
+    class Meta:
+        abstract = True
+
+    @transition(
+        field=state, source=MeasureTaskState.PUSHED, target=MeasureTaskState.ACKNOWLEDGED,
+        permission=joint_department,
+    )
+    def acknowledge(self, actor: Any, data: dict[str, Any]) -> None:
+        self.acknowledged_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=MeasureTaskState.ACKNOWLEDGED,
+        target=RETURN_VALUE(MeasureTaskState.IMPLEMENTED, MeasureTaskState.NOT_APPLICABLE),
+        permission=joint_department,
+    )
+    def report(self, actor: Any, data: dict[str, Any]) -> str:
+        """落实情况: implemented, or not applicable with a reason."""
+        outcome = data.get("outcome", MeasureTaskState.IMPLEMENTED)
+        if outcome not in (MeasureTaskState.IMPLEMENTED, MeasureTaskState.NOT_APPLICABLE):
+            raise RuleRefused(
+                "report_outcome", _("A report's outcome is implemented or not_applicable.")
+            )
+        self.report_text = str(data.get("report", "")).strip()
+        if not self.report_text:
+            raise RuleRefused("report_required", _("A report must say how the measure was carried out."))
+        self.reported_at = timezone.now()
+        return str(outcome)
+
+    @transition(
+        field=state, source=LIVE_STATES, target=MeasureTaskState.TERMINATING,
+        permission=any_of(all_of(*OWNER_STAFF), all_of(system_actor)),
+    )
+    def request_termination(self, actor: Any, data: dict[str, Any]) -> None:
+        self.termination_reason = str(data.get("reason", ""))
+
+    @transition(
+        field=state, source=MeasureTaskState.TERMINATING, target=MeasureTaskState.TERMINATED,
+        permission=joint_department,
+    )
+    def confirm(self, actor: Any, data: dict[str, Any]) -> None:
+        self.terminated_at = timezone.now()

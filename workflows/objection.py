@@ -1,0 +1,89 @@
+"""Objection machine: filed → under_review → upheld | dismissed (or rejected).
+
+Upholding is a decision: a reviewer of the owner department who did not draft
+the case. Its effects on the case (correct or revoke) are run by the service.
+"""
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from workflows.guards import RuleRefused, all_of, required_reason
+from workflows.rules import OWNER_REVIEWER, OWNER_STAFF
+
+
+class ObjectionState(models.TextChoices):
+    FILED = "filed", _("Filed")
+    UNDER_REVIEW = "under_review", _("Under review")
+    UPHELD = "upheld", _("Upheld")
+    DISMISSED = "dismissed", _("Dismissed")
+    REJECTED = "rejected", _("Rejected as inadmissible")
+
+    @classmethod
+    def open_states(cls) -> tuple[str, ...]:
+        return (cls.FILED, cls.UNDER_REVIEW)
+
+    @classmethod
+    def terminal_states(cls) -> tuple[str, ...]:
+        return (cls.UPHELD, cls.DISMISSED, cls.REJECTED)
+
+
+class ObjectionOutcome(models.TextChoices):
+    CORRECT = "correct", _("Correct the record")
+    REVOKE = "revoke", _("Revoke the determination")
+
+
+owner_staff = all_of(*OWNER_STAFF)
+owner_reviewer = all_of(*OWNER_REVIEWER)
+
+
+class ObjectionMachine(FSMModelMixin, models.Model):
+    state = FSMField(
+        _("state"), default=ObjectionState.FILED, choices=ObjectionState.choices, protected=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @transition(
+        field=state, source=ObjectionState.FILED, target=ObjectionState.UNDER_REVIEW,
+        permission=owner_staff,
+    )
+    def accept(self, actor: Any, data: dict[str, Any]) -> None:
+        self.accepted_at = timezone.now()
+
+    @transition(
+        field=state, source=ObjectionState.FILED, target=ObjectionState.REJECTED,
+        permission=owner_staff,
+    )
+    def reject_inadmissible(self, actor: Any, data: dict[str, Any]) -> None:
+        self.decision_reason = required_reason(data)
+        self.decided_at = timezone.now()
+
+    @transition(
+        field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.UPHELD,
+        permission=owner_reviewer,
+    )
+    def uphold(self, actor: Any, data: dict[str, Any]) -> None:
+        outcome = data.get("outcome")
+        if outcome not in ObjectionOutcome.values:
+            raise RuleRefused(
+                "objection_outcome", _("An upheld objection needs an outcome: correct or revoke.")
+            )
+        self.outcome = outcome
+        self.decision_reason = required_reason(data)
+        self.decided_by_id = actor.pk
+        self.decided_at = timezone.now()
+
+    @transition(
+        field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.DISMISSED,
+        permission=owner_reviewer,
+    )
+    def dismiss(self, actor: Any, data: dict[str, Any]) -> None:
+        self.decision_reason = required_reason(data)
+        self.decided_by_id = actor.pk
+        self.decided_at = timezone.now()
+

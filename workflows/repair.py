@@ -1,0 +1,93 @@
+"""Repair machine (信用修复, plan item 11; 国办发〔2025〕22号).
+
+applied → under_review → approved (the case exits) | denied; or rejected as
+inadmissible. Approval is a four-eyes decision and needs the repair
+preconditions: rectification accepted or none ordered, no open objection, the
+minimum publication period served.
+"""
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from workflows.guards import Rule, all_of, required_reason
+from workflows.rules import OWNER_REVIEWER, OWNER_STAFF
+
+
+class RepairState(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    UNDER_REVIEW = "under_review", _("Under review")
+    APPROVED = "approved", _("Approved")
+    DENIED = "denied", _("Denied")
+    REJECTED = "rejected", _("Rejected as inadmissible")
+
+    @classmethod
+    def open_states(cls) -> tuple[str, ...]:
+        return (cls.APPLIED, cls.UNDER_REVIEW)
+
+    @classmethod
+    def terminal_states(cls) -> tuple[str, ...]:
+        return (cls.APPROVED, cls.DENIED, cls.REJECTED)
+
+
+rectification_done = Rule(
+    "rectification_not_accepted",
+    _("Repair needs the ordered rectification to have been accepted."),
+    lambda repair: repair.owning_case().rectification_done(),
+)
+no_open_objection = Rule(
+    "objection_open",
+    _("Repair cannot be decided while an objection on the case is open."),
+    lambda repair: not repair.owning_case().has_open_objection(),
+)
+minimum_publication_served = Rule(
+    "minimum_publication_not_served",
+    _("Repair needs the minimum publication period to have been served."),
+    lambda repair: repair.owning_case().minimum_publication_served(timezone.localdate()),
+)
+REPAIR_PRECONDITIONS = [rectification_done, no_open_objection, minimum_publication_served]
+
+
+class RepairMachine(FSMModelMixin, models.Model):
+    state = FSMField(
+        _("state"), default=RepairState.APPLIED, choices=RepairState.choices, protected=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @transition(
+        field=state, source=RepairState.APPLIED, target=RepairState.UNDER_REVIEW,
+        permission=all_of(*OWNER_STAFF),
+    )
+    def accept(self, actor: Any, data: dict[str, Any]) -> None:
+        self.accepted_at = timezone.now()
+
+    @transition(
+        field=state, source=RepairState.APPLIED, target=RepairState.REJECTED,
+        permission=all_of(*OWNER_STAFF),
+    )
+    def reject_inadmissible(self, actor: Any, data: dict[str, Any]) -> None:
+        self.decision_reason = required_reason(data)
+        self.decided_at = timezone.now()
+
+    @transition(
+        field=state, source=RepairState.UNDER_REVIEW, target=RepairState.APPROVED,
+        conditions=REPAIR_PRECONDITIONS, permission=all_of(*OWNER_REVIEWER),
+    )
+    def approve(self, actor: Any, data: dict[str, Any]) -> None:
+        self.decided_by_id = actor.pk
+        self.decided_at = timezone.now()
+
+    @transition(
+        field=state, source=RepairState.UNDER_REVIEW, target=RepairState.DENIED,
+        permission=all_of(*OWNER_REVIEWER),
+    )
+    def deny(self, actor: Any, data: dict[str, Any]) -> None:
+        self.decision_reason = required_reason(data)
+        self.decided_by_id = actor.pk
+        self.decided_at = timezone.now()
+

@@ -1,0 +1,88 @@
+"""Talk machine (约谈, plan item 10: 谁认定、谁约谈).
+
+required → scheduled → held, or missed → (escalate) required as a warning talk.
+The organiser is always the case's owner department; 市发展改革委 may be named
+co-organiser but never takes a step itself.
+"""
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from workflows.guards import Rule, RuleRefused, all_of
+from workflows.rules import OWNER_STAFF
+
+
+class TalkState(models.TextChoices):
+    REQUIRED = "required", _("Required")
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    MISSED = "missed", _("Missed")
+
+    @classmethod
+    def open_states(cls) -> tuple[str, ...]:
+        return (cls.REQUIRED, cls.SCHEDULED, cls.MISSED)
+
+    @classmethod
+    def terminal_states(cls) -> tuple[str, ...]:
+        return (cls.HELD,)
+
+
+class TalkKind(models.TextChoices):
+    PROMPT = "prompt", _("Prompt talk (提示约谈)")
+    WARNING = "warning", _("Warning talk (警示约谈)")
+
+
+talk_time_passed = Rule(
+    "talk_not_yet_due",
+    _("A talk can be recorded as held or missed only after its scheduled time."),
+    lambda talk: talk.scheduled_for is not None and timezone.now() >= talk.scheduled_for,
+)
+
+owner_staff = all_of(*OWNER_STAFF)
+
+
+class TalkMachine(FSMModelMixin, models.Model):
+    state = FSMField(
+        _("state"), default=TalkState.REQUIRED, choices=TalkState.choices, protected=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @transition(
+        field=state, source=TalkState.REQUIRED, target=TalkState.SCHEDULED,
+        permission=owner_staff,
+    )
+    def schedule(self, actor: Any, data: dict[str, Any]) -> None:
+        self.apply_schedule(data)
+
+    @transition(
+        field=state, source=TalkState.SCHEDULED, target=TalkState.HELD,
+        conditions=[talk_time_passed], permission=owner_staff,
+    )
+    def hold(self, actor: Any, data: dict[str, Any]) -> None:
+        record = str(data.get("record", "")).strip()
+        if not record:
+            raise RuleRefused("talk_record_required", _("A held talk must file its record."))
+        self.record = record
+        self.held_at = timezone.now()
+
+    @transition(
+        field=state, source=TalkState.SCHEDULED, target=TalkState.MISSED,
+        conditions=[talk_time_passed], permission=owner_staff,
+    )
+    def miss(self, actor: Any, data: dict[str, Any]) -> None:
+        self.missed_at = timezone.now()
+
+    @transition(
+        field=state, source=TalkState.MISSED, target=TalkState.REQUIRED,
+        permission=owner_staff,
+    )
+    def escalate(self, actor: Any, data: dict[str, Any]) -> None:
+        """A missed prompt talk becomes a warning talk."""
+        self.kind = TalkKind.WARNING
+        self.scheduled_for = None
