@@ -3,6 +3,7 @@
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -22,7 +23,16 @@ def chain_of(case: Case | None, department: Department | None = None) -> str:
 
 def json_safe(value: Any) -> Any:
     """Values as they will read back from the JSON column, so the hash survives a round trip."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder), parse_float=_float_as_jsonb_reads_it)
+
+
+def _float_as_jsonb_reads_it(text: str) -> float | int:
+    # jsonb stores numbers as numeric and prints them without an exponent: Python's
+    # 1e+16 reads back as the integer 10000000000000000 and -0.0 as 0.0.
+    number = Decimal(text)
+    if int(number.as_tuple().exponent) >= 0:
+        return int(number)
+    return float(text) + 0.0  # adding 0.0 turns -0.0 into 0.0
 
 
 def _lock_chain(case: Case | None, department: Department | None) -> None:
@@ -96,12 +106,16 @@ class BrokenLink:
     reason: str
 
 
-def verify_chains(chunk_size: int = 2000) -> Iterator[tuple[str, BrokenLink | None]]:
-    """Yield (chain, first broken link or None) for every chain, streaming the table once."""
+def verify_chains(
+    chunk_size: int = 2000, *, only_chain: str | None = None
+) -> Iterator[tuple[str, BrokenLink | None]]:
+    """Yield (chain, first broken link or None) for every chain (or ``only_chain``), streaming once."""
     chain: str | None = None
     expected_seq, prev_hash, broken = 1, GENESIS_HASH, None
-    events = AuditEvent.objects.order_by("chain", "seq").iterator(chunk_size=chunk_size)
-    for event in events:
+    events = AuditEvent.objects.order_by("chain", "seq")
+    if only_chain is not None:
+        events = events.filter(chain=only_chain)
+    for event in events.iterator(chunk_size=chunk_size):
         if event.chain != chain:
             if chain is not None:
                 yield chain, broken

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
     "casework",
     "workflows",
     "notifications",
@@ -101,3 +103,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Celery: Redis in production; in the embedded default tasks run in-process.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {
+        "task": "workflows.tasks.sla_sweep",
+        "schedule": env_int("SLA_SWEEP_INTERVAL_SECONDS", 60),
+    },
+}
+
+# The SLA sweep: batch size, and how long a row that raised waits before it is tried again.
+SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)
+SLA_SWEEP_RETRY_SECONDS = env_int("SLA_SWEEP_RETRY_SECONDS", 300)

@@ -24,6 +24,13 @@ from casework.choices import (
 from casework.models import Case, Department, LegalBasis, Measure, Subject, User
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # The cast has a dozen users: real PBKDF2 would spend seconds per test hashing "x".
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class Cast:
     owner: Department

@@ -64,6 +64,21 @@ class ObjectionMachine(FSMModelMixin, models.Model):
         self.decided_at = timezone.now()
 
     @transition(
+        field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.UNDER_REVIEW,
+        permission=owner_staff,
+    )
+    def suspend_review(self, actor: Any, data: dict[str, Any]) -> None:
+        """Testing, appraisal or expert review begins: its time is not counted (河南 Art 41)."""
+        self.review_suspended = True
+
+    @transition(
+        field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.UNDER_REVIEW,
+        permission=owner_staff,
+    )
+    def resume_review(self, actor: Any, data: dict[str, Any]) -> None:
+        self.review_suspended = False
+
+    @transition(
         field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.UPHELD,
         permission=owner_reviewer,
     )

@@ -81,7 +81,8 @@ class RectificationMachine(FSMModelMixin, models.Model):
     @transition(
         field=state, source=RectificationState.ORDERED, target=RectificationState.OVERDUE,
         conditions=[deadline_passed],
-        permission=any_of(all_of(system_actor), owner_staff),
+        # Owner staff first: a refusal then names the ownership rule, not "system only".
+        permission=any_of(owner_staff, all_of(system_actor)),
     )
     def mark_overdue(self, actor: Any, data: dict[str, Any]) -> None:
         self.overdue_since = timezone.now()

@@ -19,6 +19,10 @@ class Department(models.Model):
         "self", models.PROTECT, null=True, blank=True, related_name="children",
         verbose_name=_("parent"),
     )
+    jurisdiction = models.CharField(
+        _("calendar jurisdiction"), max_length=40, blank=True,
+        help_text=_("Code of local extra days and local SLA policies; empty: national only."),
+    )
     active = models.BooleanField(_("active"), default=True)
     successor = models.ForeignKey(
         "self", models.PROTECT, null=True, blank=True, related_name="predecessors",

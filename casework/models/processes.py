@@ -48,6 +48,7 @@ class Objection(ObjectionMachine, CaseStep):
     )
     decision_reason = models.TextField(_("decision reason"), blank=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    review_suspended = models.BooleanField(_("review suspended (expert review)"), default=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("decided by"),

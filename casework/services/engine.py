@@ -206,9 +206,16 @@ def record_change(
 ) -> None:
     """Save field changes that are not transitions (e.g. a moved deadline), audited old → new."""
     with transaction.atomic():
-        case = obj if isinstance(obj, Case) else obj.case  # type: ignore[attr-defined]
+        # Case first, then the step, as advance() takes them: saving the step first and
+        # locking the case in audit.append() deadlocks against a concurrent advance().
+        _locked, case = _lock(obj)
         for field_name, (_old, new) in changes.items():
             setattr(obj, field_name, new)
-        obj.save(update_fields=list(changes))
+        update_fields = list(changes)
+        if hasattr(obj, "version"):
+            # A changed record is a new version: a client holding the old one gets a conflict.
+            obj.version += 1
+            update_fields.append("version")
+        obj.save(update_fields=update_fields)
         audit.append(obj=obj, action=action, actor=actor, case=case,
                      changes={k: list(v) for k, v in changes.items()}, payload=payload)

@@ -33,9 +33,11 @@ def test_full_lifecycle_ends_exited_with_measures_terminated(cast: Cast) -> None
     assert (talk.state, talk.kind, talk.organiser) == ("required", "prompt", cast.owner)
 
     services.advance(talk, "schedule", cast.officer, {
-        "scheduled_for": (timezone.now() - timedelta(minutes=1)).isoformat(),
+        "scheduled_for": (timezone.now() + timedelta(days=10)).isoformat(),
         "place": "市市场监管局 302 会议室", "co_organiser": "fgw",
     })
+    # Time passes: the talk's hour has come.
+    Talk.objects.filter(pk=talk.pk).update(scheduled_for=timezone.now() - timedelta(minutes=1))
     services.advance(talk, "hold", cast.officer, {"record": "企业承诺十日内整改"})
     services.advance(rectification, "reorder", cast.officer)
     services.advance(rectification, "submit", cast.subject_user, {"note": "已补缴"})

@@ -1,0 +1,83 @@
+"""Choices of the SLA engine: steps, clocks, deadline states, rungs."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Step(models.TextChoices):
+    STATEMENT_WINDOW = "statement_window", _("Statement and defence window (陈述申辩)")
+    OBJECTION_ACCEPT = "objection_accept", _("Objection: accept or reject")
+    OBJECTION_DECIDE = "objection_decide", _("Objection: decision")
+    RECTIFICATION_PERIOD = "rectification_period", _("Rectification period")
+    RECTIFICATION_VERIFY = "rectification_verify", _("Rectification: verify the evidence")
+    TALK_SCHEDULE = "talk_schedule", _("Talk: schedule")
+    TALK_NOTICE = "talk_notice", _("Talk: notice to the subject before the talk")
+    TALK_RECORD = "talk_record", _("Talk: file the record")
+    MEASURE_ACKNOWLEDGE = "measure_acknowledge", _("Measure: acknowledge")
+    MEASURE_REPORT = "measure_report", _("Measure: report implementation")
+    MEASURE_TERMINATE = "measure_terminate", _("Measure: confirm termination")
+    REPAIR_DECIDE = "repair_decide", _("Repair: accept or reject")
+    REPAIR_ANSWER = "repair_answer", _("Repair: end-to-end answer")
+    PUBLICATION_MIN = "publication_min", _("Minimum publication period (repair possible)")
+    PUBLICATION_MAX = "publication_max", _("Maximum publication period (exit as expired)")
+
+
+class Clock(models.TextChoices):
+    WORKING_DAYS = "working_days", _("Working days")
+    CALENDAR_DAYS = "calendar_days", _("Calendar days")
+    MONTHS = "months", _("Months")
+
+
+class Party(models.TextChoices):
+    """Whose move the deadline waits for."""
+
+    DEPARTMENT = "department", _("Owner department")
+    SUBJECT = "subject", _("Subject")
+    JOINT = "joint", _("Joint department")
+
+
+class OnDue(models.TextChoices):
+    """What the sweep does when the due time passes."""
+
+    ESCALATE = "escalate", _("Breach and escalate")
+    EXIT_EXPIRED = "exit_expired", _("Exit the case as expired")
+    RECTIFICATION_OVERDUE = "rectification_overdue", _("Mark the rectification overdue (a talk is required)")
+    MILESTONE = "milestone", _("Milestone reached (no breach)")
+
+
+class DeadlineState(models.TextChoices):
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    MET = "met", _("Met")
+    BREACHED = "breached", _("Breached")
+    CANCELLED = "cancelled", _("Cancelled")
+
+    @classmethod
+    def open_states(cls) -> tuple[str, ...]:
+        return (cls.RUNNING, cls.PAUSED, cls.BREACHED)
+
+
+class Rung(models.TextChoices):
+    WARNING = "warning", _("Warning to the responsible officer")
+    BREACH = "breach", _("Breach: officer and department head")
+    LEADERSHIP = "leadership", _("督办: leadership office")
+
+
+class PauseReason(models.TextChoices):
+    OBJECTION_OPEN = "objection_open", _("An objection on the case is open")
+    EXPERT_REVIEW = "expert_review", _("Testing, appraisal or expert review")
+    AWAITING_SUBJECT = "awaiting_subject", _("Waiting on the subject")
+
+
+class TimelineKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    PAUSED = "paused", _("Paused")
+    RESUMED = "resumed", _("Resumed")
+    EXTENDED = "extended", _("Extended")
+    WARNED = "warned", _("Warned")
+    BREACHED = "breached", _("Breached")
+    ESCALATED = "escalated", _("Escalated")
+    MET = "met", _("Met")
+    CANCELLED = "cancelled", _("Cancelled")
+    RECOMPUTED = "recomputed", _("Recomputed")
+    FAILED = "failed", _("Sweep failed on this row")

@@ -1,0 +1,196 @@
+"""The deadlines hook: which clocks each transition opens, closes, pauses or resumes.
+
+Registered with casework.hooks in WorkflowsConfig.ready. It runs inside the
+transition service's transaction, before the object is saved and audited, so a
+due date it mirrors onto the object (e.g. ``case.statement_due_on``) appears in
+the audit event as a field change.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows import services
+from workflows.calendar import add_working_days
+from workflows.choices import DeadlineState, PauseReason, Step
+from workflows.guards import RuleRefused
+from workflows.models import Deadline
+
+
+@dataclass(frozen=True)
+class Open:
+    step: str
+    mirror: str = ""
+    start: str = ""  # attribute of the object holding the start date; empty: today
+    length_from: str = ""  # attribute overriding the policy's length (e.g. set in the order)
+    on_case: bool = False  # the clock belongs to the case rather than the step object
+
+
+@dataclass(frozen=True)
+class Close:
+    steps: tuple[str, ...] | None  # None: every open clock in scope
+    state: str = DeadlineState.MET
+    on_case: bool = False
+
+
+@dataclass(frozen=True)
+class Pause:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    reason: str
+
+
+@dataclass(frozen=True)
+class CheckNotice:
+    """约谈 notice: the talk must be at least the policy's working days ahead."""
+
+
+Action = Open | Close | Pause | Resume | CheckNotice
+S = Step
+OBJECTION_CLOSED = [Close((S.OBJECTION_ACCEPT, S.OBJECTION_DECIDE)), Resume(PauseReason.OBJECTION_OPEN)]
+
+SLA_MAP: dict[tuple[str, str], list[Action]] = {
+    ("case", "notify"): [Open(S.STATEMENT_WINDOW, mirror="statement_due_on")],
+    ("case", "waive_statement"): [Close((S.STATEMENT_WINDOW,))],
+    ("case", "determine"): [
+        Close((S.STATEMENT_WINDOW,)),
+        Open(S.PUBLICATION_MIN, mirror="publication_min_until", start="listed_from"),
+        Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from"),
+    ],
+    ("case", "withdraw"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
+    ("case", "exit"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
+    ("objection", "created"): [Open(S.OBJECTION_ACCEPT), Pause(PauseReason.OBJECTION_OPEN)],
+    ("objection", "accept"): [Close((S.OBJECTION_ACCEPT,)), Open(S.OBJECTION_DECIDE)],
+    ("objection", "reject_inadmissible"): OBJECTION_CLOSED,
+    ("objection", "uphold"): OBJECTION_CLOSED,
+    ("objection", "dismiss"): OBJECTION_CLOSED,
+    ("objection", "suspend_review"): [Pause(PauseReason.EXPERT_REVIEW)],
+    ("objection", "resume_review"): [Resume(PauseReason.EXPERT_REVIEW)],
+    ("rectification", "created"): [
+        Open(S.RECTIFICATION_PERIOD, mirror="due_on", length_from="period_working_days")
+    ],
+    ("rectification", "submit"): [Close((S.RECTIFICATION_PERIOD,)), Open(S.RECTIFICATION_VERIFY)],
+    ("rectification", "accept"): [Close((S.RECTIFICATION_VERIFY,))],
+    ("rectification", "return"): [
+        Close((S.RECTIFICATION_VERIFY,)),
+        Open(S.RECTIFICATION_PERIOD, mirror="due_on", length_from="period_working_days"),
+    ],
+    ("rectification", "mark_overdue"): [Close((S.RECTIFICATION_PERIOD,), DeadlineState.BREACHED)],
+    ("rectification", "reorder"): [
+        Open(S.RECTIFICATION_PERIOD, mirror="due_on", length_from="period_working_days")
+    ],
+    ("talk", "created"): [Open(S.TALK_SCHEDULE)],
+    ("talk", "schedule"): [Close((S.TALK_SCHEDULE,)), CheckNotice(),
+                           Open(S.TALK_RECORD, start="scheduled_for")],
+    ("talk", "hold"): [Close((S.TALK_RECORD,))],
+    ("talk", "miss"): [Close((S.TALK_RECORD,))],
+    ("talk", "escalate"): [Open(S.TALK_SCHEDULE)],
+    ("measuretask", "created"): [Open(S.MEASURE_ACKNOWLEDGE)],
+    ("measuretask", "acknowledge"): [Close((S.MEASURE_ACKNOWLEDGE,)), Open(S.MEASURE_REPORT)],
+    ("measuretask", "report"): [Close((S.MEASURE_REPORT,))],
+    ("measuretask", "request_termination"): [
+        Close((S.MEASURE_ACKNOWLEDGE, S.MEASURE_REPORT), DeadlineState.CANCELLED),
+        Open(S.MEASURE_TERMINATE),
+    ],
+    ("measuretask", "confirm"): [Close((S.MEASURE_TERMINATE,))],
+    ("repairapplication", "created"): [Open(S.REPAIR_DECIDE), Open(S.REPAIR_ANSWER)],
+    ("repairapplication", "accept"): [Close((S.REPAIR_DECIDE,))],
+    ("repairapplication", "reject_inadmissible"): [Close((S.REPAIR_DECIDE, S.REPAIR_ANSWER))],
+    ("repairapplication", "approve"): [Close((S.REPAIR_ANSWER,))],
+    ("repairapplication", "deny"): [Close((S.REPAIR_ANSWER,))],
+}
+
+
+def on_transition(event: Any) -> None:
+    """casework.hooks receiver: apply the SLA_MAP actions of this transition."""
+    for action in SLA_MAP.get((event.obj._meta.model_name, event.name), []):
+        APPLY[type(action)](action, event)
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _start_date(value: Any) -> date:
+    if value is None:
+        return _today()
+    return timezone.localdate(value) if hasattr(value, "hour") else value
+
+
+def _open(action: Open, event: Any) -> None:
+    target = event.case if action.on_case else event.obj
+    length = getattr(event.obj, action.length_from, None) if action.length_from else None
+    started_on = _start_date(getattr(event.obj, action.start) if action.start else None)
+    # A measure task's clocks wait on its joint department; every other clock on the owner.
+    is_task = event.obj._meta.model_name == "measuretask"
+    department = event.obj.department if is_task else None
+    services.open_deadline(target, event.case, action.step, started_on=started_on, length=length,
+                           mirror_field=action.mirror, department=department, actor=event.actor)
+
+
+def _close(action: Close, event: Any) -> None:
+    if action.on_case:
+        rows = list(Deadline.objects.select_for_update().filter(
+            case=event.case, state__in=DeadlineState.open_states(), closed_at__isnull=True
+        ).select_related("policy"))
+    else:
+        rows = services.open_deadlines_of(event.obj, action.steps)
+    for deadline in rows:
+        services.close(deadline, action.state, event.actor, transition=event.name)
+
+
+def _case_clocks(event: Any, state: str) -> list[Deadline]:
+    return list(Deadline.objects.select_for_update().filter(
+        case=event.case, state=state, closed_at__isnull=True
+    ).select_related("policy", "case__owner_department").order_by("pk"))
+
+
+def _pause(action: Pause, event: Any) -> None:
+    for deadline in _case_clocks(event, DeadlineState.RUNNING):
+        if deadline.policy.pauses_on(action.reason) and _in_scope(deadline, action.reason, event):
+            services.pause(deadline, action.reason, _today(), event.actor)
+
+
+def _resume(action: Resume, event: Any) -> None:
+    if action.reason == PauseReason.OBJECTION_OPEN and _other_objection_open(event):
+        return
+    for deadline in _case_clocks(event, DeadlineState.PAUSED):
+        if deadline.pause_reason == action.reason and _in_scope(deadline, action.reason, event):
+            old_due = services.resume(deadline, _today(), event.actor)
+            services.mirror(deadline, event.actor, "deadline_resumed", old_due)
+
+
+def _in_scope(deadline: Deadline, reason: str, event: Any) -> bool:
+    """Expert review pauses only the objection's own clocks; an open objection, the case's."""
+    if reason != PauseReason.EXPERT_REVIEW:
+        return True
+    return deadline.target_id == event.obj.pk and deadline.target_type.model == "objection"
+
+
+def _other_objection_open(event: Any) -> bool:
+    from workflows.objection import ObjectionState
+
+    return event.case.objections.filter(state__in=ObjectionState.open_states()).exclude(
+        pk=event.obj.pk
+    ).exists()
+
+
+def _check_notice(action: CheckNotice, event: Any) -> None:
+    talk = event.obj
+    policy = services.Context(event.case).policy(Step.TALK_NOTICE, _today())
+    earliest = add_working_days(_today(), policy.length, services.Context(event.case).jurisdiction)
+    if timezone.localdate(talk.scheduled_for) < earliest:
+        raise RuleRefused(
+            "talk_notice_too_short",
+            _("The subject must be notified at least %(days)s working days before the talk "
+              "(earliest %(earliest)s).") % {"days": policy.length, "earliest": earliest},
+        )
+
+
+APPLY = {Open: _open, Close: _close, Pause: _pause, Resume: _resume, CheckNotice: _check_notice}

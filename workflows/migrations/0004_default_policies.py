@@ -1,0 +1,22 @@
+"""Load the default SLA policies of shared/SLA_DEFAULTS.md (workflows/policy_defaults.py)."""
+
+from django.db import migrations
+
+
+def load(apps, schema_editor):
+    from workflows.policy_defaults import DEFAULT_POLICIES
+
+    Policy = apps.get_model("workflows", "Policy")
+    for row in DEFAULT_POLICIES:
+        key = {field: row.get(field, "") for field in ("step", "list_type", "dishonesty_class",
+                                                       "jurisdiction")}
+        Policy.objects.update_or_create(**key, effective_from=row["effective_from"], defaults=row)
+
+
+def unload(apps, schema_editor):
+    apps.get_model("workflows", "Policy").objects.filter(jurisdiction="").delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("workflows", "0003_sla")]
+    operations = [migrations.RunPython(load, unload)]

@@ -1,0 +1,6 @@
+from workflows.models.calendar import CalendarDay, CalendarYear, DayKind
+from workflows.models.sla import Deadline, DeadlineEvent, Escalation, Policy
+
+__all__ = [
+    "CalendarDay", "CalendarYear", "DayKind", "Deadline", "DeadlineEvent", "Escalation", "Policy",
+]

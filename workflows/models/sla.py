@@ -1,0 +1,221 @@
+"""SLA policies (law as data, versioned by effective date) and the deadline rows the sweep reads."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from workflows.choices import (
+    Clock,
+    DeadlineState,
+    OnDue,
+    Party,
+    PauseReason,
+    Rung,
+    Step,
+    TimelineKind,
+)
+
+
+class PolicyQuerySet(models.QuerySet["Policy"]):
+    def in_force(
+        self, step: str, on: date, *, list_type: str = "", dishonesty_class: str = "",
+        jurisdiction: str = "",
+    ) -> "Policy | None":
+        """The most specific row in force on ``on``: jurisdiction, then class, then list type."""
+        rows = self.filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gt=on),
+            step=step, effective_from__lte=on,
+            list_type__in=["", list_type], dishonesty_class__in=["", dishonesty_class],
+            jurisdiction__in=["", jurisdiction],
+        )
+        return max(rows, key=Policy.specificity, default=None)
+
+
+class Policy(models.Model):
+    """One deadline rule with its legal source; a step uses the row in force when it started."""
+
+    step = models.CharField(_("step"), max_length=30, choices=Step.choices)
+    list_type = models.CharField(_("list type"), max_length=20, blank=True,
+                                 help_text=_("Empty: any list type."))
+    dishonesty_class = models.CharField(_("dishonesty class"), max_length=20, blank=True,
+                                        help_text=_("Empty: any class."))
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=40, blank=True,
+                                    help_text=_("Empty: national default; a code overrides locally."))
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to (exclusive)"), null=True, blank=True)
+    clock = models.CharField(_("clock"), max_length=20, choices=Clock.choices)
+    length = models.PositiveIntegerField(_("length"))
+    party = models.CharField(_("whose move"), max_length=20, choices=Party.choices)
+    warn_percent = models.PositiveSmallIntegerField(
+        # xgettext:no-python-format (a literal percent sign; msgfmt --check-format would refuse it)
+        _("warning at % of the period"), null=True, blank=True,
+        help_text=_("Empty: no warning rung."),
+    )
+    warn_working_days_before = models.PositiveSmallIntegerField(
+        _("or working days before due, whichever is earlier"), null=True, blank=True
+    )
+    escalates = models.BooleanField(_("breach escalates to the department head"), default=True)
+    leadership_after = models.PositiveSmallIntegerField(
+        _("督办 working days after breach"), null=True, blank=True,
+        help_text=_("Empty: no leadership-office rung."),
+    )
+    on_due = models.CharField(_("when due passes"), max_length=30, choices=OnDue.choices,
+                              default=OnDue.ESCALATE)
+    pause_on = models.JSONField(_("pauses while"), default=list, blank=True,
+                                help_text=_("Pause reasons that stop this clock."))
+    max_extension = models.PositiveIntegerField(
+        _("maximum extension"), default=0, help_text=_("In the clock's units; 0: none.")
+    )
+    source = models.TextField(_("legal source"))
+    confidence = models.CharField(_("confidence"), max_length=1, default="C",
+                                  help_text=_("A: read in the legal text; B: official summary; C: default."))
+
+    objects = PolicyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["step", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "list_type", "dishonesty_class", "jurisdiction", "effective_from"],
+                name="policy_version_unique",
+            ),
+            models.CheckConstraint(name="policy_step_valid", condition=Q(step__in=Step.values)),
+            models.CheckConstraint(name="policy_clock_valid", condition=Q(clock__in=Clock.values)),
+            models.CheckConstraint(
+                name="policy_window_ordered",
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gt=models.F("effective_from")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()}: {self.length} {self.get_clock_display()}"
+
+    def specificity(self) -> tuple[bool, bool, bool, date]:
+        return (bool(self.jurisdiction), bool(self.dishonesty_class), bool(self.list_type),
+                self.effective_from)
+
+    def pauses_on(self, reason: str) -> bool:
+        return reason in PauseReason.values and reason in (self.pause_on or [])
+
+
+class Deadline(models.Model):
+    """One SLA clock on one step of a case: what it waits for, whose move, when it is due."""
+
+    case = models.ForeignKey("casework.Case", models.PROTECT, related_name="deadlines")
+    target_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    step = models.CharField(_("step"), max_length=30, choices=Step.choices)
+    policy = models.ForeignKey(Policy, models.PROTECT, related_name="deadlines")
+    party = models.CharField(_("whose move"), max_length=20, choices=Party.choices)
+    department = models.ForeignKey(
+        "casework.Department", models.PROTECT, null=True, blank=True, related_name="deadlines",
+        verbose_name=_("responsible department"),
+    )
+    state = models.CharField(_("state"), max_length=20, choices=DeadlineState.choices,
+                             default=DeadlineState.RUNNING)
+    started_on = models.DateField(_("started on"))
+    length = models.PositiveIntegerField(_("length"))
+    length_from_order = models.BooleanField(
+        _("length set in the order"), default=False,
+        help_text=_("Otherwise the length follows the policy when deadlines are recomputed."),
+    )
+    extension = models.PositiveIntegerField(_("extended by"), default=0)
+    paused_days = models.PositiveIntegerField(_("working days restored after pauses"), default=0)
+    paused_since = models.DateField(_("paused since"), null=True, blank=True)
+    pause_reason = models.CharField(_("pause reason"), max_length=30, blank=True)
+    due_on = models.DateField(_("due on"))
+    due_at = models.DateTimeField(_("due at"))
+    warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
+    provisional = models.BooleanField(_("provisional"), default=False)
+    mirror_field = models.CharField(max_length=40, blank=True,
+                                    help_text="Field on the target that shows due_on.")
+    next_fire_at = models.DateTimeField(null=True, blank=True)
+    next_rung = models.CharField(max_length=20, choices=Rung.choices, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    failures = models.PositiveSmallIntegerField(default=0)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        constraints = [
+            models.CheckConstraint(name="deadline_state_valid",
+                                   condition=Q(state__in=DeadlineState.values)),
+            # Closed clocks never fire: the sweep's partial index then only holds open rows.
+            models.CheckConstraint(
+                name="deadline_closed_does_not_fire",
+                condition=Q(state__in=DeadlineState.open_states()) | Q(next_fire_at__isnull=True),
+            ),
+        ]
+        indexes = [
+            # sweep: WHERE next_fire_at <= now ORDER BY next_fire_at LIMIT n FOR UPDATE SKIP LOCKED.
+            # Partial, so its size (and the sweep's cost) follows the rows that will fire, not
+            # the finished ones.
+            models.Index(fields=["next_fire_at"], name="deadline_due_fire",
+                         condition=Q(next_fire_at__isnull=False)),
+            # hooks: the open clocks of one step object (open/meet/pause on each transition).
+            models.Index(fields=["target_type", "target_id", "step"], name="deadline_target_step"),
+            # sla_recompute after a calendar year is entered: the open provisional clocks.
+            models.Index(fields=["due_on"], name="deadline_provisional_open",
+                         condition=Q(provisional=True, closed_at__isnull=True)),
+            # overdue lists by department and case.
+            models.Index(fields=["case", "state"], name="deadline_case_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} → {self.due_on}"
+
+    def is_open(self) -> bool:
+        return self.state in DeadlineState.open_states()
+
+    def is_due(self, now: object) -> bool:
+        return self.next_fire_at is not None and self.next_fire_at <= now  # type: ignore[operator]
+
+
+class DeadlineEvent(models.Model):
+    """The timeline of a deadline: why it is where it is, and by which rule."""
+
+    deadline = models.ForeignKey(Deadline, models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=TimelineKind.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    old_due = models.DateField(null=True, blank=True)
+    new_due = models.DateField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline event")
+        verbose_name_plural = _("deadline events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.deadline_id} {self.kind}"
+
+
+class Escalation(models.Model):
+    """One fired rung. The unique key makes each rung of each due date fire exactly once."""
+
+    deadline = models.ForeignKey(Deadline, models.PROTECT, related_name="escalations")
+    rung = models.CharField(_("rung"), max_length=20, choices=Rung.choices)
+    due_on = models.DateField(_("for due date"))
+    fired_at = models.DateTimeField(_("fired at"), auto_now_add=True)
+    department = models.ForeignKey("casework.Department", models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        constraints = [
+            models.UniqueConstraint(fields=["deadline", "rung", "due_on"], name="escalation_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deadline_id} {self.rung} {self.due_on}"

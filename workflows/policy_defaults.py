@@ -1,0 +1,104 @@
+"""The default SLA policies of shared/SLA_DEFAULTS.md, loaded by a data migration.
+
+Plain data, so that the migration that loads it and `manage.py sla_policies
+--check` read the same rows. Each row carries the source that makes it law.
+"""
+
+from datetime import date
+from typing import Any
+
+NATIONAL_49 = date(2020, 12, 7)  # 国办发〔2020〕49号 issued
+ESCALATING = {"clock": "working_days", "warn_percent": 75, "warn_working_days_before": 1,
+              "escalates": True, "leadership_after": 2, "on_due": "escalate"}
+LEADERSHIP_SOURCE = " 逾期督办：鞍政办发〔2020〕18号 第16、19项（领导小组办公室督办）。"
+
+
+def _step(step: str, length: int, party: str, source: str, confidence: str, **extra: Any) -> dict[str, Any]:
+    row = {"step": step, "length": length, "party": party, "effective_from": NATIONAL_49,
+           "source": source, "confidence": confidence, **ESCALATING}
+    row.update(extra)
+    return row
+
+
+STEPS: list[dict[str, Any]] = [
+    _step("statement_window", 5, "subject",
+          "陈述申辩期：国办发〔2020〕49号 第（七）项要求认定前告知并听取陈述申辩；"
+          "期限参照《行政处罚法》第六十四条，默认5个工作日，可配置。", "C",
+          on_due="milestone", escalates=False, leadership_after=None, warn_percent=None),
+    _step("objection_accept", 2, "department",
+          "异议受理：国办发〔2020〕49号 第（八）项；地方信用条例（上海第36条、浙江第30条等）"
+          "规定2个工作日内决定是否受理。" + LEADERSHIP_SOURCE, "A"),
+    _step("objection_decide", 5, "department",
+          "异议核查决定：地方信用条例（深圳第48–51条2个工作日、山东第39条/河南第41条3个工作日，"
+          "默认5个工作日）；经负责人批准可延长，合计不超过20个工作日（浙江第31条）；"
+          "检测、鉴定、专家评审时间不计入（河南第41条）。" + LEADERSHIP_SOURCE, "A",
+          max_extension=15, pause_on=["expert_review"]),
+    _step("rectification_period", 15, "subject",
+          "限期整改：鞍政办发〔2020〕18号 第10项；整改期限在整改通知中确定，默认15个工作日；"
+          "逾期未整改的进行约谈。异议处理期间整改期限中止。", "C",
+          on_due="rectification_overdue", escalates=False, leadership_after=None,
+          pause_on=["objection_open"]),
+    _step("rectification_verify", 5, "department",
+          "整改核查：部门在5个工作日内核查整改材料（默认值）。" + LEADERSHIP_SOURCE, "C"),
+    _step("talk_schedule", 5, "department",
+          "约谈安排：鞍政办发〔2020〕18号 第10项“谁认定、谁约谈”；需约谈后5个工作日内安排（默认值）。"
+          + LEADERSHIP_SOURCE, "C"),
+    _step("talk_notice", 3, "department",
+          "约谈通知：至少提前3个工作日通知被约谈主体（默认值，参照《山东省社会信用条例》第41条）。", "C",
+          on_due="milestone", escalates=False, leadership_after=None, warn_percent=None),
+    _step("talk_record", 2, "department",
+          "约谈记录：约谈后2个工作日内归档约谈记录，记入信用记录并推送共享平台（默认值）。"
+          + LEADERSHIP_SOURCE, "C"),
+    _step("measure_acknowledge", 3, "joint",
+          "惩戒措施签收：鞍政办发〔2020〕18号 第8、9项联合惩戒；联合惩戒部门3个工作日内签收（默认值）。"
+          + LEADERSHIP_SOURCE, "C"),
+    _step("measure_report", 10, "joint",
+          "惩戒落实反馈：联合惩戒部门10个工作日内反馈落实情况（默认值）。" + LEADERSHIP_SOURCE, "C"),
+    _step("measure_terminate", 3, "joint",
+          "惩戒终止确认：退出、修复或撤销后3个工作日内确认终止（参照3个工作日同步规则）。"
+          + LEADERSHIP_SOURCE, "C"),
+    _step("repair_decide", 3, "department",
+          "信用修复受理：国办发〔2025〕22号 第三至七项，国家发展改革委令第36号；"
+          "认定部门收到申请后3个工作日内作出受理决定。" + LEADERSHIP_SOURCE, "B"),
+    _step("repair_answer", 10, "department",
+          "信用修复答复：国办发〔2025〕22号；申请至答复不超过10个工作日，"
+          "说明理由可延长3个工作日（深圳）。" + LEADERSHIP_SOURCE, "B", max_extension=3),
+]
+
+PUBLICATION_BASE = {"clock": "months", "party": "department", "warn_percent": None,
+                    "warn_working_days_before": None, "escalates": False, "leadership_after": None}
+
+
+def _publication(step: str, months: int, start: date, end: date | None, dishonesty_class: str,
+                 source: str, confidence: str) -> dict[str, Any]:
+    on_due = "milestone" if step == "publication_min" else "exit_expired"
+    return {**PUBLICATION_BASE, "step": step, "length": months, "effective_from": start,
+            "effective_to": end, "dishonesty_class": dishonesty_class, "on_due": on_due,
+            "source": source, "confidence": confidence}
+
+
+RULES_2019 = ("发改办财金〔2019〕527号（2019-07-01起）：一般失信公示期3个月至1年，"
+              "严重失信6个月至3年，自决定之日起算。")
+RULES_2023 = ("国家发展改革委令第58号（2023-05-01起）：最短公示期3个月、最长3年；"
+              "特种设备、安全生产、消防领域最短1年。")
+RULES_2026 = ("国办发〔2025〕22号 第二项、国家发展改革委令第36号（2026-04-01起）："
+              "轻微0至3个月，一般3个月至1年，严重1年至3年。")
+D2019, D2023, D2026 = date(2019, 7, 1), date(2023, 5, 1), date(2026, 4, 1)
+
+PUBLICATION: list[dict[str, Any]] = [
+    # 2019 rules: no minor class yet; the class-less row covers minor and general.
+    _publication("publication_min", 3, D2019, D2023, "", RULES_2019, "B"),
+    _publication("publication_max", 12, D2019, D2023, "", RULES_2019, "B"),
+    _publication("publication_min", 6, D2019, D2023, "serious", RULES_2019, "B"),
+    _publication("publication_max", 36, D2019, D2023, "serious", RULES_2019, "B"),
+    _publication("publication_min", 3, D2023, D2026, "", RULES_2023, "B"),
+    _publication("publication_max", 36, D2023, D2026, "", RULES_2023, "B"),
+    _publication("publication_min", 0, D2026, None, "minor", RULES_2026, "A"),
+    _publication("publication_max", 3, D2026, None, "minor", RULES_2026, "A"),
+    _publication("publication_min", 3, D2026, None, "general", RULES_2026, "A"),
+    _publication("publication_max", 12, D2026, None, "general", RULES_2026, "A"),
+    _publication("publication_min", 12, D2026, None, "serious", RULES_2026, "A"),
+    _publication("publication_max", 36, D2026, None, "serious", RULES_2026, "A"),
+]
+
+DEFAULT_POLICIES: list[dict[str, Any]] = STEPS + PUBLICATION

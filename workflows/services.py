@@ -1,0 +1,317 @@
+"""Deadline operations: open, close, pause, resume, extend, recompute.
+
+Called by the deadlines hook (inside the transition service's transaction), by
+the sweep and by sla_recompute. Every change of a due date is written to the
+deadline's timeline and, where a step shows the date (``mirror_field``), to the
+case's audit chain as a field change old → new.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workflows.calendar import DayCount, add_period_ex, add_working_days_ex, is_working_day
+from workflows.choices import Clock, DeadlineState, OnDue, Rung, TimelineKind
+from workflows.guards import RuleRefused
+from workflows.models import Deadline, DeadlineEvent, Policy
+
+RUNG_LEVEL = {Rung.WARNING: 1, Rung.BREACH: 2, Rung.LEADERSHIP: 3}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a clock runs: its case, the owner department, list type, class, jurisdiction."""
+
+    case: Any
+
+    @property
+    def jurisdiction(self) -> str:
+        return getattr(self.case.owner_department, "jurisdiction", "") or ""
+
+    def policy(self, step: str, on: date) -> Policy:
+        policy = Policy.objects.in_force(
+            step, on, list_type=self.case.list_type,
+            dishonesty_class=self.case.dishonesty_class, jurisdiction=self.jurisdiction,
+        )
+        if policy is None:
+            raise RuleRefused(
+                "no_policy", _("No SLA policy is in force for this step: ask an administrator.")
+            )
+        return policy
+
+
+def start_of_day(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def compute_due(policy: Policy, started_on: date, total: int, jurisdiction: str) -> DayCount:
+    """The last day of the period; the clock passes at the end of that day."""
+    if policy.clock == Clock.WORKING_DAYS:
+        return add_working_days_ex(started_on, total, jurisdiction)
+    if policy.clock == Clock.MONTHS:
+        extra = total - policy.length
+        return add_period_ex(started_on, months=policy.length, days=max(extra, 0),
+                             jurisdiction=jurisdiction)
+    return add_period_ex(started_on, days=total, jurisdiction=jurisdiction)
+
+
+def working_days_before(day: date, n: int, jurisdiction: str) -> date:
+    while n > 0:
+        day -= timedelta(days=1)
+        if is_working_day(day, jurisdiction):
+            n -= 1
+    return day
+
+
+def warning_time(deadline: Deadline, jurisdiction: str) -> datetime | None:
+    """At ``warn_percent`` of the period, or N working days before due, whichever is earlier."""
+    policy = deadline.policy
+    if policy.warn_percent is None:
+        return None
+    span = (deadline.due_on - deadline.started_on).days
+    candidates = [deadline.started_on + timedelta(days=span * policy.warn_percent // 100)]
+    if policy.warn_working_days_before:
+        candidates.append(working_days_before(deadline.due_on, policy.warn_working_days_before,
+                                              jurisdiction))
+    warn_day = min(candidates)
+    if warn_day <= deadline.started_on:
+        return None
+    return start_of_day(warn_day)
+
+
+def rung_times(deadline: Deadline, jurisdiction: str) -> list[tuple[str, datetime]]:
+    policy = deadline.policy
+    rungs: list[tuple[str, datetime]] = []
+    if deadline.warn_at:
+        rungs.append((Rung.WARNING, deadline.warn_at))
+    rungs.append((Rung.BREACH, deadline.due_at))
+    if policy.on_due == OnDue.ESCALATE and policy.leadership_after:
+        leadership_day = add_working_days_ex(deadline.due_on, policy.leadership_after, jurisdiction).day
+        rungs.append((Rung.LEADERSHIP, start_of_day(leadership_day + timedelta(days=1))))
+    return rungs
+
+
+def schedule(deadline: Deadline, jurisdiction: str) -> None:
+    """Point next_fire_at at the earliest rung not yet fired (none while paused or closed)."""
+    deadline.next_rung, deadline.next_fire_at = "", None
+    if deadline.state not in (DeadlineState.RUNNING, DeadlineState.BREACHED):
+        return
+    for rung, at in rung_times(deadline, jurisdiction):
+        if RUNG_LEVEL[Rung(rung)] > deadline.escalation_level:
+            deadline.next_rung, deadline.next_fire_at = rung, at
+            return
+
+
+def set_due(deadline: Deadline, jurisdiction: str) -> None:
+    total = deadline.length + deadline.extension + deadline.paused_days
+    due = compute_due(deadline.policy, deadline.started_on, total, jurisdiction)
+    deadline.due_on, deadline.provisional = due.day, due.provisional
+    deadline.due_at = start_of_day(due.day + timedelta(days=1))
+    deadline.warn_at = warning_time(deadline, jurisdiction)
+
+
+def log(deadline: Deadline, kind: str, actor: Any = None, old_due: date | None = None,
+        **detail: Any) -> None:
+    DeadlineEvent.objects.create(
+        deadline=deadline, kind=kind, actor=actor if getattr(actor, "pk", None) else None,
+        old_due=old_due, new_due=deadline.due_on, detail=detail,
+    )
+
+
+def open_deadline(
+    target: Model, case: Any, step: str, *, started_on: date, length: int | None = None,
+    mirror_field: str = "", department: Any = None, actor: Any = None,
+) -> Deadline:
+    context = Context(case)
+    policy = context.policy(step, started_on)
+    deadline = Deadline(
+        case=case, target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
+        step=step, policy=policy, party=policy.party, started_on=started_on,
+        length=policy.length if length is None else length, length_from_order=length is not None,
+        mirror_field=mirror_field,
+        department=department or case.owner_department,
+    )
+    set_due(deadline, context.jurisdiction)
+    schedule(deadline, context.jurisdiction)
+    deadline.save()
+    log(deadline, TimelineKind.OPENED, actor, policy=policy.pk, source=policy.source,
+        length=deadline.length, clock=policy.clock, provisional=deadline.provisional)
+    if mirror_field:
+        setattr(target, mirror_field, deadline.due_on)
+    return deadline
+
+
+def open_deadlines_of(target: Model, steps: tuple[str, ...] | None = None) -> list[Deadline]:
+    rows = Deadline.objects.select_for_update().filter(
+        target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
+        state__in=DeadlineState.open_states(), closed_at__isnull=True,
+    )
+    if steps is not None:
+        rows = rows.filter(step__in=steps)
+    return list(rows.select_related("policy").order_by("pk"))
+
+
+def close(deadline: Deadline, state: str, actor: Any = None, **detail: Any) -> None:
+    """Met, cancelled, or closed as breached (the step moved on after its breach)."""
+    kind = {DeadlineState.MET: TimelineKind.MET,
+            DeadlineState.CANCELLED: TimelineKind.CANCELLED}.get(state, TimelineKind.BREACHED)
+    deadline.state = state
+    deadline.closed_at = timezone.now()
+    deadline.next_fire_at, deadline.next_rung = None, ""
+    deadline.paused_since = None
+    deadline.save()
+    log(deadline, kind, actor, **detail)
+
+
+def pause(deadline: Deadline, reason: str, today: date, actor: Any = None) -> None:
+    if deadline.state != DeadlineState.RUNNING:
+        return
+    deadline.state, deadline.paused_since, deadline.pause_reason = DeadlineState.PAUSED, today, reason
+    schedule(deadline, Context(deadline.case).jurisdiction)
+    deadline.save()
+    log(deadline, TimelineKind.PAUSED, actor, reason=reason)
+
+
+def resume(deadline: Deadline, today: date, actor: Any = None) -> date:
+    """Restart the clock and give back the working days lost while it was paused."""
+    assert deadline.state == DeadlineState.PAUSED and deadline.paused_since is not None
+    jurisdiction = Context(deadline.case).jurisdiction
+    lost = working_days_between(deadline.paused_since, today, jurisdiction)
+    old_due = deadline.due_on
+    deadline.paused_days += lost
+    deadline.state, deadline.paused_since, deadline.pause_reason = DeadlineState.RUNNING, None, ""
+    set_due(deadline, jurisdiction)
+    schedule(deadline, jurisdiction)
+    deadline.save()
+    log(deadline, TimelineKind.RESUMED, actor, old_due=old_due, restored_working_days=lost)
+    return old_due
+
+
+def working_days_between(first: date, last: date, jurisdiction: str) -> int:
+    """Working days in (first, last]: the days a paused clock did not count."""
+    day, count = first, 0
+    while day < last:
+        day += timedelta(days=1)
+        count += is_working_day(day, jurisdiction)
+    return count
+
+
+def recompute(deadline: Deadline, now: datetime, actor: Any = None, kind: str = TimelineKind.RECOMPUTED,
+              **detail: Any) -> date:
+    """Recompute due from the stored inputs (after a calendar or extension change)."""
+    jurisdiction = Context(deadline.case).jurisdiction
+    old_due = deadline.due_on
+    set_due(deadline, jurisdiction)
+    if deadline.due_at > now and deadline.state == DeadlineState.BREACHED:
+        deadline.state = DeadlineState.RUNNING
+    if deadline.due_on != old_due:
+        # A new due date starts a new ladder; each rung fires once per due date.
+        deadline.escalation_level = 0 if deadline.due_at > now else deadline.escalation_level
+    schedule(deadline, jurisdiction)
+    deadline.save()
+    log(deadline, kind, actor, old_due=old_due, **detail)
+    return old_due
+
+
+def extend(deadline: Deadline, days: int, reason: str, approver: Any) -> Deadline:
+    """Extend with a stated reason and the department head's approval, within the policy's maximum."""
+    if not reason.strip():
+        raise RuleRefused("reason_required", _("An extension must state its reason."))
+    if not (getattr(approver, "is_department_head", False)
+            and approver.department_id == deadline.department_id):
+        raise RuleRefused("extension_approver",
+                          _("An extension needs the approval of the responsible department's head."))
+    if days <= 0 or deadline.extension + days > deadline.policy.max_extension:
+        raise RuleRefused("extension_exceeds_maximum",
+                          _("The extension exceeds the maximum the policy allows."))
+    with transaction.atomic():
+        deadline = Deadline.objects.select_for_update().select_related("policy", "case").get(pk=deadline.pk)
+        if not deadline.is_open() or deadline.closed_at is not None:
+            raise RuleRefused("deadline_closed", _("This deadline is closed."))
+        deadline.extension += days
+        old_due = recompute(deadline, timezone.now(), approver, TimelineKind.EXTENDED, days=days,
+                            reason=reason)
+        mirror(deadline, approver, "deadline_extended", old_due)
+    return deadline
+
+
+def mirror(deadline: Deadline, actor: Any, action: str, old_due: date | None = None) -> None:
+    """Audit a moved due date in the case's chain (old → new).
+
+    Where a step shows the date (``mirror_field``, e.g. a rectification's ``due_on``) the
+    field itself changes; otherwise the event records the deadline's own due date.
+    """
+    from casework import audit
+    from casework.services import record_change
+
+    target = deadline.target_type.get_object_for_this_type(pk=deadline.target_id)
+    if deadline.mirror_field:
+        old = getattr(target, deadline.mirror_field)
+        if old != deadline.due_on:
+            record_change(target, action, actor, {deadline.mirror_field: (old, deadline.due_on)},
+                          {"deadline": deadline.pk, "step": deadline.step})
+    elif old_due is not None and old_due != deadline.due_on:
+        audit.append(obj=target, action=action, actor=actor, case=deadline.case,
+                     changes={f"deadline:{deadline.step}:due_on": [old_due, deadline.due_on]},
+                     payload={"deadline": deadline.pk})
+
+
+@dataclass(frozen=True)
+class Move:
+    deadline_id: int
+    step: str
+    case_number: str
+    old_due: date
+    new_due: date
+    provisional: bool
+
+
+def planned_moves(deadlines: Any) -> Iterator[Move]:
+    """Open deadlines whose due date the current policies and calendar would move."""
+    for deadline in deadlines.select_related("policy", "case__owner_department").iterator(chunk_size=1000):
+        context = Context(deadline.case)
+        probe = _reresolved(deadline, context)
+        set_due(probe, context.jurisdiction)
+        if (probe.due_on, probe.provisional) != (deadline.due_on, deadline.provisional):
+            yield Move(deadline.pk, deadline.step, deadline.case.number, deadline.due_on, probe.due_on,
+                       probe.provisional)
+
+
+def _reresolved(deadline: Deadline, context: Context) -> Deadline:
+    """A copy with the policy in force on its start date (a step keeps the rule it started under)."""
+    probe = Deadline.objects.get(pk=deadline.pk)
+    probe.policy = context.policy(deadline.step, deadline.started_on)
+    if not deadline.length_from_order:
+        probe.length = probe.policy.length
+    return probe
+
+
+def apply_move(move: Move, actor: Any = None) -> None:
+    with transaction.atomic():
+        deadline = Deadline.objects.select_for_update().select_related("case").get(pk=move.deadline_id)
+        if deadline.closed_at is not None:
+            return
+        reresolved = _reresolved(deadline, Context(deadline.case))
+        deadline.policy, deadline.length = reresolved.policy, reresolved.length
+        old_due = recompute(deadline, timezone.now(), actor, reason="policy or calendar changed")
+        mirror(deadline, actor, "deadline_recomputed", old_due)
+
+
+def open_deadlines() -> Any:
+    return Deadline.objects.filter(state__in=DeadlineState.open_states(), closed_at__isnull=True)
+
+
+def recompute_provisional(year: int, jurisdiction: str) -> int:
+    """calendar.on_year_entered receiver: move the provisional deadlines the new year affects."""
+    moved = 0
+    for move in list(planned_moves(open_deadlines().filter(provisional=True))):
+        apply_move(move)
+        moved += 1
+    return moved

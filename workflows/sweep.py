@@ -1,0 +1,197 @@
+"""The SLA sweep: fire due rungs exactly once, however many workers sweep at once.
+
+Claim: ``SELECT … WHERE next_fire_at <= now ORDER BY next_fire_at LIMIT n
+FOR UPDATE SKIP LOCKED`` on the partial index ``deadline_due_fire``. A batch is
+computed in Python and written with three bulk statements, so its cost follows
+the number of due rows. Rungs that move a case (exit as expired, rectification
+overdue) run afterwards, one transaction each, locking the case before the
+deadline — the same order as the transition service, so the two never deadlock.
+A row that raises is pushed forward and logged; it does not stop the rest.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from workflows.choices import DeadlineState, OnDue, Rung, TimelineKind
+from workflows.models import Deadline, DeadlineEvent, Escalation
+from workflows.services import RUNG_LEVEL, Context, close, schedule
+
+logger = logging.getLogger(__name__)
+
+EscalationReceiver = Callable[[list[Escalation]], None]
+# The outbox (notifications) registers here; receivers get each batch's new escalations.
+escalation_receivers: list[EscalationReceiver] = []
+
+
+@dataclass
+class SweepResult:
+    claimed: int = 0
+    fired: Counter[str] = field(default_factory=Counter)
+    actions: int = 0
+    failed: int = 0
+
+    def add(self, other: "SweepResult") -> None:
+        self.claimed += other.claimed
+        self.fired.update(other.fired)
+        self.actions += other.actions
+        self.failed += other.failed
+
+
+def retry_delay() -> timedelta:
+    return timedelta(seconds=getattr(settings, "SLA_SWEEP_RETRY_SECONDS", 300))
+
+
+def sweep(now: datetime | None = None, batch_size: int = 500,
+          progress: Callable[[SweepResult], None] | None = None) -> SweepResult:
+    """Sweep until nothing is due at ``now``; returns what it did."""
+    now = now or timezone.now()
+    total = SweepResult()
+    while True:
+        result, action_ids = sweep_batch(now, batch_size)
+        result.add(run_due_actions(action_ids, now))
+        total.add(result)
+        if progress:
+            progress(total)
+        if result.claimed == 0:
+            return total
+
+
+def sweep_batch(now: datetime, batch_size: int) -> tuple[SweepResult, list[int]]:
+    result, action_ids = SweepResult(), []
+    with transaction.atomic():
+        batch = list(
+            Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(next_fire_at__lte=now)
+            .select_related("policy", "case__owner_department")
+            .order_by("next_fire_at")[:batch_size]
+        )
+        result.claimed = len(batch)
+        escalations: list[Escalation] = []
+        events: list[DeadlineEvent] = []
+        for deadline in batch:
+            try:
+                if _climb(deadline, now, escalations, events):
+                    action_ids.append(deadline.pk)
+            except Exception:
+                logger.exception("SLA sweep failed on deadline %s; pushed forward", deadline.pk)
+                _push_forward(deadline, now, events)
+                result.failed += 1
+        Deadline.objects.bulk_update(
+            batch, ["state", "escalation_level", "next_fire_at", "next_rung", "failures"]
+        )
+        created = Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
+        DeadlineEvent.objects.bulk_create(events)
+        result.fired.update(escalation.rung for escalation in escalations)
+        for receiver in escalation_receivers:
+            receiver(created)
+    return result, action_ids
+
+
+def _climb(deadline: Deadline, now: datetime, escalations: list[Escalation],
+           events: list[DeadlineEvent]) -> bool:
+    """Fire every rung due by ``now``; True when the due rung must move the case."""
+    jurisdiction = Context(deadline.case).jurisdiction
+    while deadline.next_fire_at is not None and deadline.next_fire_at <= now:
+        rung = deadline.next_rung
+        if rung == Rung.BREACH and deadline.policy.on_due != OnDue.ESCALATE:
+            return True
+        escalations.append(Escalation(deadline=deadline, rung=rung, due_on=deadline.due_on,
+                                      department=deadline.department, fired_at=now))
+        events.append(DeadlineEvent(deadline=deadline, kind=RUNG_EVENT[rung], new_due=deadline.due_on,
+                                    detail={"rung": rung}))
+        deadline.escalation_level = RUNG_LEVEL[Rung(rung)]
+        if rung == Rung.BREACH:
+            deadline.state = DeadlineState.BREACHED
+        schedule(deadline, jurisdiction)
+    return False
+
+
+RUNG_EVENT = {Rung.WARNING: TimelineKind.WARNED, Rung.BREACH: TimelineKind.BREACHED,
+              Rung.LEADERSHIP: TimelineKind.ESCALATED}
+
+
+def _push_forward(deadline: Deadline, now: datetime, events: list[DeadlineEvent]) -> None:
+    deadline.refresh_from_db()
+    deadline.failures += 1
+    deadline.next_fire_at = now + retry_delay() * deadline.failures
+    events.append(DeadlineEvent(deadline=deadline, kind=TimelineKind.FAILED, new_due=deadline.due_on,
+                                detail={"failures": deadline.failures}))
+
+
+def run_due_actions(deadline_ids: list[int], now: datetime) -> SweepResult:
+    """Rungs that move a case: one transaction each, case locked before the deadline."""
+    result = SweepResult()
+    for deadline_id in deadline_ids:
+        try:
+            if _run_due_action(deadline_id, now):
+                result.actions += 1
+        except Exception:
+            logger.exception("SLA due action failed on deadline %s; pushed forward", deadline_id)
+            _push_forward_alone(deadline_id, now)
+            result.failed += 1
+    return result
+
+
+def _run_due_action(deadline_id: int, now: datetime) -> bool:
+    from casework.models import Case
+
+    case_id = Deadline.objects.filter(pk=deadline_id).values_list("case_id", flat=True).first()
+    with transaction.atomic():
+        Case.objects.select_for_update().filter(pk=case_id).first()
+        deadline = (
+            Deadline.objects.select_for_update(skip_locked=True)
+            .select_related("policy", "case").filter(pk=deadline_id, next_fire_at__lte=now).first()
+        )
+        if deadline is None:  # another worker took it, or the step moved on meanwhile
+            return False
+        DUE_ACTIONS[OnDue(deadline.policy.on_due)](deadline)
+    return True
+
+
+def _push_forward_alone(deadline_id: int, now: datetime) -> None:
+    with transaction.atomic():
+        deadline = Deadline.objects.select_for_update().filter(pk=deadline_id).first()
+        if deadline is None or deadline.next_fire_at is None:
+            return
+        events: list[DeadlineEvent] = []
+        _push_forward(deadline, now, events)
+        deadline.save(update_fields=["failures", "next_fire_at"])
+        DeadlineEvent.objects.bulk_create(events)
+
+
+def _exit_expired(deadline: Deadline) -> None:
+    from casework.services import advance
+    from casework.services.actors import system_actor
+
+    close(deadline, DeadlineState.MET, detail_reason="maximum publication period served")
+    if deadline.case.is_listed():
+        advance(deadline.case, "exit", system_actor(), {"reason": "expired"})
+
+
+def _rectification_overdue(deadline: Deadline) -> None:
+    from casework.models import Rectification
+    from casework.services import advance
+    from casework.services.actors import system_actor
+
+    Escalation.objects.get_or_create(deadline=deadline, rung=Rung.BREACH, due_on=deadline.due_on,
+                                     defaults={"department": deadline.department})
+    rectification = Rectification.objects.get(pk=deadline.target_id)
+    advance(rectification, "mark_overdue", system_actor(), {"deadline": deadline.pk})
+
+
+def _milestone(deadline: Deadline) -> None:
+    close(deadline, DeadlineState.MET, milestone=True)
+
+
+DUE_ACTIONS: dict[OnDue, Callable[[Deadline], None]] = {
+    OnDue.EXIT_EXPIRED: _exit_expired,
+    OnDue.RECTIFICATION_OVERDUE: _rectification_overdue,
+    OnDue.MILESTONE: _milestone,
+}
