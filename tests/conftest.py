@@ -6,6 +6,7 @@ the leadership office, the system client, the subject and another subject.
 """
 
 from dataclasses import dataclass
+from importlib import import_module
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,6 +30,30 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # The cast has a dozen users: real PBKDF2 would spend seconds per test hashing "x".
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def ensure_reference_data() -> None:
+    """Reload what the data migrations seed (calendar, SLA policies).
+
+    A transactional test ends with a flush that empties every table, data
+    migrations' rows included; the next one reloads them with the migrations' own code.
+    """
+    from django.apps import apps
+
+    from workflows.models import CalendarYear, Policy
+
+    if not CalendarYear.objects.exists():
+        import_module("workflows.migrations.0002_seed_calendar").seed_calendar(apps, None)
+    if not Policy.objects.exists():
+        import_module("workflows.migrations.0004_default_policies").load(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data()
 
 
 @dataclass

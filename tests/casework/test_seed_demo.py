@@ -1,0 +1,193 @@
+"""seed_demo: every state of every machine, reached through the services, audited, idempotent."""
+
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from io import StringIO
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.db.models import Model
+from django.test import override_settings
+from django.utils import translation
+
+from casework import demo
+from casework.audit import verify_chains
+from casework.choices import DepartmentKind, Role
+from casework.identifiers import validate_citizen_id, validate_uscc
+from casework.models import (
+    AuditEvent,
+    Case,
+    Department,
+    MeasureTask,
+    Objection,
+    Rectification,
+    RepairApplication,
+    Subject,
+    Talk,
+    User,
+)
+from tests.casework.refusals import snapshot
+from workflows.case import CaseState, ExitReason
+from workflows.guards import RuleRefused
+from workflows.measure_task import MeasureTaskState
+from workflows.objection import ObjectionState
+from workflows.rectification import RectificationState
+from workflows.repair import RepairState
+from workflows.talk import TalkState
+
+MACHINES: list[tuple[type[Model], list[str]]] = [
+    (Case, CaseState.values),
+    (Objection, ObjectionState.values),
+    (Rectification, RectificationState.values),
+    (Talk, TalkState.values),
+    (MeasureTask, MeasureTaskState.values),
+    (RepairApplication, RepairState.values),
+]
+
+
+def seed() -> str:
+    out = StringIO()
+    with translation.override("en"):
+        call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="class")
+def first_run(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
+    """Seed once for the class (a few seconds), inside a transaction rolled back at the end.
+
+    PBKDF2 is slow by design; a fast hasher lets the login test check every demo user.
+    """
+    fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with fast_hashing, django_db_blocker.unblock(), transaction.atomic():
+        yield seed()
+        transaction.set_rollback(True)
+
+
+class TestSeededCity:
+    """One seeded city, shared by the tests of this class."""
+
+    @pytest.mark.parametrize(("model", "states"), MACHINES, ids=lambda value: getattr(value, "__name__", ""))
+    def test_seed_demo_reaches_every_state_of_the_machine(
+        self, first_run: str, db: Any, model: type[Model], states: list[str]
+    ) -> None:
+        reached = set(model._default_manager.values_list("state", flat=True).distinct())
+        assert reached == set(states)
+
+
+    def test_seed_demo_exits_cases_for_every_reason(self, first_run: str, db: Any) -> None:
+        reasons = set(Case.objects.filter(state=CaseState.EXITED).values_list("exit_reason", flat=True))
+        assert reasons == set(ExitReason.values)
+
+
+    def test_seed_demo_every_state_was_reached_through_the_service(self, first_run: str, db: Any) -> None:
+        """Each row's state is the target of the last audited event about it (no state column written)."""
+        for model, _states in MACHINES:
+            for obj in model._default_manager.all():
+                last = AuditEvent.objects.filter(
+                    object_type=model._meta.model_name, object_id=obj.pk, to_state__gt=""
+                ).latest("at", "seq")
+                assert last.to_state == obj.state, f"{model.__name__} {obj.pk}"
+
+
+    def test_seed_demo_audit_chains_all_verify(self, first_run: str, db: Any) -> None:
+        results = list(verify_chains())
+        assert [broken for _chain, broken in results if broken is not None] == []
+        case_chains = {f"case:{pk}" for pk in Case.objects.values_list("pk", flat=True)}
+        assert {chain for chain, _broken in results} >= case_chains
+
+
+    def test_seed_demo_second_run_writes_nothing(self, first_run: str, db: Any) -> None:
+        before, users = snapshot(), list(User.objects.order_by("pk").values_list("username", "password"))
+        output = seed()
+        assert snapshot() == before
+        assert list(User.objects.order_by("pk").values_list("username", "password")) == users
+        assert "Cases: 12 (0 new)" in output
+        assert output.rstrip().endswith(
+            "The demo users already exist; their passwords were printed when they were created "
+            "(see docs/demo.md)."
+        )
+        assert demo.DEMO_PASSWORD not in output
+
+
+    def test_seed_demo_prints_each_new_user_with_its_password_once(self, first_run: str, db: Any) -> None:
+        table = first_run.split("Demo users (shown once):\n", 1)[1].splitlines()
+        assert table[0].split() == ["username", "role", "password", "department", "or", "subject"]
+        rows = {line.split()[0]: line.split()[1:3] for line in table[1:]}
+        assert rows == {spec.username: [spec.role, demo.DEMO_PASSWORD] for spec in demo.USERS}
+
+        progress = [line.split()[0] for line in first_run.splitlines() if line.startswith("  ")]
+        assert sorted(progress) == sorted(Case.objects.values_list("number", flat=True))
+        assert "Cases: 12 (12 new)" in first_run
+
+
+    def test_seed_demo_users_log_in_with_the_demo_password(self, first_run: str, db: Any) -> None:
+        for spec in demo.USERS:
+            user = authenticate(username=spec.username, password=demo.DEMO_PASSWORD)
+            assert user is not None, spec.username
+
+
+    def test_seed_demo_has_a_user_for_every_role_in_a_department_of_the_right_kind(
+        self, first_run: str, db: Any
+    ) -> None:
+        assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+        reviewers = User.objects.filter(role=Role.REVIEWER)
+        assert reviewers.count() == 3 and all(user.is_department_head for user in reviewers)
+        for role, kind in [
+            (Role.OFFICER, DepartmentKind.DETERMINING), (Role.REVIEWER, DepartmentKind.DETERMINING),
+            (Role.JOINT, DepartmentKind.JOINT), (Role.NDRC, DepartmentKind.NDRC),
+            (Role.LEADERSHIP, DepartmentKind.LEADERSHIP),
+        ]:
+            assert set(User.objects.filter(role=role).values_list("department__kind", flat=True)) == {kind}
+        joint_departments = Department.objects.filter(kind=DepartmentKind.JOINT)
+        assert joint_departments.count() >= 4
+        assert set(User.objects.filter(role=Role.JOINT).values_list("department", flat=True)) == set(
+            joint_departments.values_list("pk", flat=True)
+        )
+        admin = User.objects.get(role=Role.ADMIN)
+        assert (admin.is_staff, admin.is_superuser) == (True, True)
+
+
+    def test_seed_demo_subject_identifiers_pass_their_checks(self, first_run: str, db: Any) -> None:
+        for subject in Subject.objects.all():
+            validator = validate_citizen_id if subject.is_natural_person else validate_uscc
+            assert validator(subject.identifier) == subject.identifier
+
+
+    def test_seed_demo_leadership_office_sits_at_the_ndrc(self, first_run: str, db: Any) -> None:
+        office = Department.objects.get(kind=DepartmentKind.LEADERSHIP)
+        assert (office.parent.code, office.parent.kind) == ("fgw", DepartmentKind.NDRC)
+        assert Department.objects.filter(level="county").count() == 9
+
+
+@pytest.mark.parametrize(
+    "today", [date(2026, 2, 13), date(2026, 9, 30)], ids=["spring-festival", "national-day"]
+)
+def test_seed_demo_works_on_the_eve_of_a_long_holiday(db: Any, today: date) -> None:
+    """Talks must be announced working days ahead: a demo seeded before a holiday still schedules them."""
+    with time_machine.travel(datetime.combine(today, time(10), tzinfo=ZoneInfo("Asia/Shanghai"))):
+        output = seed()
+    assert "Cases: 12 (12 new)" in output
+    assert set(Talk.objects.values_list("state", flat=True)) == set(TalkState.values)
+
+
+def test_seed_demo_refused_step_writes_nothing(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(city: demo.DemoCity, case: Case) -> None:
+        raise RuleRefused("no_policy", "No SLA policy is in force for this step: ask an administrator.")
+
+    monkeypatch.setattr(demo, "notify", refuse)
+    before = snapshot()
+    with pytest.raises(CommandError) as caught, translation.override("en"):
+        call_command("seed_demo", stdout=StringIO())
+    assert str(caught.value) == (
+        "The demo was not seeded (nothing was written): no_policy: "
+        "No SLA policy is in force for this step: ask an administrator."
+    )
+    assert snapshot() == before
+    assert User.objects.count() == 0
