@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "casework",
     "workflows",
     "notifications",
@@ -121,3 +123,32 @@ CELERY_BEAT_SCHEDULE = {
 # The SLA sweep: batch size, and how long a row that raised waits before it is tried again.
 SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)
 SLA_SWEEP_RETRY_SECONDS = env_int("SLA_SWEEP_RETRY_SECONDS", 300)
+# Other processes see a calendar edit after at most this long (the editing process at once).
+CALENDAR_CACHE_SECONDS = env_int("CALENDAR_CACHE_SECONDS", 60)
+
+# REST API (casework.api): token first, so an anonymous call gets 401 with WWW-Authenticate.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON everywhere; evidence uploads add multipart on their own endpoints.
+    "DEFAULT_PARSER_CLASSES": ["casework.api.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "casework.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Casework API",
+    "DESCRIPTION": "The dishonesty (失信) lifecycle: cases, their steps, the credit check, public lists.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Offline: Swagger UI's assets come from drf-spectacular-sidecar, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -6,8 +6,8 @@ the leadership office, the system client, the subject and another subject.
 """
 
 from dataclasses import dataclass
-from importlib import import_module
 from datetime import date, timedelta
+from importlib import import_module
 from typing import Any
 
 import pytest
@@ -46,6 +46,14 @@ def ensure_reference_data() -> None:
         import_module("workflows.migrations.0002_seed_calendar").seed_calendar(apps, None)
     if not Policy.objects.exists():
         import_module("workflows.migrations.0004_default_policies").load(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache() -> None:
+    """A rolled-back test sends no signal: never let one test's calendar rows leak into the next."""
+    from workflows.calendar import clear_cache
+
+    clear_cache()
 
 
 @pytest.fixture(autouse=True)

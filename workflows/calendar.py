@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from workflows.models import CalendarDay, CalendarYear, DayKind
+from workflows.models.calendar import NAME_MAX_LENGTH, SOURCE_MAX_LENGTH
 
 NATIONAL = ""
 ONE_DAY = timedelta(days=1)
@@ -143,10 +144,10 @@ def is_working_day(day: date, jurisdiction: str | None = None) -> bool:
 
 def next_working_day(day: date, jurisdiction: str | None = None) -> date:
     """``day`` itself when it is a working day, else the first working day after it."""
-    for _step in range(MAX_CONSECUTIVE_REST_DAYS):
-        if is_working_day(day, jurisdiction):
-            return day
-        day += ONE_DAY
+    for offset in range(MAX_CONSECUTIVE_REST_DAYS):
+        candidate = day + timedelta(days=offset)
+        if is_working_day(candidate, jurisdiction):
+            return candidate
     raise ValueError(f"no working day within {MAX_CONSECUTIVE_REST_DAYS} days of {day}: check the calendar")
 
 
@@ -244,8 +245,6 @@ class YearChange:
 
 _KINDS = {"holiday": DayKind.HOLIDAY.value, "workday": DayKind.MAKEUP_WORKDAY.value}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_NAME_MAX = CalendarDay._meta.get_field("name").max_length or 0
-_SOURCE_MAX = CalendarDay._meta.get_field("source").max_length or 0
 
 
 class _ArrangementParser:
@@ -296,8 +295,8 @@ class _ArrangementParser:
             raise ValueError(_("a `year` line must come before the days"))
         dates, name = _split_word(rest)
         first, last = self._range(dates)
-        if len(name) > _NAME_MAX:
-            raise ValueError(_("the name is longer than %(max)d characters") % {"max": _NAME_MAX})
+        if len(name) > NAME_MAX_LENGTH:
+            raise ValueError(_("the name is longer than %(max)d characters") % {"max": NAME_MAX_LENGTH})
         days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
         for day in days:
             if day in self.lines_of:
@@ -352,8 +351,9 @@ def resolve_source(arrangement: Arrangement, source: str = "") -> str:
     source = source.strip() or arrangement.source
     if not source:
         raise ArrangementError([_("no source: add a `source …` line to the file or pass --source")])
-    if len(source) > _SOURCE_MAX:
-        raise ArrangementError([_("the source is longer than %(max)d characters") % {"max": _SOURCE_MAX}])
+    if len(source) > SOURCE_MAX_LENGTH:
+        too_long = _("the source is longer than %(max)d characters") % {"max": SOURCE_MAX_LENGTH}
+        raise ArrangementError([too_long])
     return source
 
 

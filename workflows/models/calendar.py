@@ -12,6 +12,9 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+NAME_MAX_LENGTH = 100
+SOURCE_MAX_LENGTH = 200
+
 
 class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Holiday (rest day)")
@@ -27,8 +30,8 @@ class CalendarDay(models.Model):
         help_text=_("Blank for the national arrangement; a code for a local extra day."),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
-    name = models.CharField(_("name"), max_length=100, blank=True, default="")
-    source = models.CharField(_("source"), max_length=200)
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH, blank=True, default="")
+    source = models.CharField(_("source"), max_length=SOURCE_MAX_LENGTH)
 
     class Meta:
         verbose_name = _("calendar day")
@@ -51,7 +54,7 @@ class CalendarYear(models.Model):
 
     year = models.PositiveSmallIntegerField(_("year"))
     jurisdiction = models.CharField(_("jurisdiction"), max_length=32, blank=True, default="")
-    source = models.CharField(_("source"), max_length=200)
+    source = models.CharField(_("source"), max_length=SOURCE_MAX_LENGTH)
     entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
 
     class Meta:
