@@ -58,10 +58,19 @@ def _fresh_calendar_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def _reference_data(request: pytest.FixtureRequest) -> None:
+    # Every database test, not only transactional ones: a reused database (--reuse-db) may
+    # have been left flushed by the last transactional test of an earlier run.
     marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames
+    )
+    if transactional:
         request.getfixturevalue("transactional_db")
-        ensure_reference_data()
+    elif marker is not None or "db" in request.fixturenames:
+        request.getfixturevalue("db")
+    else:
+        return
+    ensure_reference_data()
 
 
 @dataclass

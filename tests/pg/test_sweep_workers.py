@@ -27,7 +27,7 @@ def sweeper_env() -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "CELERY_TASK_ALWAYS_EAGER": "1"}
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_four_sweepers_fire_every_rung_of_ten_thousand_deadlines_exactly_once(cast: Cast) -> None:
     case = cast.listed_case(list_type="focus")
     now = timezone.now()
