@@ -4,7 +4,8 @@ The service knows deadlines and notifications only through these hooks. The
 SLA engine (workflows) and the outbox (notifications) register receivers in
 their ``AppConfig.ready``. Receivers run inside the service's transaction:
 ``deadlines`` before the audit event is written (so deadline fields they set on
-the object are audited as field changes), ``notifications`` after it.
+the object are audited as field changes), ``indexes`` (derived read tables such as
+the credit-check index) after the effects, ``notifications`` last.
 """
 
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-HookKind = Literal["deadlines", "notifications"]
+HookKind = Literal["deadlines", "indexes", "notifications"]
 
 
 @dataclass
@@ -32,7 +33,7 @@ class TransitionEvent:
 
 
 Receiver = Callable[[TransitionEvent], None]
-_receivers: dict[HookKind, list[Receiver]] = {"deadlines": [], "notifications": []}
+_receivers: dict[HookKind, list[Receiver]] = {"deadlines": [], "indexes": [], "notifications": []}
 
 
 def register(kind: HookKind, receiver: Receiver) -> None:

@@ -1,6 +1,7 @@
 from casework.models.audit import AuditEvent, IdempotencyRecord
 from casework.models.cases import Case, CaseNumberCounter
 from casework.models.catalogues import LegalBasis, Measure, Subject
+from casework.models.credit_index import CreditIndexEntry
 from casework.models.departments import Department, User
 from casework.models.evidence import Evidence
 from casework.models.processes import (
@@ -12,7 +13,7 @@ from casework.models.processes import (
 )
 
 __all__ = [
-    "AuditEvent", "Case", "CaseNumberCounter", "Department", "Evidence", "IdempotencyRecord",
-    "LegalBasis", "Measure", "MeasureTask", "Objection", "Rectification", "RepairApplication",
-    "Subject", "Talk", "User",
+    "AuditEvent", "Case", "CaseNumberCounter", "CreditIndexEntry", "Department", "Evidence",
+    "IdempotencyRecord", "LegalBasis", "Measure", "MeasureTask", "Objection", "Rectification",
+    "RepairApplication", "Subject", "Talk", "User",
 ]

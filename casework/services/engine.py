@@ -138,6 +138,7 @@ def _apply(obj: Any, case: Case, name: str, actor: Any, data: dict[str, Any]) ->
     from casework.services import effects  # effects call back into this module
 
     effects.run(event)
+    hooks.run("indexes", event)
     hooks.run("notifications", event)
     return TransitionResult(
         obj._meta.model_name, obj.pk, name, obj.state, obj.version, event.audit_event.pk
@@ -191,6 +192,7 @@ def create_step(
             obj=obj, action="created", actor=actor, case=case, to_state=obj.state,
             payload=event.data,
         )
+        hooks.run("indexes", event)
         hooks.run("notifications", event)
     return TransitionResult(
         obj._meta.model_name, obj.pk, "created", obj.state, obj.version, event.audit_event.pk
@@ -208,13 +210,14 @@ def record_change(
     with transaction.atomic():
         # Case first, then the step, as advance() takes them: saving the step first and
         # locking the case in audit.append() deadlocks against a concurrent advance().
-        _locked, case = _lock(obj)
+        locked, case = _lock(obj)
         for field_name, (_old, new) in changes.items():
             setattr(obj, field_name, new)
         update_fields = list(changes)
         if hasattr(obj, "version"):
             # A changed record is a new version: a client holding the old one gets a conflict.
-            obj.version += 1
+            # Count from the locked row: the caller's copy may predate a concurrent advance().
+            obj.version = locked.version + 1
             update_fields.append("version")
         obj.save(update_fields=update_fields)
         audit.append(obj=obj, action=action, actor=actor, case=case,

@@ -1,0 +1,138 @@
+"""Who sees what through the API (DESIGN.md §1), as querysets and permission classes.
+
+Visibility is a queryset: an object outside the caller's queryset is answered
+404, so its existence is not revealed. Write access is a role check (403 for a
+role that never writes); whether *this* actor may take *this* step is the
+transition service's guards (422 naming the rule).
+
+* officer / reviewer: the cases their department owns (谁认定) and every step of them;
+* subject: its own cases once notified (a draft is the department's work in progress);
+* leadership office and administrators: read everything, write nothing;
+* joint department: only the measure tasks pushed to it;
+* 发改委: the talks it co-organises (read only);
+* system clients: only their scopes — Django groups named ``scope:<code>`` (see SCOPES).
+"""
+
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import BasePermission
+
+from casework.choices import Role
+from casework.models import Case, Evidence, MeasureTask, Talk
+
+SCOPE_CREDIT_CHECK = "credit_check"
+SCOPE_CASES_READ = "cases_read"
+SCOPES = {
+    SCOPE_CREDIT_CHECK: _("Credit check before approvals (信用前置筛查)"),
+    SCOPE_CASES_READ: _("Read every case and its steps (credit sharing platform)"),
+}
+SCOPE_GROUP_PREFIX = "scope:"
+
+DEPARTMENT_STAFF = (Role.OFFICER, Role.REVIEWER)
+READ_ALL_ROLES = (Role.LEADERSHIP, Role.ADMIN)
+# Roles that take steps through the API; the others read only.
+WRITING_ROLES = (Role.OFFICER, Role.REVIEWER, Role.SUBJECT, Role.JOINT)
+CREDIT_CHECK_ROLES = (Role.OFFICER, Role.REVIEWER, Role.JOINT, Role.NDRC, Role.LEADERSHIP, Role.ADMIN)
+
+
+def scopes_of(user: Any) -> frozenset[str]:
+    """A system client's scopes, read once per request (cached on the user object)."""
+    if getattr(user, "role", None) != Role.SYSTEM:
+        return frozenset()
+    cached = getattr(user, "_api_scopes", None)
+    if cached is None:
+        names = user.groups.filter(name__startswith=SCOPE_GROUP_PREFIX).values_list("name", flat=True)
+        cached = frozenset(name[len(SCOPE_GROUP_PREFIX):] for name in names)
+        user._api_scopes = cached
+    return cached
+
+
+def reads_all(user: Any) -> bool:
+    return user.role in READ_ALL_ROLES or SCOPE_CASES_READ in scopes_of(user)
+
+
+def visible_cases(user: Any) -> QuerySet[Case]:
+    cases = Case.objects.all()
+    if reads_all(user):
+        return cases
+    if user.role in DEPARTMENT_STAFF and user.department_id:
+        return cases.filter(owner_department_id=user.department_id)
+    if user.role == Role.SUBJECT and user.subject_id:
+        return cases.filter(subject_id=user.subject_id, notified_at__isnull=False)
+    return cases.none()
+
+
+def visible_steps(model: type[Model], user: Any) -> QuerySet[Any]:
+    """Steps of the visible cases; measure tasks and talks add their own audiences."""
+    steps = model._default_manager.all()
+    if model is MeasureTask:
+        if user.role == Role.JOINT and user.department_id:
+            return steps.filter(department_id=user.department_id)
+        if user.role == Role.SUBJECT:
+            return steps.none()  # the joint departments' feedback is internal
+    if model is Talk and user.role == Role.NDRC and user.department_id:
+        return steps.filter(co_organiser_id=user.department_id)
+    if reads_all(user):
+        return steps
+    return steps.filter(case__in=visible_cases(user))
+
+
+def visible_evidence(user: Any) -> QuerySet[Evidence]:
+    evidence = Evidence.objects.all()
+    if user.role == Role.JOINT and user.department_id:
+        tasks = MeasureTask.objects.filter(department_id=user.department_id).values("pk")
+        return evidence.filter(attached_type__model="measuretask", attached_id__in=tasks)
+    if reads_all(user):
+        return evidence
+    return evidence.filter(case__in=visible_cases(user))
+
+
+class Writes(BasePermission):
+    """Unsafe methods only for the roles that take steps (leadership reads, changes nothing)."""
+
+    message = _("Your role may read but not change anything through the API.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return getattr(request.user, "role", None) in WRITING_ROLES
+
+
+class OpensCases(BasePermission):
+    message = _("Only officers and reviewers of a determining department open cases.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return request.user.role in DEPARTMENT_STAFF
+
+
+class RegistersSubjects(OpensCases):
+    message = _("Only officers and reviewers of a determining department register subjects.")
+
+
+class ReadsCatalogues(BasePermission):
+    """Staff and subjects read the catalogues; a system client only with a scope."""
+
+    message = _("This system client has no scope for this resource.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return user.role != Role.SYSTEM or bool(scopes_of(user))
+
+
+class ChecksCredit(BasePermission):
+    message = _("The credit check is for departments and system clients with the credit_check scope.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return user.role in CREDIT_CHECK_ROLES or SCOPE_CREDIT_CHECK in scopes_of(user)
+
+
+def subjects_visible(user: Any) -> Q | None:
+    """Filter for the subject register: a subject sees itself; departments see the register."""
+    if user.role == Role.SUBJECT:
+        return Q(pk=user.subject_id)
+    if user.role in DEPARTMENT_STAFF or reads_all(user):
+        return Q()
+    return None

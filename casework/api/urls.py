@@ -1,0 +1,28 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from casework.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("departments", views.DepartmentViewSet, basename="department")
+router.register("legal-bases", views.LegalBasisViewSet, basename="legal-basis")
+router.register("measures", views.MeasureViewSet, basename="measure")
+router.register("subjects", views.SubjectViewSet, basename="subject")
+router.register("cases", views.CaseViewSet, basename="case")
+router.register("objections", views.ObjectionViewSet, basename="objection")
+router.register("rectifications", views.RectificationViewSet, basename="rectification")
+router.register("talks", views.TalkViewSet, basename="talk")
+router.register("measure-tasks", views.MeasureTaskViewSet, basename="measure-task")
+router.register("repairs", views.RepairViewSet, basename="repair")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("public/listings", views.PublicListingViewSet, basename="public-listing")
+router.register("public/exits", views.PublicExitViewSet, basename="public-exit")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("credit-check/<str:identifier>/", views.CreditCheckView.as_view(), name="credit-check"),
+    *router.urls,
+]

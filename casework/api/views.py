@@ -1,0 +1,474 @@
+"""The REST API: resources, transitions, evidence, the credit check and the public lists.
+
+Every state change goes through ``casework.services`` (the one door); the views
+only decide visibility (404), role (403) and the request's shape (400).
+"""
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework import services
+from casework.api import permissions as perms
+from casework.api import serializers as s
+from casework.api.credit import credit_check, parse_identifier
+from casework.api.evidence import check_upload
+from casework.choices import ListType, Role
+from casework.models import (
+    Case,
+    Department,
+    Evidence,
+    LegalBasis,
+    Measure,
+    MeasureTask,
+    Objection,
+    Rectification,
+    RepairApplication,
+    Subject,
+    Talk,
+)
+from workflows.case import CaseState
+from workflows.choices import DeadlineState
+from workflows.models import Deadline
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX = 100
+
+
+def errors(*codes: int) -> dict[int, Any]:
+    return {code: s.ErrorSerializer for code in codes}
+
+
+READ_ERRORS = errors(400, 401, 403, 404)
+WRITE_ERRORS = errors(400, 401, 403, 404, 422)
+
+
+# --- catalogues ------------------------------------------------------------------------
+
+
+class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [IsAuthenticated, perms.ReadsCatalogues]
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.DepartmentSerializer(many=True), **READ_ERRORS}),
+                    retrieve=extend_schema(responses={200: s.DepartmentSerializer, **READ_ERRORS}))
+class DepartmentViewSet(CatalogueViewSet):
+    queryset = Department.objects.order_by("code")
+    serializer_class = s.DepartmentSerializer
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.LegalBasisSerializer(many=True), **READ_ERRORS}),
+                    retrieve=extend_schema(responses={200: s.LegalBasisSerializer, **READ_ERRORS}))
+class LegalBasisViewSet(CatalogueViewSet):
+    queryset = LegalBasis.objects.order_by("pk")
+    serializer_class = s.LegalBasisSerializer
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.MeasureSerializer(many=True), **READ_ERRORS}),
+                    retrieve=extend_schema(responses={200: s.MeasureSerializer, **READ_ERRORS}))
+class MeasureViewSet(CatalogueViewSet):
+    queryset = Measure.objects.select_related("department").order_by("code")
+    serializer_class = s.MeasureSerializer
+
+
+# --- subjects --------------------------------------------------------------------------
+
+
+class SubjectFilter(serializers.Serializer):
+    identifier = serializers.CharField(max_length=40, required=False)
+    kind = serializers.ChoiceField(choices=s.SubjectKind.choices, required=False)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[SubjectFilter],
+                       responses={200: s.SubjectSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.SubjectSerializer, **READ_ERRORS}),
+    create=extend_schema(request=s.SubjectCreateSerializer,
+                         responses={201: s.SubjectSerializer, **WRITE_ERRORS}),
+)
+class SubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                     viewsets.GenericViewSet):
+    serializer_class = s.SubjectSerializer
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "create":
+            return [IsAuthenticated(), perms.RegistersSubjects()]
+        return [IsAuthenticated(), perms.ReadsCatalogues()]
+
+    def get_queryset(self) -> QuerySet[Subject]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return Subject.objects.none()
+        condition = perms.subjects_visible(self.request.user)
+        if condition is None:
+            return Subject.objects.none()
+        subjects = Subject.objects.filter(condition).order_by("pk")
+        if self.action == "list":
+            query = validated_query(SubjectFilter, self.request)
+            if "identifier" in query:
+                # Exact match only: the register is not searchable by fragments of numbers.
+                subjects = subjects.filter(identifier=query["identifier"].strip().upper())
+            if "kind" in query:
+                subjects = subjects.filter(kind=query["kind"])
+        return subjects
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = s.SubjectCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        subject = Subject.objects.create(**incoming.validated_data)
+        return Response(self.get_serializer(subject).data, status=status.HTTP_201_CREATED)
+
+
+def validated_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
+
+
+# --- transitions and evidence, shared by cases and steps --------------------------------
+
+
+def idempotency_key(request: Request) -> str | None:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not (0 < len(key) <= IDEMPOTENCY_KEY_MAX and key.isascii() and key.isprintable()):
+        raise serializers.ValidationError(
+            {IDEMPOTENCY_HEADER: [_("An idempotency key is 1 to 100 printable ASCII characters.")]}
+        )
+    return key
+
+
+def transition_schema(model: type[Any]) -> Any:
+    names = sorted(services.transition_names(model()))
+    return extend_schema(
+        request=s.TransitionRequestSerializer,
+        responses={200: s.TransitionResultSerializer, **errors(400, 401, 403, 404, 409, 422)},
+        parameters=[
+            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=names,
+                             description="The transition (DESIGN.md §3)."),
+            OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False,
+                             description="Repeat-safe: the same key returns the first response."),
+        ],
+    )
+
+
+def evidence_schema(model: type[Any]) -> Any:
+    return extend_schema_view(
+        transition=transition_schema(model),
+        evidence=extend_schema(
+            methods=["POST"],
+            request={"multipart/form-data": s.EvidenceUploadSerializer},
+            responses={201: s.EvidenceSerializer, **WRITE_ERRORS},
+        ),
+    )
+
+
+class StepActions(viewsets.GenericViewSet):
+    """Transitions and evidence on one case or step; visibility comes from get_queryset."""
+
+    permission_classes = [IsAuthenticated, perms.Writes]
+
+    @action(detail=True, methods=["post"], url_path="transitions/(?P<name>[^/]+)")
+    def transition(self, request: Request, pk: str | None = None, name: str = "") -> Response:
+        obj = self.get_object()
+        if name not in services.transition_names(obj):
+            raise NotFound(_("There is no step called “%(name)s” here.") % {"name": name})
+        key = idempotency_key(request)
+        body = s.TransitionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.advance(
+            obj, name, request.user, body.step_data(),
+            expected_version=body.validated_data["expected_version"], idempotency_key=key,
+        )
+        headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
+        return Response(result.as_dict(), headers=headers)
+
+    @extend_schema(methods=["GET"], responses={200: s.EvidenceSerializer(many=True), **READ_ERRORS})
+    @action(detail=True, methods=["get", "post"], url_path="evidence",
+            parser_classes=[MultiPartParser], pagination_class=None)
+    def evidence(self, request: Request, pk: str | None = None) -> Response:
+        obj = self.get_object()
+        case = obj.owning_case()
+        if request.method == "GET":
+            evidence = perms.visible_evidence(request.user).filter(case=case)
+            if not isinstance(obj, Case):
+                evidence = evidence.filter(attached_type__model=obj._meta.model_name, attached_id=obj.pk)
+            return Response(s.EvidenceSerializer(evidence.order_by("pk"), many=True).data)
+        if not may_attach(request.user, obj):
+            raise PermissionDenied(_("Only the owner department, the subject or the task's joint "
+                                     "department may attach evidence here."))
+        upload = s.EvidenceUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        file = upload.validated_data["file"]
+        check_upload(file)
+        evidence = services.attach_evidence(case, request.user, file,
+                                            attached_to=None if isinstance(obj, Case) else obj)
+        return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+
+def may_attach(user: Any, obj: Any) -> bool:
+    case = obj.owning_case()
+    if isinstance(obj, MeasureTask):
+        return user.role == Role.JOINT and user.department_id == obj.department_id
+    if user.role in perms.DEPARTMENT_STAFF:
+        return user.department_id == case.owner_department_id
+    return user.role == Role.SUBJECT and user.subject_id == case.subject_id
+
+
+# --- cases -----------------------------------------------------------------------------
+
+
+class CaseFilter(serializers.Serializer):
+    state = serializers.ChoiceField(choices=CaseState.choices, required=False)
+    department = serializers.SlugField(max_length=40, required=False)
+    list_type = serializers.ChoiceField(choices=ListType.choices, required=False)
+    subject = serializers.IntegerField(min_value=1, max_value=s.MAX_VERSION, required=False)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+def overdue_clocks() -> QuerySet[Deadline]:
+    return Deadline.objects.filter(case=OuterRef("pk"), closed_at__isnull=True).filter(
+        Q(state=DeadlineState.BREACHED) | Q(state=DeadlineState.RUNNING, due_at__lt=timezone.now())
+    )
+
+
+def filter_cases(cases: QuerySet[Case], query: dict[str, Any]) -> QuerySet[Case]:
+    if "state" in query:
+        cases = cases.filter(state=query["state"])
+    if "department" in query:
+        cases = cases.filter(owner_department__code=query["department"])
+    if "list_type" in query:
+        cases = cases.filter(list_type=query["list_type"])
+    if "subject" in query:
+        cases = cases.filter(subject_id=query["subject"])
+    if query.get("overdue") is not None:
+        overdue = Exists(overdue_clocks())
+        cases = cases.filter(overdue if query["overdue"] else ~overdue)
+    return cases
+
+
+STEP_CREATES: dict[str, tuple[type[serializers.Serializer], type[serializers.Serializer]]] = {
+    "objections": (s.ObjectionCreateSerializer, s.ObjectionSerializer),
+    "rectifications": (s.RectificationCreateSerializer, s.RectificationSerializer),
+    "talks": (s.TalkCreateSerializer, s.TalkSerializer),
+    "repairs": (s.RepairCreateSerializer, s.RepairSerializer),
+}
+
+
+def step_create_schema(kind: str) -> Any:
+    request, response = STEP_CREATES[kind]
+    return extend_schema(request=request, responses={201: response, **WRITE_ERRORS})
+
+
+@evidence_schema(Case)
+@extend_schema_view(
+    list=extend_schema(parameters=[CaseFilter], responses={200: s.CaseSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: s.CaseDetailSerializer, **READ_ERRORS}),
+    create=extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseDetailSerializer,
+                                                                    **WRITE_ERRORS}),
+    objections=step_create_schema("objections"),
+    rectifications=step_create_schema("rectifications"),
+    talks=step_create_schema("talks"),
+    repairs=step_create_schema("repairs"),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, StepActions):
+    def get_queryset(self) -> QuerySet[Case]:
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        cases = perms.visible_cases(self.request.user).select_related("subject", "owner_department")
+        if self.action == "list":
+            cases = filter_cases(cases, validated_query(CaseFilter, self.request))
+        return cases.order_by("-created_at", "-pk")
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return s.CaseSerializer if self.action == "list" else s.CaseDetailSerializer
+
+    def get_permissions(self) -> list[Any]:
+        if self.action == "create":
+            return [IsAuthenticated(), perms.OpensCases()]
+        return super().get_permissions()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = s.CaseCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        case = services.open_case(request.user, **incoming.validated_data)
+        return Response(s.CaseDetailSerializer(case, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    def _create_step(self, request: Request, kind: str) -> Response:
+        case = self.get_object()
+        request_class, response_class = STEP_CREATES[kind]
+        incoming = request_class(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        step = start_step(kind, case, request.user, incoming.validated_data)
+        return Response(response_class(step, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def objections(self, request: Request, pk: str | None = None) -> Response:
+        return self._create_step(request, "objections")
+
+    @action(detail=True, methods=["post"])
+    def rectifications(self, request: Request, pk: str | None = None) -> Response:
+        return self._create_step(request, "rectifications")
+
+    @action(detail=True, methods=["post"])
+    def talks(self, request: Request, pk: str | None = None) -> Response:
+        return self._create_step(request, "talks")
+
+    @action(detail=True, methods=["post"])
+    def repairs(self, request: Request, pk: str | None = None) -> Response:
+        return self._create_step(request, "repairs")
+
+
+def start_step(kind: str, case: Case, actor: Any, data: dict[str, Any]) -> Any:
+    if kind == "objections":
+        return services.file_objection(case, actor, data["grounds"])
+    if kind == "rectifications":
+        return services.order_rectification(case, actor, data["requirements"],
+                                            data.get("period_working_days"))
+    if kind == "talks":
+        return services.require_talk(case, actor, data["kind"], data["reason"])
+    return services.apply_repair(case, actor, data)
+
+
+# --- steps -----------------------------------------------------------------------------
+
+
+class StepFilter(serializers.Serializer):
+    case = serializers.IntegerField(min_value=1, max_value=s.MAX_VERSION, required=False)
+    state = serializers.CharField(max_length=20, required=False)
+
+
+class StepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StepActions):
+    model: type[Any]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.model._default_manager.none()
+        steps = perms.visible_steps(self.model, self.request.user).select_related("case")
+        if self.action == "list":
+            query = validated_query(StepFilter, self.request)
+            if "case" in query:
+                steps = steps.filter(case_id=query["case"])
+            if "state" in query:
+                steps = steps.filter(state=query["state"])
+        return steps.order_by("pk")
+
+
+def step_views(model: type[Any], serializer: type[serializers.Serializer]) -> Any:
+    def decorate(cls: type[StepViewSet]) -> type[StepViewSet]:
+        cls.model = model
+        cls.serializer_class = serializer
+        cls = extend_schema_view(
+            list=extend_schema(parameters=[StepFilter],
+                               responses={200: serializer(many=True), **READ_ERRORS}),
+            retrieve=extend_schema(responses={200: serializer, **READ_ERRORS}),
+        )(cls)
+        return evidence_schema(model)(cls)
+
+    return decorate
+
+
+@step_views(Objection, s.ObjectionSerializer)
+class ObjectionViewSet(StepViewSet):
+    pass
+
+
+@step_views(Rectification, s.RectificationSerializer)
+class RectificationViewSet(StepViewSet):
+    pass
+
+
+@step_views(Talk, s.TalkSerializer)
+class TalkViewSet(StepViewSet):
+    pass
+
+
+@step_views(MeasureTask, s.MeasureTaskSerializer)
+class MeasureTaskViewSet(StepViewSet):
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().select_related("case__subject", "measure", "department")
+
+
+@step_views(RepairApplication, s.RepairSerializer)
+class RepairViewSet(StepViewSet):
+    pass
+
+
+# --- evidence download ---------------------------------------------------------------
+
+
+@extend_schema_view(retrieve=extend_schema(responses={200: s.EvidenceSerializer, **READ_ERRORS}))
+class EvidenceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.EvidenceSerializer
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return Evidence.objects.none()
+        return perms.visible_evidence(self.request.user).select_related("attached_type")
+
+    @extend_schema(responses={
+        (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY), **READ_ERRORS,
+    })
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+        evidence = self.get_object()
+        # Always a download of opaque bytes: an uploaded file is never rendered by the browser.
+        return FileResponse(evidence.file.open("rb"), as_attachment=True,
+                            filename=evidence.original_name, content_type="application/octet-stream")
+
+
+# --- credit check --------------------------------------------------------------------
+
+
+class CreditCheckView(APIView):
+    permission_classes = [IsAuthenticated, perms.ChecksCredit]
+
+    @extend_schema(responses={200: s.CreditCheckSerializer, **errors(400, 401, 403)},
+                   operation_id="credit_check")
+    def get(self, request: Request, identifier: str) -> Response:
+        return Response(credit_check(parse_identifier(identifier), request.user))
+
+
+# --- public lists --------------------------------------------------------------------
+
+
+class PublicList(mixins.ListModelMixin, viewsets.GenericViewSet):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.PublicCaseSerializer(many=True),
+                                                  **errors(400, 404)}))
+class PublicListingViewSet(PublicList):
+    """What is published now: listed cases inside their publication window."""
+
+    serializer_class = s.PublicCaseSerializer
+    queryset = Case.objects.filter(state=CaseState.LISTED, published=True).select_related(
+        "subject", "owner_department"
+    ).prefetch_related("legal_bases").order_by("-listed_from", "-pk")
+
+
+@extend_schema_view(list=extend_schema(responses={200: s.PublicExitSerializer(many=True),
+                                                  **errors(400, 404)}))
+class PublicExitViewSet(PublicList):
+    """Exit and repair notices (信用修复公示)."""
+
+    serializer_class = s.PublicExitSerializer
+    queryset = Case.objects.filter(state=CaseState.EXITED).select_related(
+        "subject", "owner_department"
+    ).prefetch_related("legal_bases").order_by("-closed_at", "-pk")
