@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo lint diagrams messages clean
+.PHONY: run worker beat test venv migrate demo lint diagrams messages clean bench-credit-check
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,16 @@ migrate: venv
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
+# Embedded: daphne (ASGI + WebSocket), in-process Celery, a timer for the SLA sweep and the outbox.
 run: demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py run_embedded $(HOST):$(PORT)
+
+# Production (REDIS_URL set): workers deliver notifications and sweep; beat schedules the periodic tasks.
+worker: venv
+	$(BIN)/celery -A config worker -l info --prefetch-multiplier 1
+
+beat: venv
+	$(BIN)/celery -A config beat -l info -s var/celerybeat-schedule
 
 test: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
@@ -42,3 +50,8 @@ messages: venv
 
 clean:
 	rm -rf var .pytest_cache .hypothesis
+
+# The credit-check benchmark (PostgreSQL must be up); wrk is Debian's HTTP load generator.
+bench-credit-check: venv
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/credit_check.py

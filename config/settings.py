@@ -20,6 +20,8 @@ SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-key-change-me-in-production")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
+    # First: its runserver serves ASGI (HTTP and the notifications WebSocket).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -33,6 +35,7 @@ INSTALLED_APPS = [
     "casework",
     "workflows",
     "notifications",
+    "channels",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +74,13 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# PostgreSQL connection pool (psycopg_pool): under ASGI a request may run on any thread,
+# so CONN_MAX_AGE keeps nothing and every request would connect anew. DB_POOL=1 turns it on.
+if env_bool("DB_POOL", default=False) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2, "max_size": env_int("DB_POOL_MAX_SIZE", 10),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "casework.User"
 
@@ -123,6 +133,47 @@ CELERY_BEAT_SCHEDULE = {
 # The SLA sweep: batch size, and how long a row that raised waits before it is tried again.
 SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)
 SLA_SWEEP_RETRY_SECONDS = env_int("SLA_SWEEP_RETRY_SECONDS", 300)
+
+# Notifications (notifications/, docs/notifications.md).
+# Live push: Redis in production; in-memory (one server process) in the embedded default.
+CHANNEL_LAYERS = {
+    "default": (
+        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        if REDIS_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    ),
+}
+# A worker killed mid-task: Redis hands its unacknowledged tasks out again after this long
+# (deliver_pending catches up sooner). A dead broker must fail a publish fast, not hang a request.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3600),
+    "socket_connect_timeout": env_int("CELERY_BROKER_CONNECT_TIMEOUT_SECONDS", 2),
+    # A publish tries the broker once: the outbox row is the record, deliver_pending the retry.
+    "max_retries": 0,
+}
+CELERY_BEAT_SCHEDULE["notifications-pending"] = {
+    "task": "notifications.tasks.deliver_pending",
+    "schedule": env_int("NOTIFICATIONS_PENDING_INTERVAL_SECONDS", 60),
+}
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600)
+NOTIFICATIONS_PENDING_BATCH_SIZE = env_int("NOTIFICATIONS_PENDING_BATCH_SIZE", 200)
+NOTIFICATIONS_DIGEST_ITEMS = env_int("NOTIFICATIONS_DIGEST_ITEMS", 50)
+# Tests and benchmarks only: make every send this slow.
+NOTIFICATIONS_SEND_DELAY_MS = env_int("NOTIFICATIONS_SEND_DELAY_MS", 0)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "casework@localhost")
+EMAIL_MESSAGE_ID_DOMAIN = env_str("EMAIL_MESSAGE_ID_DOMAIN", "casework.local")
+SMS_GATEWAY = env_str("SMS_GATEWAY", "console")  # console, file, or a dotted SmsGateway path
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl"))
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 # Other processes see a calendar edit after at most this long (the editing process at once).
 CALENDAR_CACHE_SECONDS = env_int("CALENDAR_CACHE_SECONDS", 60)
 
@@ -147,6 +198,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "workflows.case.CaseState",
+        "ObjectionStateEnum": "workflows.objection.ObjectionState",
+        "RectificationStateEnum": "workflows.rectification.RectificationState",
+        "TalkStateEnum": "workflows.talk.TalkState",
+        "MeasureTaskStateEnum": "workflows.measure_task.MeasureTaskState",
+        "RepairStateEnum": "workflows.repair.RepairState",
+        "DeadlineStateEnum": "workflows.choices.DeadlineState",
+        "SubjectKindEnum": "casework.choices.SubjectKind",
+        "DepartmentKindEnum": "casework.choices.DepartmentKind",
+        "LegalBasisKindEnum": "casework.choices.LegalBasisKind",
+        "TalkKindEnum": "workflows.talk.TalkKind",
+    },
     # Offline: Swagger UI's assets come from drf-spectacular-sidecar, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

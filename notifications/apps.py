@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from casework import hooks
+        from notifications.services import on_escalations, on_transition
+        from workflows import sweep
+
+        hooks.register("notifications", on_transition)
+        if on_escalations not in sweep.escalation_receivers:
+            sweep.escalation_receivers.append(on_escalations)

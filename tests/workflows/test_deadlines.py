@@ -1,6 +1,6 @@
 """Deadlines opened, paused, resumed, extended and recomputed by the transition service."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 import time_machine

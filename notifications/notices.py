@@ -1,0 +1,69 @@
+"""Who hears about which step (the ownership rule), and with which template.
+
+The owner department hears every step of its cases (谁认定、谁约谈). The subject
+hears what it must do and by when; those notices are legal notices (告知,
+决定 with the 信用修复告知书, 整改通知, 约谈通知, objection and repair results)
+and cannot be muted. Joint departments hear the measures pushed to them and the
+termination requests. Escalations are in ESCALATION_NOTICES.
+"""
+
+from dataclasses import dataclass
+
+from notifications.choices import Audience
+from workflows.choices import Rung
+
+
+@dataclass(frozen=True)
+class Notice:
+    audience: str
+    template: str
+    legal: bool = False
+
+
+OWNER_STEP = Notice(Audience.OWNER, "owner_step")
+
+
+def _subject(template: str) -> Notice:
+    return Notice(Audience.SUBJECT, template, legal=True)
+
+
+OBJECTION_RESULT = _subject("objection_result")
+REPAIR_RESULT = _subject("repair_result")
+RECTIFICATION_RESULT = _subject("rectification_result")
+
+# (model name, transition name) → notices besides the owner department's.
+NOTICES: dict[tuple[str, str], tuple[Notice, ...]] = {
+    ("case", "notify"): (_subject("case_notified"),),
+    ("case", "determine"): (_subject("case_determined"),),
+    ("case", "withdraw"): (_subject("case_closed"),),
+    ("case", "exit"): (_subject("case_closed"),),
+    ("objection", "accept"): (OBJECTION_RESULT,),
+    ("objection", "reject_inadmissible"): (OBJECTION_RESULT,),
+    ("objection", "uphold"): (OBJECTION_RESULT,),
+    ("objection", "dismiss"): (OBJECTION_RESULT,),
+    ("rectification", "created"): (_subject("rectification_ordered"),),
+    ("rectification", "reorder"): (_subject("rectification_ordered"),),
+    ("rectification", "accept"): (RECTIFICATION_RESULT,),
+    ("rectification", "return"): (RECTIFICATION_RESULT,),
+    ("rectification", "mark_overdue"): (RECTIFICATION_RESULT,),
+    ("talk", "schedule"): (_subject("talk_scheduled"), Notice(Audience.CO_ORGANISER, "owner_step")),
+    ("measuretask", "created"): (Notice(Audience.JOINT, "measure_pushed"),),
+    ("measuretask", "request_termination"): (Notice(Audience.JOINT, "measure_termination_requested"),),
+    ("repairapplication", "accept"): (REPAIR_RESULT,),
+    ("repairapplication", "reject_inadmissible"): (REPAIR_RESULT,),
+    ("repairapplication", "approve"): (REPAIR_RESULT,),
+    ("repairapplication", "deny"): (REPAIR_RESULT,),
+}
+
+
+def notices_for(model_name: str, transition: str) -> tuple[Notice, ...]:
+    return (OWNER_STEP, *NOTICES.get((model_name, transition), ()))
+
+
+# Escalation ladder (SLA_DEFAULTS): warning → responsible officers; breach → officers and the
+# department head; 督办 → the leadership group office.
+ESCALATION_NOTICES: dict[str, tuple[Notice, ...]] = {
+    Rung.WARNING: (Notice(Audience.RESPONSIBLE, "escalation"),),
+    Rung.BREACH: (Notice(Audience.RESPONSIBLE, "escalation"), Notice(Audience.HEAD, "escalation")),
+    Rung.LEADERSHIP: (Notice(Audience.LEADERSHIP, "escalation"),),
+}

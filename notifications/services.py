@@ -1,0 +1,313 @@
+"""Routing and the outbox: which people and systems hear about a step, written in its transaction.
+
+``on_transition`` is the casework ``notifications`` hook and ``on_escalations`` the
+SLA sweep's escalation receiver; both run inside the caller's transaction, so a
+rolled-back change leaves no message behind. Delivery is queued with
+``transaction.on_commit``; if the broker is down the rows stay pending and the
+periodic ``deliver_pending`` sends them.
+"""
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from casework.choices import DepartmentKind, Role
+from casework.hooks import TransitionEvent
+from casework.models import Case, Department, User
+from notifications.choices import OPTIONAL_CHANNELS, Audience, Channel, DeliveryStatus
+from notifications.models import Delivery, Message, Preference, WebhookEndpoint
+from notifications.notices import ESCALATION_NOTICES, Notice, notices_for
+from workflows.choices import Step
+from workflows.models import Deadline, Escalation
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Recipients:
+    users: list[User] = field(default_factory=list)
+    endpoints: list[WebhookEndpoint] = field(default_factory=list)
+    department: Department | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.users or self.endpoints)
+
+
+# --- routing ---------------------------------------------------------------------------------
+
+def staff_of(departments: Iterable[Department | None], *, heads: bool | None = None) -> Recipients:
+    """Active staff of the departments (optionally only heads or only non-heads) and their systems."""
+    ids = [department.pk for department in departments if department is not None]
+    users = User.objects.filter(department_id__in=ids, is_active=True).exclude(role=Role.SUBJECT)
+    if heads is not None:
+        users = users.filter(is_department_head=heads)
+    endpoints = WebhookEndpoint.objects.filter(department_id__in=ids, active=True) if heads is None else []
+    return Recipients(list(users.order_by("pk")), list(endpoints))
+
+
+def subject_accounts(case: Case) -> Recipients:
+    return Recipients(list(User.objects.filter(subject_id=case.subject_id, is_active=True).order_by("pk")))
+
+
+def resolve(audience: str, case: Case | None, obj: Any = None,
+            department: Department | None = None) -> Recipients:
+    """The recipients of one audience of one step (or of an escalation of ``department``)."""
+    if audience == Audience.SUBJECT:
+        return subject_accounts(case) if case is not None else Recipients()
+    addressed = {
+        Audience.OWNER: case.owner_department if case is not None else None,
+        Audience.JOINT: getattr(obj, "department", None),
+        Audience.CO_ORGANISER: getattr(obj, "co_organiser", None),
+        Audience.RESPONSIBLE: department,
+        Audience.HEAD: department,
+    }
+    if audience == Audience.LEADERSHIP:
+        return staff_of(Department.objects.filter(kind=DepartmentKind.LEADERSHIP, active=True))
+    heads = {Audience.RESPONSIBLE: False, Audience.HEAD: True}.get(Audience(audience))
+    recipients = staff_of([addressed[Audience(audience)]], heads=heads)
+    recipients.department = addressed[Audience(audience)]
+    return recipients
+
+
+def channels_for(user: User, preference: Preference | None, legal: bool) -> list[str]:
+    """In-app always; email and SMS where the user has an address, unless muted (legal: never muted)."""
+    channels = [Channel.INAPP.value]
+    if user.email:
+        channels.append(Channel.EMAIL.value)
+    if preference is not None and preference.phone:
+        channels.append(Channel.SMS.value)
+    if legal or preference is None:
+        return channels
+    return [c for c in channels if c not in OPTIONAL_CHANNELS or not preference.mutes(c)]
+
+
+# --- the outbox ------------------------------------------------------------------------------
+
+def write_message(key: str, notice: Notice, recipients: Recipients, context: dict[str, Any],
+                  case: Case | None) -> Message | None:
+    """One Message and its Delivery rows, in the caller's transaction; None when nobody is addressed."""
+    if not recipients:
+        return None
+    message = Message.objects.create(
+        key=key, event=context["event"], template=notice.template, audience=notice.audience,
+        legal=notice.legal, case=case, department=recipients.department, context=context,
+    )
+    Delivery.objects.bulk_create(planned_deliveries(message, recipients))
+    return message
+
+
+def planned_deliveries(message: Message, recipients: Recipients) -> list[Delivery]:
+    now = timezone.now()
+    preferences = {preference.user_id: preference for preference in
+                   Preference.objects.filter(user__in=[user.pk for user in recipients.users])}
+    rows = [
+        Delivery(message=message, channel=channel, recipient=user, next_attempt_at=now,
+                 key=f"{message.pk}:{channel}:u{user.pk}")
+        for user in recipients.users
+        for channel in channels_for(user, preferences.get(user.pk), message.legal)
+    ]
+    rows += [
+        Delivery(message=message, channel=Channel.WEBHOOK, endpoint=endpoint, next_attempt_at=now,
+                 key=f"{message.pk}:{Channel.WEBHOOK}:w{endpoint.pk}")
+        for endpoint in recipients.endpoints
+    ]
+    return rows
+
+
+def enqueue_after_commit(message_ids: list[int]) -> None:
+    if message_ids:
+        transaction.on_commit(partial(enqueue, list(message_ids)), robust=True)
+
+
+def enqueue(message_ids: list[int]) -> None:
+    """Queue delivery; a broker outage must not fail the committed change (deliver_pending catches up)."""
+    from notifications.tasks import deliver_message
+
+    for position, message_id in enumerate(message_ids):
+        try:
+            deliver_message.apply_async((message_id,), retry=False)
+        except Exception:
+            logger.warning("Could not queue messages %s; deliver_pending will send them",
+                           message_ids[position:], exc_info=True)
+            return
+
+
+# --- transitions ------------------------------------------------------------------------------
+
+def on_transition(event: TransitionEvent) -> None:
+    """casework.hooks ``notifications`` receiver."""
+    model_name = event.obj._meta.model_name
+    context = transition_context(event)
+    written = []
+    for notice in notices_for(model_name, event.name):
+        recipients = resolve(notice.audience, event.case, event.obj)
+        key = f"audit:{event.audit_event.pk}:{notice.audience}"
+        message = write_message(key, notice, recipients, context, event.case)
+        if message is not None:
+            written.append(message.pk)
+    enqueue_after_commit(written)
+
+
+def transition_context(event: TransitionEvent) -> dict[str, Any]:
+    case, obj = event.case, event.obj
+    deadlines = open_deadlines_of(obj)
+    return {
+        "event": f"{obj._meta.model_name}.{event.name}", "model": obj._meta.model_name,
+        "transition": event.name, "source": event.source, "target": event.target,
+        "object_id": obj.pk, "case_id": case.pk, "case_number": case.number,
+        "subject": case.subject.name, "owner_department": case.owner_department.name,
+        "actor": str(event.actor), "at": plain(event.at), "link": case_link(case.pk),
+        "deadline": deadlines[0] if deadlines else None,
+        "deadlines": {row["step"]: row for row in deadlines}, "details": details_of(obj, case),
+    }
+
+
+def case_link(case_id: int) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}/cases/{case_id}/"
+
+
+def open_deadlines_of(obj: models.Model) -> list[dict[str, Any]]:
+    """The open clocks on the object (by opening order): what is due by when, and the rule."""
+    rows = Deadline.objects.filter(
+        target_type=ContentType.objects.get_for_model(obj), target_id=obj.pk, closed_at__isnull=True
+    ).select_related("policy").order_by("pk")
+    return [deadline_facts(deadline) for deadline in rows]
+
+
+def deadline_facts(deadline: Deadline) -> dict[str, Any]:
+    return {"step": deadline.step, "due_on": plain(deadline.due_on), "party": deadline.party,
+            "length": deadline.length, "clock": deadline.policy.clock, "source": deadline.policy.source}
+
+
+DETAIL_FIELDS = (
+    "list_type", "statement_due_on", "listed_from", "listed_until", "publication_min_until",
+    "exit_reason", "outcome", "decision_reason", "requirements", "due_on", "return_reason", "kind",
+    "scheduled_for", "place", "reason", "termination_reason",
+)
+
+
+def details_of(obj: models.Model, case: Case) -> dict[str, Any]:
+    details = {name: plain(getattr(obj, name)) for name in DETAIL_FIELDS if hasattr(obj, name)}
+    for relation in ("measure", "department", "organiser", "co_organiser"):
+        related = getattr(obj, relation, None)
+        if related is not None and not isinstance(obj, Case):
+            details[relation] = str(getattr(related, "title", related))
+    if obj._meta.model_name == "talk":
+        details["notice_rule"] = talk_notice_rule(case)
+    return details
+
+
+def talk_notice_rule(case: Case) -> dict[str, Any] | None:
+    """约谈 notice period: at least the policy's working days before the talk."""
+    from workflows.services import Context
+
+    try:
+        policy = Context(case).policy(Step.TALK_NOTICE, timezone.localdate())
+    except Exception:  # no policy row: the notice text then omits the rule
+        return None
+    return {"length": policy.length, "source": policy.source}
+
+
+def plain(value: Any) -> Any:
+    """A JSON-safe value: local ISO date-times, ISO dates, text for the rest."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, int | float | bool | str):
+        return value
+    return str(value)
+
+
+# --- escalations ------------------------------------------------------------------------------
+
+def on_escalations(escalations: list[Escalation]) -> None:
+    """workflows.sweep receiver: one digest per (rung, department) of the sweep batch.
+
+    A batch can fire hundreds of rungs for one department; one message listing them
+    reaches people, hundreds do not. The key hashes the escalations' own unique keys,
+    so the same rungs never produce a second digest.
+    """
+    groups: dict[tuple[str, int | None], list[Escalation]] = defaultdict(list)
+    for escalation in escalations:
+        department_id = escalation.department_id or escalation.deadline.case.owner_department_id
+        groups[(escalation.rung, department_id)].append(escalation)
+    written = []
+    for (rung, department_id), items in groups.items():
+        written += write_escalation(rung, department_id, items)
+    enqueue_after_commit(written)
+
+
+def write_escalation(rung: str, department_id: int | None, items: list[Escalation]) -> list[int]:
+    department = Department.objects.filter(pk=department_id).first()
+    context = escalation_context(rung, department, items)
+    cases = {item.deadline.case_id for item in items}
+    case = items[0].deadline.case if len(cases) == 1 else None
+    written = []
+    for notice in ESCALATION_NOTICES.get(rung, ()):
+        key = f"escalation:{escalation_digest(items)}:{notice.audience}"
+        if Message.objects.filter(key=key).exists():
+            continue
+        message = write_message(key, notice, resolve(notice.audience, case, department=department),
+                                context, case)
+        if message is not None:
+            written.append(message.pk)
+    return written
+
+
+def escalation_digest(items: list[Escalation]) -> str:
+    keys = sorted(f"{item.deadline_id}:{item.rung}:{item.due_on}" for item in items)
+    return hashlib.sha256("|".join(keys).encode()).hexdigest()[:40]
+
+
+def escalation_context(rung: str, department: Department | None,
+                       items: list[Escalation]) -> dict[str, Any]:
+    shown = items[: settings.NOTIFICATIONS_DIGEST_ITEMS]
+    return {
+        "event": f"escalation.{rung}", "rung": rung, "count": len(items),
+        "department": department.name if department else "", "more": len(items) - len(shown),
+        "items": [escalation_item(item) for item in shown],
+        "link": case_link(items[0].deadline.case_id) if len(items) == 1 else "",
+    }
+
+
+def escalation_item(item: Escalation) -> dict[str, Any]:
+    deadline = item.deadline
+    return {"case_id": deadline.case_id, "case_number": deadline.case.number, "step": deadline.step,
+            "due_on": plain(item.due_on), "source": deadline.policy.source,
+            "link": case_link(deadline.case_id)}
+
+
+# --- inbox and operations ---------------------------------------------------------------------
+
+def unread_count(user_id: int) -> int:
+    return Delivery.objects.filter(recipient_id=user_id, channel=Channel.INAPP,
+                                   status=DeliveryStatus.SENT, read_at__isnull=True).count()
+
+
+def mark_read(user_id: int, delivery_ids: list[int]) -> int:
+    """Mark the user's own in-app messages read; returns the unread count after."""
+    Delivery.objects.filter(pk__in=delivery_ids, recipient_id=user_id, channel=Channel.INAPP,
+                            read_at__isnull=True).update(read_at=timezone.now())
+    return unread_count(user_id)
+
+
+def retry_deliveries(delivery_ids: Iterable[int]) -> int:
+    """Put failed deliveries back in the outbox (the admin's retry action); returns how many."""
+    with transaction.atomic():
+        rows = Delivery.objects.select_for_update().filter(pk__in=list(delivery_ids),
+                                                           status=DeliveryStatus.FAILED)
+        message_ids = sorted(set(rows.values_list("message_id", flat=True)))
+        count = rows.update(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
+        enqueue_after_commit(message_ids)
+    return count

@@ -1,0 +1,49 @@
+"""Celery tasks: they take ids, are queued after commit, and are idempotent (delivery.attempt).
+
+acks_late: a worker killed mid-task leaves the message unacknowledged and the
+broker redelivers it; whatever it had already sent is not pending any more and
+is skipped. Transient failures come back with exponential backoff (retry_delivery);
+deliver_pending, run by beat (or the embedded runner), sends whatever a lost
+queue message or a broker outage left behind.
+"""
+
+from celery import shared_task
+
+from notifications import delivery
+from notifications.delivery import Outcome
+
+
+def schedule_retries(outcomes: list[Outcome]) -> None:
+    # Eager mode would run a retry at once and spin through every attempt: leave it to
+    # the periodic deliver_pending, which honours next_attempt_at.
+    if retry_delivery.app.conf.task_always_eager:
+        return
+    for outcome in outcomes:
+        if outcome.status == "retry":
+            retry_delivery.apply_async((outcome.delivery_id,), countdown=outcome.retry_in)
+
+
+def summary(outcomes: list[Outcome]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return counts
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_message(message_id: int) -> dict[str, int]:
+    outcomes = delivery.deliver_message(message_id)
+    schedule_retries(outcomes)
+    return summary(outcomes)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def retry_delivery(delivery_id: int) -> dict[str, int]:
+    outcomes = [delivery.attempt(delivery_id)]
+    schedule_retries(outcomes)
+    return summary(outcomes)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_pending() -> dict[str, int]:
+    return summary(delivery.deliver_pending())

@@ -1,0 +1,65 @@
+"""Texts: one Django template per notice and language; the first line is the title.
+
+Templates live in ``templates/notifications/<language>/<template>.txt`` and are
+rendered without HTML escaping (they are plain text: SMS, email, in-app, webhook).
+A language without its own template falls back to zh-Hans.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.template import Context, Engine
+from django.template.exceptions import TemplateDoesNotExist
+from django.utils import translation
+
+from workflows.choices import Rung, Step
+
+FALLBACK_LANGUAGE = "zh-hans"
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    body: str
+
+
+@cache
+def engine() -> Engine:
+    return Engine(app_dirs=True, autoescape=False)
+
+
+def render(template: str, context: dict[str, Any], language: str) -> Text:
+    language = language if language in dict(settings.LANGUAGES) else FALLBACK_LANGUAGE
+    try:
+        compiled = engine().get_template(f"notifications/{language}/{template}.txt")
+    except TemplateDoesNotExist:
+        compiled = engine().get_template(f"notifications/{FALLBACK_LANGUAGE}/{template}.txt")
+    with translation.override(language):
+        text = compiled.render(Context({**context, **labels(context)}))
+    title, _newline, body = text.strip().partition("\n")
+    return Text(title.strip()[:200], body.strip())
+
+
+def labels(context: dict[str, Any]) -> dict[str, Any]:
+    """Display names of the codes in the context, in the active language."""
+    found: dict[str, Any] = {}
+    model_name = context.get("model")
+    if model_name:
+        model = apps.get_model("casework", model_name)
+        states = dict(model._meta.get_field("state").choices)
+        found["object_label"] = str(model._meta.verbose_name)
+        found["target_label"] = str(states.get(context.get("target"), context.get("target")))
+    if context.get("deadline"):
+        found["deadline_step"] = step_label(context["deadline"]["step"])
+    if context.get("rung"):
+        found["rung_label"] = str(Rung(context["rung"]).label)
+    for item in context.get("items", ()):
+        item["step_label"] = step_label(item["step"])
+    return found
+
+
+def step_label(step: str) -> str:
+    return str(Step(step).label) if step in Step.values else step

@@ -1,0 +1,1 @@
+"""Notification transports, one module each on transports.base (STYLE rule 6)."""
