@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error, response_schema_conformance
@@ -33,6 +35,20 @@ PREFIXES = {"/api/v1/cases/": "case", "/api/v1/objections/": "objection",
 
 SCHEMA = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application)
 OPERATIONS = {result.ok().label: result.ok() for result in SCHEMA.get_all_operations()}
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Any:
+    """The real WSGI handler closes the connection after each request (CONN_MAX_AGE=0).
+
+    Inside a test's transaction that would end the test itself on PostgreSQL; Django's
+    test client avoids it the same way, by not running close_old_connections.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def user_of(role: str, cast: Cast) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
+from django.db import connections
 from django.utils import translation
 from rest_framework.authtoken.models import Token
 
@@ -69,8 +70,12 @@ def department(code: str, kind: str = DepartmentKind.DETERMINING, **fields: Any)
     (["hand_over", "nope", "other", "--reason", "机构改革"], "No department has the code “nope”."),
 ])
 def test_refusal_exits_non_zero_from_the_command_line_with_its_message(
-    db: Any, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+    db: Any, argv: list[str], message: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # run_from_argv closes every connection when the command ends; on PostgreSQL that would
+    # close the test's own transaction under it.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     with nothing_written(), pytest.raises(SystemExit) as exited, translation.override("en"):
         execute_from_command_line(["manage.py", *argv])
     assert exited.value.code == 1
