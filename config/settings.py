@@ -177,10 +177,13 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 # Other processes see a calendar edit after at most this long (the editing process at once).
 CALENDAR_CACHE_SECONDS = env_int("CALENDAR_CACHE_SECONDS", 60)
 
+# A process keeps a token's user and scopes this long (0: no cache); casework/api/authentication.py.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 30)
+
 # REST API (casework.api): token first, so an anonymous call gets 401 with WWW-Authenticate.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "casework.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
