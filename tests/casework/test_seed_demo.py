@@ -181,7 +181,7 @@ def test_seed_demo_refused_step_writes_nothing(db: Any, monkeypatch: pytest.Monk
     def refuse(city: demo.DemoCity, case: Case) -> None:
         raise RuleRefused("no_policy", "No SLA policy is in force for this step: ask an administrator.")
 
-    monkeypatch.setattr(demo, "notify", refuse)
+    monkeypatch.setattr(demo.cases, "notify", refuse)
     before = snapshot()
     with pytest.raises(CommandError) as caught, translation.override("en"):
         call_command("seed_demo", stdout=StringIO())

@@ -1,0 +1,83 @@
+"""Serializers: what each resource shows, and the validated shape of every request body.
+
+One module per resource family; every name is re-exported here, so
+``from casework.api import serializers as s`` keeps working.
+"""
+
+from casework.api.serializers.cases import (
+    CaseCreateSerializer,
+    CaseDetailSerializer,
+    CaseSerializer,
+    DeadlineSerializer,
+    StepRefSerializer,
+    TimelineItemSerializer,
+    deadlines_of,
+    open_deadlines,
+    timeline,
+)
+from casework.api.serializers.catalogues import (
+    DepartmentSerializer,
+    LegalBasisSerializer,
+    MeasureSerializer,
+    SubjectCreateSerializer,
+    SubjectSerializer,
+)
+from casework.api.serializers.common import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_ORDER_PERIOD_WORKING_DAYS,
+    MAX_VERSION,
+    SHORT_TEXT_MAX,
+    TEXT_MAX,
+    BoundedDateField,
+    BoundedDateTimeField,
+    ErrorSerializer,
+    bounded_date,
+    mask_name,
+    shows_full_identity,
+    text,
+)
+from casework.api.serializers.evidence import EvidenceSerializer, EvidenceUploadSerializer
+from casework.api.serializers.public import (
+    CreditCheckSerializer,
+    CreditEntrySerializer,
+    CreditMeasureSerializer,
+    PublicCaseSerializer,
+    PublicExitSerializer,
+)
+from casework.api.serializers.steps import (
+    MeasureTaskSerializer,
+    ObjectionCreateSerializer,
+    ObjectionSerializer,
+    RectificationCreateSerializer,
+    RectificationSerializer,
+    RepairCreateSerializer,
+    RepairSerializer,
+    StepSerializer,
+    TalkCreateSerializer,
+    TalkSerializer,
+)
+from casework.api.serializers.transitions import (
+    OUTCOMES,
+    CorrectionSerializer,
+    TransitionRequestSerializer,
+    TransitionResultSerializer,
+)
+
+# The views read the subject kinds through this module (``s.SubjectKind``).
+from casework.choices import SubjectKind
+
+__all__ = [
+    "SubjectKind", "EARLIEST_DATE", "LATEST_DATE", "MAX_ORDER_PERIOD_WORKING_DAYS", "MAX_VERSION",
+    "SHORT_TEXT_MAX", "TEXT_MAX", "BoundedDateField", "BoundedDateTimeField", "ErrorSerializer",
+    "bounded_date", "mask_name", "shows_full_identity", "text", "DepartmentSerializer",
+    "LegalBasisSerializer", "MeasureSerializer", "SubjectCreateSerializer", "SubjectSerializer",
+    "CaseCreateSerializer", "CaseDetailSerializer", "CaseSerializer", "DeadlineSerializer",
+    "StepRefSerializer", "TimelineItemSerializer", "deadlines_of", "open_deadlines", "timeline",
+    "MeasureTaskSerializer", "ObjectionCreateSerializer", "ObjectionSerializer",
+    "RectificationCreateSerializer", "RectificationSerializer", "RepairCreateSerializer",
+    "RepairSerializer", "StepSerializer", "TalkCreateSerializer", "TalkSerializer", "OUTCOMES",
+    "CorrectionSerializer", "TransitionRequestSerializer", "TransitionResultSerializer",
+    "EvidenceSerializer", "EvidenceUploadSerializer", "CreditCheckSerializer", "CreditEntrySerializer",
+    "CreditMeasureSerializer", "PublicCaseSerializer", "PublicExitSerializer",
+]

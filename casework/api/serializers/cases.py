@@ -1,0 +1,156 @@
+"""Cases, with their open deadlines, timeline and steps."""
+
+from typing import Any
+
+from django.db.models import Model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from casework.api.serializers.common import shows_full_identity, text
+from casework.choices import DishonestyClass, ListType
+from casework.models import (
+    AuditEvent,
+    Case,
+    LegalBasis,
+    Measure,
+    MeasureTask,
+    Objection,
+    Rectification,
+    RepairApplication,
+    Subject,
+    Talk,
+)
+from casework.services import available_transitions
+from workflows.choices import DeadlineState
+from workflows.models import Deadline, DeadlineEvent
+
+# --- deadlines and timeline ------------------------------------------------------------
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    target_type = serializers.CharField(source="target_type.model", read_only=True)
+
+    class Meta:
+        model = Deadline
+        fields = ["id", "step", "target_type", "target_id", "party", "state", "started_on",
+                  "due_on", "due_at", "provisional", "escalation_level"]
+
+
+class TimelineItemSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    source = serializers.ChoiceField(choices=["audit", "deadline"])
+    action = serializers.CharField()
+    object_type = serializers.CharField()
+    object_id = serializers.IntegerField()
+    from_state = serializers.CharField(allow_blank=True)
+    to_state = serializers.CharField(allow_blank=True)
+    step = serializers.CharField(allow_blank=True)
+    due_on = serializers.DateField(allow_null=True)
+
+
+def open_deadlines(case: Case) -> Any:
+    return Deadline.objects.filter(
+        case=case, closed_at__isnull=True, state__in=DeadlineState.open_states()
+    ).select_related("target_type").order_by("due_on", "pk")
+
+
+def deadlines_of(obj: Model) -> Any:
+    return open_deadlines(obj.owning_case()).filter(  # type: ignore[attr-defined]
+        target_type__model=obj._meta.model_name, target_id=obj.pk
+    )
+
+
+def timeline(case: Case) -> list[dict[str, Any]]:
+    """Audit events and deadline events in time order (payloads stay in the audit log)."""
+    items = [
+        {"at": event.at, "source": "audit", "action": event.action,
+         "object_type": event.object_type, "object_id": event.object_id,
+         "from_state": event.from_state, "to_state": event.to_state, "step": "", "due_on": None}
+        for event in AuditEvent.objects.filter(case=case).order_by("seq")
+    ]
+    events = DeadlineEvent.objects.filter(deadline__case=case).select_related(
+        "deadline__target_type"
+    ).order_by("at", "pk")
+    items += [
+        {"at": event.at, "source": "deadline", "action": event.kind,
+         "object_type": event.deadline.target_type.model, "object_id": event.deadline.target_id,
+         "from_state": "", "to_state": "", "step": event.deadline.step, "due_on": event.new_due}
+        for event in events
+    ]
+    return sorted(items, key=lambda item: item["at"])
+
+
+# --- cases -----------------------------------------------------------------------------
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    subject_name = serializers.CharField(source="subject.name", read_only=True)
+    subject_identifier = serializers.SerializerMethodField()
+    owner_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "number", "subject", "subject_name", "subject_identifier",
+                  "owner_department", "list_type", "dishonesty_class", "state", "version",
+                  "listed_from", "listed_until", "published", "exit_reason", "created_at"]
+
+    def get_subject_identifier(self, case: Case) -> str:
+        if shows_full_identity(self.context["request"].user, case):
+            return case.subject.identifier
+        return case.subject.masked_identifier
+
+
+class StepRefSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+
+
+class CaseDetailSerializer(CaseSerializer):
+    available_transitions = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "facts", "legal_bases", "measures", "notified_at",
+                  "statement_due_on", "statement_waived", "publication_min_until", "closed_at",
+                  "available_transitions", "deadlines", "timeline", "steps"]
+
+    def get_available_transitions(self, case: Case) -> list[str]:
+        return available_transitions(case, self.context["request"].user)
+
+    @extend_schema_field(DeadlineSerializer(many=True))
+    def get_deadlines(self, case: Case) -> Any:
+        return DeadlineSerializer(open_deadlines(case), many=True).data
+
+    @extend_schema_field(TimelineItemSerializer(many=True))
+    def get_timeline(self, case: Case) -> Any:
+        return TimelineItemSerializer(timeline(case), many=True).data
+
+    @extend_schema_field(StepRefSerializer(many=True))
+    def get_steps(self, case: Case) -> list[dict[str, Any]]:
+        from casework.api.permissions import visible_steps
+
+        user = self.context["request"].user
+        refs = []
+        for model in (Objection, Rectification, Talk, MeasureTask, RepairApplication):
+            for pk, state in visible_steps(model, user).filter(case=case).order_by("pk").values_list(
+                "pk", "state"
+            ):
+                refs.append({"type": model._meta.model_name, "id": pk, "state": state})
+        return refs
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    subject = serializers.PrimaryKeyRelatedField(queryset=Subject.objects.all())
+    list_type = serializers.ChoiceField(choices=ListType.choices)
+    dishonesty_class = serializers.ChoiceField(choices=DishonestyClass.choices)
+    legal_bases = serializers.PrimaryKeyRelatedField(
+        queryset=LegalBasis.objects.all(), many=True, allow_empty=False
+    )
+    facts = text()
+    measures = serializers.PrimaryKeyRelatedField(
+        queryset=Measure.objects.all(), many=True, required=False
+    )
+

@@ -1,0 +1,85 @@
+"""What outsiders see: the credit check and the public lists."""
+
+from datetime import date
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from casework.api.serializers.common import mask_name
+from casework.choices import ListType
+from casework.identifiers import mask_identifier
+from casework.models import Case
+from workflows.case import ExitReason
+
+# --- credit check ----------------------------------------------------------------------
+
+
+class CreditEntrySerializer(serializers.Serializer):
+    case_number = serializers.CharField()
+    list_type = serializers.ChoiceField(choices=ListType.choices)
+    owner_department = serializers.CharField()
+    since = serializers.DateField()
+    until = serializers.DateField(allow_null=True)
+    objection_pending = serializers.BooleanField()
+    label = serializers.CharField(allow_blank=True)
+
+
+class CreditMeasureSerializer(serializers.Serializer):
+    case_number = serializers.CharField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    state = serializers.CharField()
+
+
+class CreditCheckSerializer(serializers.Serializer):
+    identifier = serializers.CharField()
+    listed = serializers.BooleanField()
+    list_types = serializers.ListField(child=serializers.CharField())
+    objection_pending = serializers.BooleanField()
+    entries = CreditEntrySerializer(many=True)
+    measures = CreditMeasureSerializer(many=True)
+    checked_at = serializers.DateTimeField()
+
+
+# --- public lists ----------------------------------------------------------------------
+
+
+class PublicCaseSerializer(serializers.ModelSerializer):
+    """What the public sees: natural persons' names and numbers masked."""
+
+    subject_name = serializers.SerializerMethodField()
+    subject_identifier = serializers.SerializerMethodField()
+    subject_kind = serializers.CharField(source="subject.kind", read_only=True)
+    owner_department = serializers.CharField(source="owner_department.name", read_only=True)
+    legal_bases = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["number", "subject_kind", "subject_name", "subject_identifier", "owner_department",
+                  "list_type", "listed_from", "listed_until", "legal_bases"]
+
+    def get_subject_name(self, case: Case) -> str:
+        name = case.subject.name
+        return mask_name(name) if case.subject.is_natural_person else name
+
+    def get_subject_identifier(self, case: Case) -> str:
+        # mask_identifier also masks anything shaped like a citizen number.
+        return mask_identifier(case.subject.masked_identifier)
+
+    def get_legal_bases(self, case: Case) -> list[str]:
+        return [f"{basis.title} {basis.article}".strip() for basis in case.legal_bases.all()]
+
+
+class PublicExitSerializer(PublicCaseSerializer):
+    exit_reason = serializers.ChoiceField(choices=ExitReason.choices, read_only=True)
+    exited_on = serializers.SerializerMethodField()
+
+    class Meta(PublicCaseSerializer.Meta):
+        fields = [*PublicCaseSerializer.Meta.fields, "exit_reason", "exited_on"]
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_exited_on(self, case: Case) -> date | None:
+        return timezone.localdate(case.closed_at) if case.closed_at else None
+

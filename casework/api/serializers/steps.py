@@ -1,0 +1,101 @@
+"""Steps of a case (objection, rectification, talk, measure task, repair) and their request bodies."""
+
+from typing import Any
+
+from django.db.models import Model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from casework.api.serializers.cases import DeadlineSerializer, deadlines_of
+from casework.api.serializers.common import MAX_ORDER_PERIOD_WORKING_DAYS, text
+from casework.models import MeasureTask, Objection, Rectification, RepairApplication, Talk
+from casework.services import available_transitions
+from workflows.talk import TalkKind
+
+# --- steps -----------------------------------------------------------------------------
+
+
+class StepSerializer(serializers.ModelSerializer):
+    """Common to every step: its case, state, version, what the caller may do, its clocks."""
+
+    available_transitions = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
+
+    COMMON = ["id", "case", "state", "version", "created_at", "available_transitions", "deadlines"]
+
+    def get_available_transitions(self, obj: Model) -> list[str]:
+        return available_transitions(obj, self.context["request"].user)
+
+    @extend_schema_field(DeadlineSerializer(many=True))
+    def get_deadlines(self, obj: Model) -> Any:
+        return DeadlineSerializer(deadlines_of(obj), many=True).data
+
+
+class ObjectionSerializer(StepSerializer):
+    class Meta:
+        model = Objection
+        fields = [*StepSerializer.COMMON, "grounds", "outcome", "decision_reason", "accepted_at",
+                  "review_suspended", "decided_at"]
+
+
+class RectificationSerializer(StepSerializer):
+    class Meta:
+        model = Rectification
+        fields = [*StepSerializer.COMMON, "requirements", "due_on", "period_working_days",
+                  "submission_note", "submitted_at", "return_reason", "decided_at", "overdue_since"]
+
+
+class TalkSerializer(StepSerializer):
+    organiser = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    co_organiser = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Talk
+        fields = [*StepSerializer.COMMON, "kind", "organiser", "co_organiser", "reason",
+                  "scheduled_for", "place", "record", "held_at", "missed_at"]
+
+
+class MeasureTaskSerializer(StepSerializer):
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    measure = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    subject_name = serializers.CharField(source="case.subject.name", read_only=True)
+    subject_identifier = serializers.CharField(source="case.subject.masked_identifier", read_only=True)
+
+    class Meta:
+        model = MeasureTask
+        fields = [*StepSerializer.COMMON, "case_number", "measure", "department", "subject_name",
+                  "subject_identifier", "acknowledged_at", "report_text", "reported_at",
+                  "termination_reason", "terminated_at"]
+
+
+class RepairSerializer(StepSerializer):
+    class Meta:
+        model = RepairApplication
+        fields = [*StepSerializer.COMMON, "commitment_letter", "rectification_proof",
+                  "training_certificate", "statement", "accepted_at", "decided_at",
+                  "decision_reason"]
+
+
+class ObjectionCreateSerializer(serializers.Serializer):
+    grounds = text()
+
+
+class RectificationCreateSerializer(serializers.Serializer):
+    requirements = text()
+    period_working_days = serializers.IntegerField(
+        min_value=1, max_value=MAX_ORDER_PERIOD_WORKING_DAYS, required=False, allow_null=True
+    )
+
+
+class TalkCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=TalkKind.choices, default=TalkKind.PROMPT)
+    reason = text(required=False, allow_blank=True, default="")
+
+
+class RepairCreateSerializer(serializers.Serializer):
+    commitment_letter = serializers.BooleanField()
+    rectification_proof = text(required=False, allow_blank=True, default="")
+    training_certificate = serializers.BooleanField(required=False, default=False)
+    statement = text(required=False, allow_blank=True, default="")
+
