@@ -5,6 +5,9 @@ Needs PostgreSQL and Redis; it migrates the database it is given, so point it at
     createdb -h 127.0.0.1 -U postgres casework_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/casework_bench \\
     REDIS_URL=redis://127.0.0.1:6379/14 .venv/bin/python -m bench.notifications [--messages 10000]
+
+``--messages-per-task 1`` queues one task per message (the shape of single transitions)
+instead of ``services.enqueue``'s batches.
 """
 
 import argparse
@@ -27,16 +30,19 @@ from channels.db import database_sync_to_async  # noqa: E402
 from channels.testing import WebsocketCommunicator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from casework.choices import DepartmentKind, Role  # noqa: E402
 from casework.models import Department, User  # noqa: E402
 from config.asgi import application  # noqa: E402
 from config.celery import app  # noqa: E402
 from notifications.choices import Audience, Channel  # noqa: E402
+from notifications.delivery import deliver_messages  # noqa: E402
 from notifications.models import Delivery, Message  # noqa: E402
 from notifications.services import enqueue, enqueue_after_commit  # noqa: E402
+from notifications.tasks import deliver_message  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTEXT = {"event": "bench.ping", "case_number": "BENCH-1", "subject": "基准测试主体",
@@ -75,10 +81,34 @@ def start_workers(count: int) -> list[subprocess.Popen[bytes]]:
     return workers
 
 
-def throughput(user: User, count: int) -> dict[str, float]:
+def in_process(user: User, batch: int) -> dict[str, float]:
+    """Delivery without Celery: one message alone, then a batch (time and queries per message)."""
+    ids = write_messages(user, batch + 2, f"inprocess{time.time_ns()}")
+    deliver_messages(ids[:1])  # warm up: templates, the push loop, the Redis connection
+    with CaptureQueriesContext(connection) as one_queries:
+        started = time.monotonic()
+        deliver_messages(ids[1:2])
+        one_s = time.monotonic() - started
+    with CaptureQueriesContext(connection) as batch_queries:
+        started = time.monotonic()
+        deliver_messages(ids[2:])
+        batch_s = time.monotonic() - started
+    return {"one_ms": one_s * 1000, "one_queries": len(one_queries), "batch": batch,
+            "batch_ms_per_message": batch_s * 1000 / batch, "batch_queries": len(batch_queries)}
+
+
+def queue(ids: list[int], per_task: int | None) -> None:
+    if per_task is None:
+        enqueue(ids)  # what the services do: batches of NOTIFICATIONS_MESSAGES_PER_TASK
+        return
+    for start in range(0, len(ids), per_task):
+        deliver_message.apply_async((ids[start:start + per_task],))
+
+
+def throughput(user: User, count: int, per_task: int | None) -> dict[str, float]:
     ids = write_messages(user, count, f"throughput{time.time_ns()}")
     started = time.monotonic()
-    enqueue(ids)
+    queue(ids, per_task)
     queued = time.monotonic() - started
     pending = Delivery.objects.filter(message_id__in=ids, status="pending")
     while pending.exists():
@@ -124,16 +154,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--messages-per-task", type=int, default=None)
     args = parser.parse_args(argv)
     if not settings.REDIS_URL or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         raise SystemExit("needs DATABASE_URL (PostgreSQL) and REDIS_URL")
     call_command("migrate", verbosity=0)
     app.control.purge()
     user = bench_user()
+    report: dict[str, Any] = {"in_process": in_process(user, 100)}
     workers = start_workers(args.workers)
     try:
-        report: dict[str, Any] = {"throughput": throughput(user, args.messages),
-                                  "latency": latency(user, args.samples)}
+        report["throughput"] = throughput(user, args.messages, args.messages_per_task)
+        report["latency"] = latency(user, args.samples)
     finally:
         for worker in workers:
             os.killpg(worker.pid, signal.SIGTERM)

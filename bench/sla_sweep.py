@@ -30,6 +30,8 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 import psycopg  # noqa: E402
 
+from bench.report import write_section  # noqa: E402
+
 
 def recreate_database() -> None:
     with psycopg.connect(f"{BASE_URL}/postgres", autocommit=True) as admin:
@@ -57,7 +59,7 @@ def main() -> None:
     report = render(args, figures)
     print(report)
     if not args.no_write:
-        write_section(report)
+        write_section(report, "sla-sweep")
 
 
 def prepare(case: object, args: argparse.Namespace) -> None:
@@ -175,18 +177,6 @@ reads the due entries only â€” about 3 buffer pages per 100 claimed rows above â
 clocks are open.
 <!-- sla-sweep:end -->
 """
-
-
-def write_section(report: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nFigures measured on this project's 2-core machine.\n"
-    start, end = "<!-- sla-sweep:start -->", "<!-- sla-sweep:end -->"
-    if start in text:
-        head, rest = text.split(start, 1)
-        text = head + report.strip() + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip() + "\n\n" + report.strip() + "\n"
-    path.write_text(text)
 
 
 if __name__ == "__main__":
