@@ -4,7 +4,8 @@ The owner department hears every step of its cases (谁认定、谁约谈). The 
 hears what it must do and by when; those notices are legal notices (告知,
 决定 with the 信用修复告知书, 整改通知, 约谈通知, objection and repair results)
 and cannot be muted. Joint departments hear the measures pushed to them and the
-termination requests. Escalations are in ESCALATION_NOTICES.
+termination requests. Escalations are in ESCALATION_NOTICES; the leadership office's
+escalation notes reach the owner department with their own template (OWNER_NOTICES).
 """
 
 from dataclasses import dataclass
@@ -56,8 +57,16 @@ NOTICES: dict[tuple[str, str], tuple[Notice, ...]] = {
 }
 
 
+# (model name, action) → the owner department's notice where it is not the generic owner_step.
+# A leadership escalation note (督办意见) reaches the owner department's officers and its head.
+OWNER_NOTICES: dict[tuple[str, str], Notice] = {
+    ("escalationnote", "escalation_note"): Notice(Audience.OWNER, "escalation_note"),
+}
+
+
 def notices_for(model_name: str, transition: str) -> tuple[Notice, ...]:
-    return (OWNER_STEP, *NOTICES.get((model_name, transition), ()))
+    owner = OWNER_NOTICES.get((model_name, transition), OWNER_STEP)
+    return (owner, *NOTICES.get((model_name, transition), ()))
 
 
 # Escalation ladder (SLA_DEFAULTS): warning → responsible officers; breach → officers and the

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from casework.choices import DepartmentKind, Role
 from casework.hooks import TransitionEvent
-from casework.models import Case, Department, User
+from casework.models import Case, Department, EscalationNote, User
 from notifications.choices import OPTIONAL_CHANNELS, Audience, Channel, DeliveryStatus
 from notifications.models import Delivery, Message, Preference, WebhookEndpoint
 from notifications.notices import ESCALATION_NOTICES, Notice, notices_for
@@ -129,16 +129,22 @@ def enqueue_after_commit(message_ids: list[int]) -> None:
         transaction.on_commit(partial(enqueue, list(message_ids)), robust=True)
 
 
+# One task per this many message ids: a transition's own messages (one to three) travel in one
+# task, a sweep's digests or a retried backlog in a few, instead of one broker round trip each.
+MESSAGES_PER_TASK = 100
+
+
 def enqueue(message_ids: list[int]) -> None:
     """Queue delivery; a broker outage must not fail the committed change (deliver_pending catches up)."""
     from notifications.tasks import deliver_message
 
-    for position, message_id in enumerate(message_ids):
+    size = getattr(settings, "NOTIFICATIONS_MESSAGES_PER_TASK", MESSAGES_PER_TASK)
+    for start in range(0, len(message_ids), size):
         try:
-            deliver_message.apply_async((message_id,), retry=False)
+            deliver_message.apply_async((list(message_ids[start:start + size]),), retry=False)
         except Exception:
             logger.warning("Could not queue messages %s; deliver_pending will send them",
-                           message_ids[position:], exc_info=True)
+                           message_ids[start:], exc_info=True)
             return
 
 
@@ -160,7 +166,7 @@ def on_transition(event: TransitionEvent) -> None:
 
 def transition_context(event: TransitionEvent) -> dict[str, Any]:
     case, obj = event.case, event.obj
-    deadlines = open_deadlines_of(obj)
+    deadlines = chased_deadline_of(obj) if isinstance(obj, EscalationNote) else open_deadlines_of(obj)
     return {
         "event": f"{obj._meta.model_name}.{event.name}", "model": obj._meta.model_name,
         "transition": event.name, "source": event.source, "target": event.target,
@@ -184,6 +190,12 @@ def open_deadlines_of(obj: models.Model) -> list[dict[str, Any]]:
     return [deadline_facts(deadline) for deadline in rows]
 
 
+def chased_deadline_of(note: EscalationNote) -> list[dict[str, Any]]:
+    """The clock a 督办意见 chases (none when it chases the case as a whole)."""
+    rows = Deadline.objects.filter(pk=note.deadline_id, case_id=note.case_id).select_related("policy")
+    return [deadline_facts(deadline) for deadline in rows] if note.deadline_id else []
+
+
 def deadline_facts(deadline: Deadline) -> dict[str, Any]:
     return {"step": deadline.step, "due_on": plain(deadline.due_on), "party": deadline.party,
             "length": deadline.length, "clock": deadline.policy.clock, "source": deadline.policy.source}
@@ -204,6 +216,8 @@ def details_of(obj: models.Model, case: Case) -> dict[str, Any]:
             details[relation] = str(getattr(related, "title", related))
     if obj._meta.model_name == "talk":
         details["notice_rule"] = talk_notice_rule(case)
+    if isinstance(obj, EscalationNote):
+        details["text"] = obj.text
     return details
 
 

@@ -1,5 +1,9 @@
 """Celery tasks: they take ids, are queued after commit, and are idempotent (delivery.attempt).
 
+deliver_message takes a batch of message ids (one task per batch, not per delivery);
+every row it sends is claimed under a lock while pending, so running it twice sends
+nothing twice.
+
 acks_late: a worker killed mid-task leaves the message unacknowledged and the
 broker redelivers it; whatever it had already sent is not pending any more and
 is skipped. Transient failures come back with exponential backoff (retry_delivery);
@@ -31,8 +35,9 @@ def summary(outcomes: list[Outcome]) -> dict[str, int]:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def deliver_message(message_id: int) -> dict[str, int]:
-    outcomes = delivery.deliver_message(message_id)
+def deliver_message(message_ids: int | list[int]) -> dict[str, int]:
+    """Deliver a batch of messages (``services.enqueue``); a bare id is a task queued before batching."""
+    outcomes = delivery.deliver_messages([message_ids] if isinstance(message_ids, int) else message_ids)
     schedule_retries(outcomes)
     return summary(outcomes)
 

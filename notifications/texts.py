@@ -49,8 +49,10 @@ def labels(context: dict[str, Any]) -> dict[str, Any]:
     model_name = context.get("model")
     if model_name:
         model = apps.get_model("casework", model_name)
-        states = dict(model._meta.get_field("state").choices)
         found["object_label"] = str(model._meta.verbose_name)
+        # An escalation note has no state machine: its notice names no target state.
+        fields = {field.name for field in model._meta.get_fields()}
+        states = dict(model._meta.get_field("state").choices) if "state" in fields else {}
         found["target_label"] = str(states.get(context.get("target"), context.get("target")))
     if context.get("deadline"):
         found["deadline_step"] = step_label(context["deadline"]["step"])

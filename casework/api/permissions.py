@@ -7,7 +7,8 @@ transition service's guards (422 naming the rule).
 
 * officer / reviewer: the cases their department owns (谁认定) and every step of them;
 * subject: its own cases once notified (a draft is the department's work in progress);
-* leadership office and administrators: read everything, write nothing;
+* leadership office and administrators: read everything, write nothing — except that the
+  leadership office writes escalation notes (督办意见) on any case;
 * joint department: only the measure tasks pushed to it;
 * 发改委: the talks it co-organises (read only);
 * system clients: only their scopes — Django groups named ``scope:<code>`` (see SCOPES).
@@ -98,6 +99,17 @@ class Writes(BasePermission):
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return True
         return getattr(request.user, "role", None) in WRITING_ROLES
+
+
+class WritesEscalationNotes(BasePermission):
+    """Anyone who sees the case reads its escalation notes; only the leadership office writes them."""
+
+    message = _("Only the leadership office writes escalation notes (督办意见).")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return getattr(request.user, "role", None) == Role.LEADERSHIP
 
 
 class OpensCases(BasePermission):

@@ -299,6 +299,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def get_permissions(self) -> list[Any]:
         if self.action == "create":
             return [IsAuthenticated(), perms.OpensCases()]
+        if self.action == "escalation_notes":
+            return [IsAuthenticated(), perms.WritesEscalationNotes()]
         return super().get_permissions()
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -332,6 +334,25 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @action(detail=True, methods=["post"])
     def repairs(self, request: Request, pk: str | None = None) -> Response:
         return self._create_step(request, "repairs")
+
+    @extend_schema(methods=["GET"], responses={200: s.EscalationNoteSerializer(many=True), **READ_ERRORS},
+                   description="The leadership office's escalation notes (督办意见) on the case, oldest "
+                               "first; visible to whoever sees the case.")
+    @extend_schema(methods=["POST"], request=s.EscalationNoteCreateSerializer,
+                   responses={201: s.EscalationNoteSerializer, **WRITE_ERRORS},
+                   description="Leadership office only: chase the case, optionally naming one of its "
+                               "open deadlines (`deadline_id`). The owner department is notified.")
+    @action(detail=True, methods=["get", "post"], url_path="escalation-notes", pagination_class=None)
+    def escalation_notes(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        if request.method == "GET":
+            notes = case.escalation_notes.select_related("department").order_by("created_at", "pk")
+            return Response(s.EscalationNoteSerializer(notes, many=True).data)
+        incoming = s.EscalationNoteCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        note = services.add_escalation_note(case, request.user, incoming.validated_data["text"],
+                                            incoming.validated_data["deadline_id"])
+        return Response(s.EscalationNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
 def start_step(kind: str, case: Case, actor: Any, data: dict[str, Any]) -> Any:

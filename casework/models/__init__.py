@@ -4,6 +4,7 @@ from casework.models.catalogues import LegalBasis, Measure, Subject
 from casework.models.credit_index import CreditIndexEntry
 from casework.models.departments import Department, User
 from casework.models.evidence import Evidence
+from casework.models.oversight import EscalationNote
 from casework.models.processes import (
     MeasureTask,
     Objection,
@@ -13,7 +14,7 @@ from casework.models.processes import (
 )
 
 __all__ = [
-    "AuditEvent", "Case", "CaseNumberCounter", "CreditIndexEntry", "Department", "Evidence",
-    "IdempotencyRecord", "LegalBasis", "Measure", "MeasureTask", "Objection", "Rectification",
-    "RepairApplication", "Subject", "Talk", "User",
+    "AuditEvent", "Case", "CaseNumberCounter", "CreditIndexEntry", "Department", "EscalationNote",
+    "Evidence", "IdempotencyRecord", "LegalBasis", "Measure", "MeasureTask", "Objection",
+    "Rectification", "RepairApplication", "Subject", "Talk", "User",
 ]

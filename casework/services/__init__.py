@@ -17,9 +17,10 @@ from casework.services.engine import (
     transition_names,
 )
 from casework.services.handover import hand_over_department
+from casework.services.oversight import add_escalation_note
 
 __all__ = [
-    "TransitionResult", "advance", "apply_repair", "attach_evidence", "available_transitions",
-    "create_step", "file_objection", "hand_over_department", "open_case", "order_rectification",
-    "record_change", "require_talk", "transition_names",
+    "TransitionResult", "add_escalation_note", "advance", "apply_repair", "attach_evidence",
+    "available_transitions", "create_step", "file_objection", "hand_over_department", "open_case",
+    "order_rectification", "record_change", "require_talk", "transition_names",
 ]

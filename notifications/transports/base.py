@@ -1,5 +1,6 @@
 """The transport base class, its error and a lazy registry (one instance per channel)."""
 
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
@@ -34,9 +35,19 @@ class Transport:
     """
 
     channel: ClassVar[str]
+    # True only when send() has no effect outside this database until commit (the in-app
+    # inbox): such rows are claimed, sent and marked many per transaction. Anything that
+    # reaches another system keeps one transaction per delivery, so a crash can repeat at
+    # most the one send in flight.
+    batchable: ClassVar[bool] = False
 
     def send(self, delivery: "Delivery") -> None:
         raise NotImplementedError
+
+    def send_batch(self, deliveries: Sequence["Delivery"]) -> None:
+        """Send rendered deliveries of a batchable channel, inside their claim transaction."""
+        for delivery in deliveries:
+            self.send(delivery)
 
 
 @cache

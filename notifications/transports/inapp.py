@@ -5,12 +5,15 @@ still in the inbox and the client sees it (and the unread count) when it reconne
 """
 
 import logging
+from collections.abc import Sequence
 from functools import partial
+from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
+from django.db.models import Count
 
+from notifications.choices import Channel, DeliveryStatus
+from notifications.live import group_send_many
 from notifications.models import Delivery
 from notifications.transports.base import Transport
 
@@ -27,30 +30,45 @@ def department_group(department_id: int) -> str:
 
 class InAppTransport(Transport):
     channel = "inapp"
+    batchable = True  # the inbox is this database: nothing leaves it before commit
 
     def send(self, delivery: Delivery) -> None:
         transaction.on_commit(partial(push, delivery.pk), robust=True)
 
+    def send_batch(self, deliveries: Sequence[Delivery]) -> None:
+        transaction.on_commit(partial(push_rows, list(deliveries)), robust=True)
+
 
 def push(delivery_id: int) -> None:
-    from notifications.services import unread_count
+    push_rows([Delivery.objects.select_related("message").get(pk=delivery_id)])
 
-    delivery = Delivery.objects.select_related("message").get(pk=delivery_id)
-    payload = {
-        "type": "notification", "id": delivery.pk, "event": delivery.message.event,
-        "case_id": delivery.message.case_id, "title": delivery.title, "body": delivery.body,
-        "link": delivery.message.context.get("link", ""), "legal": delivery.message.legal,
-        "created_at": delivery.created_at.isoformat(),
-        "unread": unread_count(delivery.recipient_id),
+
+def push_rows(deliveries: list[Delivery]) -> None:
+    """One push per delivery, each with its recipient's unread count (one query for all of them)."""
+    unread = unread_counts({delivery.recipient_id for delivery in deliveries})
+    group_send_many([
+        (user_group(delivery.recipient_id),
+         {"type": "notification.message", "payload": payload(delivery, unread.get(delivery.recipient_id, 0))})
+        for delivery in deliveries
+    ])
+
+
+def payload(delivery: Delivery, unread: int) -> dict[str, Any]:
+    message = delivery.message
+    return {
+        "type": "notification", "id": delivery.pk, "event": message.event, "case_id": message.case_id,
+        "title": delivery.title, "body": delivery.body, "link": message.context.get("link", ""),
+        "legal": message.legal, "created_at": delivery.created_at.isoformat(), "unread": unread,
     }
-    group_send(user_group(delivery.recipient_id), {"type": "notification.message", "payload": payload})
+
+
+def unread_counts(user_ids: set[int]) -> dict[int, int]:
+    rows = (Delivery.objects.filter(recipient_id__in=user_ids, channel=Channel.INAPP,
+                                    status=DeliveryStatus.SENT, read_at__isnull=True)
+            .values("recipient_id").annotate(unread=Count("pk")).order_by())
+    return {row["recipient_id"]: row["unread"] for row in rows}
 
 
 def group_send(group: str, event: dict[str, object]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(group, event)
-    except Exception:
-        logger.warning("Live push to %s failed; the message stays in the inbox", group, exc_info=True)
+    group_send_many([(group, event)])
+

@@ -9,6 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from casework.api.permissions import SCOPE_CASES_READ, SCOPE_CREDIT_CHECK
+from casework.models import EscalationNote
 from tests.api.conftest import client_for, system_client, transition
 from tests.api.world import RESOURCES, World, build_world
 from tests.conftest import Cast
@@ -131,6 +132,33 @@ def test_transitions_are_refused_by_role_and_visibility(role: str, cast: Cast, w
     states = {key: type(obj).objects.get(pk=obj.pk).state for key, obj in world.objects.items()
               if key[0] != "evidence"}
     assert states == {key: obj.state for key, obj in world.objects.items() if key[0] != "evidence"}
+
+
+def expected_note_write(role: str) -> int:
+    if role == "anonymous":
+        return 401
+    return 201 if role == "leadership" else 403  # the leadership office's one write (督办意见)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_escalation_notes_are_read_like_their_case_and_written_by_the_leadership_office_only(
+    role: str, cast: Cast, world: World
+) -> None:
+    client = client_for(user_of(role, cast))
+    missing = client.get("/api/v1/cases/999999/escalation-notes/")
+    outcomes, expected = {}, {}
+    for which in "AB":
+        path = f"/api/v1/{world.path('case', which)}/escalation-notes/"
+        read = client.get(path)
+        outcomes[f"GET {path}"] = read.status_code
+        expected[f"GET {path}"] = expected_read(role, ("case", which))
+        if read.status_code == 404:
+            assert read.json() == missing.json()
+        written = client.post(path, {"text": "请报告整改进展"}, format="json")
+        outcomes[f"POST {path}"] = written.status_code
+        expected[f"POST {path}"] = expected_note_write(role)
+    assert outcomes == expected
+    assert EscalationNote.objects.count() == (2 if role == "leadership" else 0)
 
 
 ROLE_ENDPOINTS = ["credit-check/91110108551385082Q", "departments", "legal-bases", "measures",

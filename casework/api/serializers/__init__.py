@@ -38,6 +38,7 @@ from casework.api.serializers.common import (
     text,
 )
 from casework.api.serializers.evidence import EvidenceSerializer, EvidenceUploadSerializer
+from casework.api.serializers.oversight import EscalationNoteCreateSerializer, EscalationNoteSerializer
 from casework.api.serializers.public import (
     CreditCheckSerializer,
     CreditEntrySerializer,
@@ -80,4 +81,5 @@ __all__ = [
     "CorrectionSerializer", "TransitionRequestSerializer", "TransitionResultSerializer",
     "EvidenceSerializer", "EvidenceUploadSerializer", "CreditCheckSerializer", "CreditEntrySerializer",
     "CreditMeasureSerializer", "PublicCaseSerializer", "PublicExitSerializer",
+    "EscalationNoteCreateSerializer", "EscalationNoteSerializer",
 ]
