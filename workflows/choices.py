@@ -80,4 +80,5 @@ class TimelineKind(models.TextChoices):
     MET = "met", _("Met")
     CANCELLED = "cancelled", _("Cancelled")
     RECOMPUTED = "recomputed", _("Recomputed")
+    REASSIGNED = "reassigned", _("Reassigned to a successor department")
     FAILED = "failed", _("Sweep failed on this row")

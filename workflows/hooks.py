@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows import services
 from workflows.calendar import add_working_days
-from workflows.choices import DeadlineState, PauseReason, Step
+from workflows.choices import DeadlineState, PauseReason, Step, TimelineKind
 from workflows.guards import RuleRefused
 from workflows.models import Deadline
 
@@ -47,11 +47,16 @@ class Resume:
 
 
 @dataclass(frozen=True)
+class Reassign:
+    """A department handover: the open clocks that waited on the old department wait on the new."""
+
+
+@dataclass(frozen=True)
 class CheckNotice:
     """约谈 notice: the talk must be at least the policy's working days ahead."""
 
 
-Action = Open | Close | Pause | Resume | CheckNotice
+Action = Open | Close | Pause | Resume | CheckNotice | Reassign
 S = Step
 OBJECTION_CLOSED = [Close((S.OBJECTION_ACCEPT, S.OBJECTION_DECIDE)), Resume(PauseReason.OBJECTION_OPEN)]
 
@@ -104,6 +109,9 @@ SLA_MAP: dict[tuple[str, str], list[Action]] = {
     ("repairapplication", "reject_inadmissible"): [Close((S.REPAIR_DECIDE, S.REPAIR_ANSWER))],
     ("repairapplication", "approve"): [Close((S.REPAIR_ANSWER,))],
     ("repairapplication", "deny"): [Close((S.REPAIR_ANSWER,))],
+    ("case", "handed_over"): [Reassign()],
+    ("talk", "handed_over"): [Reassign()],
+    ("measuretask", "handed_over"): [Reassign()],
 }
 
 
@@ -193,4 +201,17 @@ def _check_notice(action: CheckNotice, event: Any) -> None:
         )
 
 
-APPLY = {Open: _open, Close: _close, Pause: _pause, Resume: _resume, CheckNotice: _check_notice}
+def _reassign(action: Reassign, event: Any) -> None:
+    old, new = event.data["from_department"], event.data["to_department"]
+    clocks = list(Deadline.objects.select_for_update().filter(
+        case=event.case, department_id=old, closed_at__isnull=True
+    ).order_by("pk"))
+    for deadline in clocks:
+        deadline.department_id = new
+        deadline.save(update_fields=["department"])
+        services.log(deadline, TimelineKind.REASSIGNED, event.actor, from_department=old,
+                     to_department=new, reason=event.data.get("reason", ""))
+
+
+APPLY = {Open: _open, Close: _close, Pause: _pause, Resume: _resume, CheckNotice: _check_notice,
+         Reassign: _reassign}

@@ -4,9 +4,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework import audit
+from casework import audit, hooks
+from casework.hooks import TransitionEvent
 from casework.models import Case, Department, MeasureTask, Talk
 from workflows.case import CaseState
 from workflows.guards import RuleRefused
@@ -65,29 +67,35 @@ def _check(department: Department, successor: Department, reason: str) -> None:
 
 
 def _move_cases(department: Department, successor: Department, actor: Any, reason: str) -> int:
-    moved = 0
-    open_cases = Case.objects.select_for_update().filter(
-        owner_department=department, state__in=CaseState.open_states()
-    ).order_by("pk")
-    for case in open_cases:
-        case.owner_department = successor
-        case.version += 1
-        case.save(update_fields=["owner_department", "version"])
-        audit.append(obj=case, action="handed_over", actor=actor, case=case,
-                     changes={"owner_department_id": [department.pk, successor.pk]},
-                     payload={"reason": reason})
-        moved += 1
-    return moved
+    open_cases = Case.objects.filter(owner_department=department, state__in=CaseState.open_states())
+    return _move(open_cases, "owner_department", successor, actor, reason)
 
 
-def _move(queryset: Any, field: str, successor: Department, actor: Any, reason: str) -> int:
+def _move(rows: Any, field: str, successor: Department, actor: Any, reason: str) -> int:
+    """Re-point ``field`` of each row; audited, and announced to the hooks like a transition.
+
+    The hooks move the open deadlines' responsible department, refresh the credit index and
+    tell the successor what it received. Cases are locked before their steps, as advance() does.
+    """
+    if rows.model is not Case:
+        list(Case.objects.select_for_update().filter(
+            pk__in=rows.values_list("case_id", flat=True)
+        ).order_by("pk").values_list("pk", flat=True))
+        rows = rows.select_related("case")
     moved = 0
-    for step in queryset.select_for_update().select_related("case").order_by("pk"):
-        old = getattr(step, f"{field}_id")
-        setattr(step, field, successor)
-        step.version += 1
-        step.save(update_fields=[field, "version"])
-        audit.append(obj=step, action="handed_over", actor=actor, case=step.case,
-                     changes={f"{field}_id": [old, successor.pk]}, payload={"reason": reason})
+    for obj in rows.select_for_update().order_by("pk"):
+        old = getattr(obj, f"{field}_id")
+        setattr(obj, field, successor)
+        obj.version += 1
+        obj.save(update_fields=[field, "version"])
+        case = obj.owning_case()
+        data = {"from_department": old, "to_department": successor.pk, "reason": reason}
+        event = TransitionEvent(obj, case, "handed_over", obj.state, obj.state, actor, data,
+                                timezone.now())
+        event.audit_event = audit.append(obj=obj, action="handed_over", actor=actor, case=case,
+                                         changes={f"{field}_id": [old, successor.pk]},
+                                         payload={"reason": reason})
+        for kind in ("deadlines", "indexes", "notifications"):
+            hooks.run(kind, event)  # type: ignore[arg-type]
         moved += 1
     return moved
