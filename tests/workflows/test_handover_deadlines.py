@@ -13,7 +13,8 @@ def test_handover_reassigns_the_open_deadlines_and_the_credit_index(cast: Cast) 
     rectification = services.order_rectification(case, cast.officer, "整改")
     successor = Department.objects.create(code="scjgj2", name="市市场监督管理局",
                                           kind=DepartmentKind.DETERMINING)
-    closed_before = set(Deadline.objects.filter(closed_at__isnull=False).values_list("pk", "department"))
+    closed = Deadline.objects.filter(closed_at__isnull=False)
+    closed_before = set(closed.values_list("pk", "department"))
 
     summary = services.hand_over_department(cast.owner, successor, cast.system, "机构改革")
 
@@ -25,7 +26,7 @@ def test_handover_reassigns_the_open_deadlines_and_the_credit_index(cast: Cast) 
     # The joint department's clock stays with the joint department; closed clocks keep their history.
     acknowledge = Deadline.objects.get(case=case, step=Step.MEASURE_ACKNOWLEDGE)
     assert acknowledge.department == cast.joint
-    assert set(Deadline.objects.filter(closed_at__isnull=False).values_list("pk", "department")) == closed_before
+    assert set(closed.values_list("pk", "department")) == closed_before
     assert CreditIndexEntry.objects.get(case=case).owner_department == "市市场监督管理局"
     assert AuditEvent.objects.filter(case=case, action="handed_over").count() == 1
 
