@@ -30,24 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DB_NAME = "casework_bench_api"
-BASE_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-os.environ["DATABASE_URL"] = f"{BASE_URL}/{DB_NAME}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
 PORT = 8765
 CASES_PER_SUBJECT = 4
 SAMPLE_IDENTIFIERS = 2000
 
-import psycopg  # noqa: E402
-
+from bench.database import fresh_database, use_database  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{BASE_URL}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
+use_database(DB_NAME)
 
 
 def uscc(number: int) -> str:
@@ -237,13 +227,8 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
 
-    recreate_database()
-    import django
+    fresh_database(DB_NAME)
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     seeded = seed(args.cases)
     print(f"seeded {seeded['cases']} cases, {seeded['indexed']} indexed in {seeded['seed_seconds']:.1f} s")
     from django.db import connections

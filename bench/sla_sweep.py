@@ -22,21 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DB_NAME = "casework_bench"
-BASE_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-os.environ["DATABASE_URL"] = f"{BASE_URL}/{DB_NAME}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-import psycopg  # noqa: E402
-
+from bench.database import fresh_database, use_database  # noqa: E402
 from bench.report import write_section  # noqa: E402
 
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{BASE_URL}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
+use_database(DB_NAME)
 
 
 def main() -> None:
@@ -47,13 +37,9 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
 
-    recreate_database()
-    import django
-
-    django.setup()
+    fresh_database(DB_NAME)
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))
     figures = run(args)
     report = render(args, figures)
