@@ -17,7 +17,7 @@ from workflows import services
 from workflows.calendar import add_working_days
 from workflows.choices import DeadlineState, PauseReason, Step, TimelineKind
 from workflows.guards import RuleRefused
-from workflows.models import Deadline
+from workflows.models import Deadline, DeadlineEvent
 
 
 @dataclass(frozen=True)
@@ -144,18 +144,17 @@ def _open(action: Open, event: Any) -> None:
 
 def _close(action: Close, event: Any) -> None:
     if action.on_case:
-        rows = list(Deadline.objects.select_for_update().filter(
-            case=event.case, state__in=DeadlineState.open_states(), closed_at__isnull=True
-        ).select_related("policy"))
+        rows = _case_clocks(event, *DeadlineState.open_states())
     else:
         rows = services.open_deadlines_of(event.obj, action.steps)
     for deadline in rows:
         services.close(deadline, action.state, event.actor, transition=event.name)
 
 
-def _case_clocks(event: Any, state: str) -> list[Deadline]:
+def _case_clocks(event: Any, *states: str) -> list[Deadline]:
+    """The case's open clocks in ``states``, locked, in a stable order."""
     return list(Deadline.objects.select_for_update().filter(
-        case=event.case, state=state, closed_at__isnull=True
+        case=event.case, state__in=states, closed_at__isnull=True
     ).select_related("policy", "case__owner_department").order_by("pk"))
 
 
@@ -206,11 +205,14 @@ def _reassign(action: Reassign, event: Any) -> None:
     clocks = list(Deadline.objects.select_for_update().filter(
         case=event.case, department_id=old, closed_at__isnull=True
     ).order_by("pk"))
-    for deadline in clocks:
-        deadline.department_id = new
-        deadline.save(update_fields=["department"])
-        services.log(deadline, TimelineKind.REASSIGNED, event.actor, from_department=old,
-                     to_department=new, reason=event.data.get("reason", ""))
+    Deadline.objects.filter(pk__in=[clock.pk for clock in clocks]).update(department_id=new)
+    actor = event.actor if getattr(event.actor, "pk", None) else None
+    detail = {"from_department": old, "to_department": new, "reason": event.data.get("reason", "")}
+    DeadlineEvent.objects.bulk_create(
+        DeadlineEvent(deadline=clock, kind=TimelineKind.REASSIGNED, actor=actor,
+                      new_due=clock.due_on, detail=detail)
+        for clock in clocks
+    )
 
 
 APPLY = {Open: _open, Close: _close, Pause: _pause, Resume: _resume, CheckNotice: _check_notice,

@@ -6,6 +6,7 @@ deadline's timeline and, where a step shows the date (``mirror_field``), to the
 case's audit chain as a field change old → new.
 """
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -277,20 +278,18 @@ def planned_moves(deadlines: Any) -> Iterator[Move]:
     """Open deadlines whose due date the current policies and calendar would move."""
     for deadline in deadlines.select_related("policy", "case__owner_department").iterator(chunk_size=1000):
         context = Context(deadline.case)
-        probe = _reresolved(deadline, context)
+        probe = copy.copy(deadline)  # computed in memory; nothing is saved
+        probe.policy, probe.length = rule_in_force(deadline, context)
         set_due(probe, context.jurisdiction)
         if (probe.due_on, probe.provisional) != (deadline.due_on, deadline.provisional):
             yield Move(deadline.pk, deadline.step, deadline.case.number, deadline.due_on, probe.due_on,
                        probe.provisional)
 
 
-def _reresolved(deadline: Deadline, context: Context) -> Deadline:
-    """A copy with the policy in force on its start date (a step keeps the rule it started under)."""
-    probe = Deadline.objects.get(pk=deadline.pk)
-    probe.policy = context.policy(deadline.step, deadline.started_on)
-    if not deadline.length_from_order:
-        probe.length = probe.policy.length
-    return probe
+def rule_in_force(deadline: Deadline, context: Context) -> tuple[Policy, int]:
+    """The policy in force on the start date (a step keeps the rule it started under), its length."""
+    policy = context.policy(deadline.step, deadline.started_on)
+    return policy, deadline.length if deadline.length_from_order else policy.length
 
 
 def apply_move(move: Move, actor: Any = None) -> None:
@@ -298,8 +297,7 @@ def apply_move(move: Move, actor: Any = None) -> None:
         deadline = Deadline.objects.select_for_update().select_related("case").get(pk=move.deadline_id)
         if deadline.closed_at is not None:
             return
-        reresolved = _reresolved(deadline, Context(deadline.case))
-        deadline.policy, deadline.length = reresolved.policy, reresolved.length
+        deadline.policy, deadline.length = rule_in_force(deadline, Context(deadline.case))
         old_due = recompute(deadline, timezone.now(), actor, reason="policy or calendar changed")
         mirror(deadline, actor, "deadline_recomputed", old_due)
 

@@ -29,6 +29,7 @@ from casework.models import (
 from casework.services.engine import create_step
 from workflows.case import CaseState
 from workflows.guards import Rule, RuleRefused
+from workflows.repair import RepairState
 from workflows.rules import OWNER_STAFF, case_subject, staff_role
 from workflows.talk import TalkKind
 
@@ -48,7 +49,7 @@ no_open_repair = Rule(
     "repair_already_open",
     _("A repair application on this case is already open."),
     lambda case, actor: not case.repairapplications.filter(
-        state__in=["applied", "under_review"]
+        state__in=RepairState.open_states()
     ).exists(),
 )
 commitment_given = Rule(
