@@ -93,6 +93,14 @@ class Case(CaseMachine):
     def owning_case(self) -> "Case":
         return self
 
+    def subject_identifier_for(self, viewer: Any) -> str:
+        """A natural person's number, whole only for this case's owner department and the subject."""
+        if (viewer.department_id is not None and viewer.department_id == self.owner_department_id) or (
+            viewer.subject_id is not None and viewer.subject_id == self.subject_id
+        ):
+            return self.subject.identifier
+        return self.subject.masked_identifier
+
     def is_listed(self) -> bool:
         return self.state == CaseState.LISTED
 

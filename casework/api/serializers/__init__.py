@@ -34,7 +34,6 @@ from casework.api.serializers.common import (
     ErrorSerializer,
     bounded_date,
     mask_name,
-    shows_full_identity,
     text,
 )
 from casework.api.serializers.evidence import EvidenceSerializer, EvidenceUploadSerializer
@@ -71,7 +70,7 @@ from casework.choices import SubjectKind
 __all__ = [
     "SubjectKind", "EARLIEST_DATE", "LATEST_DATE", "MAX_ORDER_PERIOD_WORKING_DAYS", "MAX_VERSION",
     "SHORT_TEXT_MAX", "TEXT_MAX", "BoundedDateField", "BoundedDateTimeField", "ErrorSerializer",
-    "bounded_date", "mask_name", "shows_full_identity", "text", "DepartmentSerializer",
+    "bounded_date", "mask_name", "text", "DepartmentSerializer",
     "LegalBasisSerializer", "MeasureSerializer", "SubjectCreateSerializer", "SubjectSerializer",
     "CaseCreateSerializer", "CaseDetailSerializer", "CaseSerializer", "DeadlineSerializer",
     "StepRefSerializer", "TimelineItemSerializer", "deadlines_of", "open_deadlines", "timeline",

@@ -6,7 +6,7 @@ from django.db.models import Model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.api.serializers.common import shows_full_identity, text
+from casework.api.serializers.common import text
 from casework.choices import DishonestyClass, ListType
 from casework.models import (
     AuditEvent,
@@ -95,9 +95,7 @@ class CaseSerializer(serializers.ModelSerializer):
                   "listed_from", "listed_until", "published", "exit_reason", "created_at"]
 
     def get_subject_identifier(self, case: Case) -> str:
-        if shows_full_identity(self.context["request"].user, case):
-            return case.subject.identifier
-        return case.subject.masked_identifier
+        return case.subject_identifier_for(self.context["request"].user)
 
 
 class StepRefSerializer(serializers.Serializer):

@@ -6,8 +6,6 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from casework.models import Case
-
 # Sanity bounds on dates a client sends: outside them the input is an error, not a policy.
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
@@ -47,13 +45,6 @@ class BoundedDateTimeField(serializers.DateTimeField):
 def mask_name(name: str) -> str:
     """A natural person's name in public: the family name, the rest starred (张某 → 张*)."""
     return name[:1] + "*" * max(len(name) - 1, 1)
-
-
-def shows_full_identity(viewer: Any, case: Case) -> bool:
-    """The owner department and the subject itself see a natural person's number whole."""
-    return (viewer.department_id is not None and viewer.department_id == case.owner_department_id) or (
-        viewer.subject_id is not None and viewer.subject_id == case.subject_id
-    )
 
 
 class ErrorSerializer(serializers.Serializer):
