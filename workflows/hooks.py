@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -138,24 +139,42 @@ def _open(action: Open, event: Any) -> None:
     # A measure task's clocks wait on its joint department; every other clock on the owner.
     is_task = event.obj._meta.model_name == "measuretask"
     department = event.obj.department if is_task else None
-    services.open_deadline(target, event.case, action.step, started_on=started_on, length=length,
-                           mirror_field=action.mirror, department=department, actor=event.actor)
+    opened = services.open_deadline(target, event.case, action.step, started_on=started_on,
+                                    length=length, mirror_field=action.mirror, department=department,
+                                    actor=event.actor)
+    if "clocks" in event.extra:
+        event.extra["clocks"].append(opened)
 
 
 def _close(action: Close, event: Any) -> None:
-    if action.on_case:
-        rows = _case_clocks(event, *DeadlineState.open_states())
-    else:
-        rows = services.open_deadlines_of(event.obj, action.steps)
+    rows = _case_clocks(event, *DeadlineState.open_states())
+    if not action.on_case:
+        rows = [clock for clock in rows if _is_clock_of(clock, event.obj)
+                and (action.steps is None or clock.step in action.steps)]
     for deadline in rows:
         services.close(deadline, action.state, event.actor, transition=event.name)
 
 
+def _is_clock_of(deadline: Deadline, obj: Any) -> bool:
+    target_type = ContentType.objects.get_for_model(obj)  # cached by Django per process
+    return deadline.target_type_id == target_type.pk and deadline.target_id == obj.pk
+
+
 def _case_clocks(event: Any, *states: str) -> list[Deadline]:
-    """The case's open clocks in ``states``, locked, in a stable order."""
-    return list(Deadline.objects.select_for_update().filter(
-        case=event.case, state__in=states, closed_at__isnull=True
-    ).select_related("policy", "case__owner_department").order_by("pk"))
+    """The case's open clocks in ``states``, in a stable order.
+
+    Read and locked once per transition (``of=("self",)``: only the deadline rows, never
+    the joined policy, which every case of the city shares) and kept on the event, so
+    the actions of one transition do not read the same rows again.
+    """
+    clocks = event.extra.get("clocks")
+    if clocks is None:
+        clocks = list(Deadline.objects.open().filter(case=event.case)
+                      .select_for_update(of=("self",)).select_related("policy").order_by("pk"))
+        for clock in clocks:
+            clock.case = event.case
+        event.extra["clocks"] = clocks
+    return [clock for clock in clocks if clock.is_open() and clock.state in states]
 
 
 def _pause(action: Pause, event: Any) -> None:
@@ -202,9 +221,8 @@ def _check_notice(action: CheckNotice, event: Any) -> None:
 
 def _reassign(action: Reassign, event: Any) -> None:
     old, new = event.data["from_department"], event.data["to_department"]
-    clocks = list(Deadline.objects.select_for_update().filter(
-        case=event.case, department_id=old, closed_at__isnull=True
-    ).order_by("pk"))
+    clocks = list(Deadline.objects.open().filter(case=event.case, department_id=old)
+                  .select_for_update(of=("self",)).order_by("pk"))
     Deadline.objects.filter(pk__in=[clock.pk for clock in clocks]).update(department_id=new)
     actor = event.actor if getattr(event.actor, "pk", None) else None
     detail = {"from_department": old, "to_department": new, "reason": event.data.get("reason", "")}

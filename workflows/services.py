@@ -150,10 +150,8 @@ def open_deadline(
 
 
 def open_deadlines_of(target: Model, steps: tuple[str, ...] | None = None) -> list[Deadline]:
-    rows = Deadline.objects.select_for_update().filter(
-        target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
-        state__in=DeadlineState.open_states(), closed_at__isnull=True,
-    )
+    """The open clocks of one step object, locked (only the deadline rows: ``of=("self",)``)."""
+    rows = Deadline.objects.of_target(target).open().select_for_update(of=("self",))
     if steps is not None:
         rows = rows.filter(step__in=steps)
     return list(rows.select_related("policy").order_by("pk"))
@@ -233,14 +231,24 @@ def extend(deadline: Deadline, days: int, reason: str, approver: Any) -> Deadlin
         raise RuleRefused("extension_exceeds_maximum",
                           _("The extension exceeds the maximum the policy allows."))
     with transaction.atomic():
-        deadline = Deadline.objects.select_for_update().select_related("policy", "case").get(pk=deadline.pk)
-        if not deadline.is_open() or deadline.closed_at is not None:
+        deadline = _lock_case_then_deadline(deadline.pk)
+        if not deadline.is_open():
             raise RuleRefused("deadline_closed", _("This deadline is closed."))
         deadline.extension += days
         old_due = recompute(deadline, timezone.now(), approver, TimelineKind.EXTENDED, days=days,
                             reason=reason)
         mirror(deadline, approver, "deadline_extended", old_due)
     return deadline
+
+
+def _lock_case_then_deadline(deadline_id: int) -> Deadline:
+    """The transition service's lock order (case, then its rows): no deadlock against advance()."""
+    from casework.models import Case
+
+    case_id = Deadline.objects.filter(pk=deadline_id).values_list("case_id", flat=True).get()
+    Case.objects.select_for_update().filter(pk=case_id).first()
+    return Deadline.objects.select_for_update(of=("self",)).select_related("policy", "case").get(
+        pk=deadline_id)
 
 
 def mirror(deadline: Deadline, actor: Any, action: str, old_due: date | None = None) -> None:
@@ -294,7 +302,7 @@ def rule_in_force(deadline: Deadline, context: Context) -> tuple[Policy, int]:
 
 def apply_move(move: Move, actor: Any = None) -> None:
     with transaction.atomic():
-        deadline = Deadline.objects.select_for_update().select_related("case").get(pk=move.deadline_id)
+        deadline = _lock_case_then_deadline(move.deadline_id)
         if deadline.closed_at is not None:
             return
         deadline.policy, deadline.length = rule_in_force(deadline, Context(deadline.case))
@@ -303,7 +311,7 @@ def apply_move(move: Move, actor: Any = None) -> None:
 
 
 def open_deadlines() -> Any:
-    return Deadline.objects.filter(state__in=DeadlineState.open_states(), closed_at__isnull=True)
+    return Deadline.objects.open()
 
 
 def recompute_provisional(year: int, jurisdiction: str) -> int:

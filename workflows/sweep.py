@@ -173,7 +173,7 @@ def _run_due_action(deadline_id: int, now: datetime) -> bool:
     with transaction.atomic():
         Case.objects.select_for_update().filter(pk=case_id).first()
         deadline = (
-            Deadline.objects.select_for_update(skip_locked=True)
+            Deadline.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("policy", "case").filter(pk=deadline_id, next_fire_at__lte=now).first()
         )
         if deadline is None:  # another worker took it, or the step moved on meanwhile
@@ -184,7 +184,7 @@ def _run_due_action(deadline_id: int, now: datetime) -> bool:
 
 def _push_forward_alone(deadline_id: int, now: datetime) -> None:
     with transaction.atomic():
-        deadline = Deadline.objects.select_for_update().filter(pk=deadline_id).first()
+        deadline = Deadline.objects.select_for_update(of=("self",)).filter(pk=deadline_id).first()
         if deadline is None or deadline.next_fire_at is None:
             return
         events: list[DeadlineEvent] = []

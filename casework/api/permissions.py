@@ -1,4 +1,4 @@
-"""Who sees what through the API (DESIGN.md §1), as querysets and permission classes.
+"""Who sees what through the API, as querysets and permission classes.
 
 Visibility is a queryset: an object outside the caller's queryset is answered
 404, so its existence is not revealed. Write access is a role check (403 for a
@@ -20,74 +20,39 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
+from casework.access import (
+    DEPARTMENT_STAFF,
+    READ_ALL_ROLES,
+    SCOPE_CASES_READ,
+    SCOPE_CREDIT_CHECK,
+    SCOPE_GROUP_PREFIX,
+    SCOPES,
+    reads_all,
+    scopes_of,
+)
 from casework.choices import Role
-from casework.models import Case, Evidence, MeasureTask, Talk
+from casework.models import Case, Evidence
 
-SCOPE_CREDIT_CHECK = "credit_check"
-SCOPE_CASES_READ = "cases_read"
-SCOPES = {
-    SCOPE_CREDIT_CHECK: _("Credit check before approvals (信用前置筛查)"),
-    SCOPE_CASES_READ: _("Read every case and its steps (credit sharing platform)"),
-}
-SCOPE_GROUP_PREFIX = "scope:"
+__all__ = [
+    "DEPARTMENT_STAFF", "READ_ALL_ROLES", "SCOPES", "SCOPE_CASES_READ", "SCOPE_CREDIT_CHECK",
+    "SCOPE_GROUP_PREFIX", "reads_all", "scopes_of", "visible_cases", "visible_evidence", "visible_steps",
+]
 
-DEPARTMENT_STAFF = (Role.OFFICER, Role.REVIEWER)
-READ_ALL_ROLES = (Role.LEADERSHIP, Role.ADMIN)
 # Roles that take steps through the API; the others read only.
 WRITING_ROLES = (Role.OFFICER, Role.REVIEWER, Role.SUBJECT, Role.JOINT)
 CREDIT_CHECK_ROLES = (Role.OFFICER, Role.REVIEWER, Role.JOINT, Role.NDRC, Role.LEADERSHIP, Role.ADMIN)
 
 
-def scopes_of(user: Any) -> frozenset[str]:
-    """A system client's scopes, read once per request (cached on the user object)."""
-    if getattr(user, "role", None) != Role.SYSTEM:
-        return frozenset()
-    cached = getattr(user, "_api_scopes", None)
-    if cached is None:
-        names = user.groups.filter(name__startswith=SCOPE_GROUP_PREFIX).values_list("name", flat=True)
-        cached = frozenset(name[len(SCOPE_GROUP_PREFIX):] for name in names)
-        user._api_scopes = cached
-    return cached
-
-
-def reads_all(user: Any) -> bool:
-    return user.role in READ_ALL_ROLES or SCOPE_CASES_READ in scopes_of(user)
-
-
 def visible_cases(user: Any) -> QuerySet[Case]:
-    cases = Case.objects.all()
-    if reads_all(user):
-        return cases
-    if user.role in DEPARTMENT_STAFF and user.department_id:
-        return cases.filter(owner_department_id=user.department_id)
-    if user.role == Role.SUBJECT and user.subject_id:
-        return cases.filter(subject_id=user.subject_id, notified_at__isnull=False)
-    return cases.none()
+    return Case.objects.visible_to(user)
 
 
 def visible_steps(model: type[Model], user: Any) -> QuerySet[Any]:
-    """Steps of the visible cases; measure tasks and talks add their own audiences."""
-    steps = model._default_manager.all()
-    if model is MeasureTask:
-        if user.role == Role.JOINT and user.department_id:
-            return steps.filter(department_id=user.department_id)
-        if user.role == Role.SUBJECT:
-            return steps.none()  # the joint departments' feedback is internal
-    if model is Talk and user.role == Role.NDRC and user.department_id:
-        return steps.filter(co_organiser_id=user.department_id)
-    if reads_all(user):
-        return steps
-    return steps.filter(case__in=visible_cases(user))
+    return model._default_manager.all().visible_to(user)  # type: ignore[attr-defined]  # StepQuerySet
 
 
 def visible_evidence(user: Any) -> QuerySet[Evidence]:
-    evidence = Evidence.objects.all()
-    if user.role == Role.JOINT and user.department_id:
-        tasks = MeasureTask.objects.filter(department_id=user.department_id).values("pk")
-        return evidence.filter(attached_type__model="measuretask", attached_id__in=tasks)
-    if reads_all(user):
-        return evidence
-    return evidence.filter(case__in=visible_cases(user))
+    return Evidence.objects.visible_to(user)
 
 
 class Writes(BasePermission):

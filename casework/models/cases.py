@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import DishonestyClass, ListType
+from casework.models.querysets import CaseQuerySet
 from workflows.case import CaseMachine, CaseState, ExitReason
 from workflows.guards import RuleRefused
 from workflows.objection import ObjectionState
@@ -61,6 +62,8 @@ class Case(CaseMachine):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = CaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case")

@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import DepartmentKind
+from casework.models.querysets import MeasureTaskQuerySet, StepQuerySet, TalkQuerySet
 from workflows.guards import RuleRefused
 from workflows.measure_task import MeasureTaskMachine, MeasureTaskState
 from workflows.objection import ObjectionMachine, ObjectionOutcome, ObjectionState
@@ -23,6 +24,8 @@ class CaseStep(models.Model):
     )
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = StepQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -104,6 +107,8 @@ class Talk(TalkMachine, CaseStep):
     held_at = models.DateTimeField(_("held at"), null=True, blank=True)
     missed_at = models.DateTimeField(_("missed at"), null=True, blank=True)
 
+    objects = TalkQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("talk")
         verbose_name_plural = _("talks")
@@ -153,6 +158,8 @@ class MeasureTask(MeasureTaskMachine, CaseStep):
     termination_reason = models.TextField(_("termination reason"), blank=True)
     terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True)
 
+    objects = MeasureTaskQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("measure task")
         verbose_name_plural = _("measure tasks")
@@ -185,5 +192,11 @@ class RepairApplication(RepairMachine, CaseStep):
             _state_constraint("repair_state_valid", RepairState.values),
             models.CheckConstraint(
                 name="repair_needs_commitment", condition=Q(commitment_letter=True)
+            ),
+            # The "one open repair application per case" rule (services.apply_repair), also
+            # held by the database: checked under the case lock, this is the backstop.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state__in=RepairState.open_states()),
+                name="repair_one_open_per_case",
             ),
         ]

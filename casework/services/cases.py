@@ -107,37 +107,35 @@ def next_case_number(department: Department) -> str:
 
 
 def file_objection(case: Case, actor: Any, grounds: str) -> Objection:
-    require([case_subject, case_listed], case, actor)
     if not grounds.strip():
         raise RuleRefused("grounds_required", _("An objection must state its grounds."))
     objection = Objection(case=case, filed_by=actor, grounds=grounds.strip())
-    create_step(objection, actor, {"grounds": objection.grounds})
+    create_step(objection, actor, {"grounds": objection.grounds}, rules=[case_subject, case_listed])
     return objection
 
 
 def order_rectification(
     case: Case, actor: Any, requirements: str, period_working_days: int | None = None
 ) -> Rectification:
-    require([*OWNER_STAFF, case_listed], case, actor)
     if not requirements.strip():
         raise RuleRefused("requirements_required", _("A rectification order must say what to rectify."))
     rectification = Rectification(
         case=case, requirements=requirements.strip(), period_working_days=period_working_days
     )
-    create_step(rectification, actor, {"period_working_days": period_working_days})
+    create_step(rectification, actor, {"period_working_days": period_working_days},
+                rules=[*OWNER_STAFF, case_listed])
     return rectification
 
 
 def require_talk(case: Case, actor: Any, kind: str = TalkKind.PROMPT, reason: str = "") -> Talk:
     """谁认定、谁约谈: the organiser is always the case's owner department."""
-    require([*OWNER_STAFF, case_listed], case, actor)
+    require(OWNER_STAFF, case, actor)  # before the organiser is read from the case
     talk = Talk(case=case, kind=kind, organiser=case.owner_department, reason=reason)
-    create_step(talk, actor, {"kind": kind, "reason": reason})
+    create_step(talk, actor, {"kind": kind, "reason": reason}, rules=[*OWNER_STAFF, case_listed])
     return talk
 
 
 def apply_repair(case: Case, actor: Any, data: dict[str, Any]) -> RepairApplication:
-    require([case_subject, case_listed, no_open_repair], case, actor)
     require([commitment_given], data, actor)
     repair = RepairApplication(
         case=case, applicant=actor, commitment_letter=True,
@@ -145,7 +143,8 @@ def apply_repair(case: Case, actor: Any, data: dict[str, Any]) -> RepairApplicat
         training_certificate=bool(data.get("training_certificate", False)),
         statement=str(data.get("statement", "")),
     )
-    create_step(repair, actor, {"training_certificate": repair.training_certificate})
+    create_step(repair, actor, {"training_certificate": repair.training_certificate},
+                rules=[case_subject, case_listed, no_open_repair])
     return repair
 
 

@@ -4,6 +4,7 @@ Views, the API, the admin, management commands and Celery tasks call these
 functions; nothing else writes a state column.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from casework import audit, hooks
 from casework.exceptions import Conflict, IdempotencyKeyReused, NotAvailable
 from casework.hooks import TransitionEvent
 from casework.models import Case, IdempotencyRecord
-from workflows.guards import RuleRefused
+from workflows.guards import Rule, RuleRefused
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,24 @@ def advance(
     return result
 
 
+def lock_case(case_id: int) -> Case:
+    """Lock one case row — only that row: ``of=("self",)`` keeps the joined rows unlocked.
+
+    Without ``of`` PostgreSQL would also lock the owner department (and every joined
+    row) until commit, and every transition of that department would queue on it.
+    """
+    return Case.objects.select_for_update(of=("self",)).select_related(
+        "owner_department", "subject"
+    ).get(pk=case_id)
+
+
 def _lock(obj: models.Model) -> tuple[Any, Case]:
     # Lock order is always case, then step: two steps of one case never deadlock.
     case_id = obj.pk if isinstance(obj, Case) else obj.case_id  # type: ignore[attr-defined]
-    case = Case.objects.select_for_update().get(pk=case_id)
+    case = lock_case(case_id)
     if isinstance(obj, Case):
         return case, case
-    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+    locked = type(obj)._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)
     locked.case = case
     return locked, case
 
@@ -169,20 +181,38 @@ def _remember(obj: Any, name: str, actor: Any, key: str, result: TransitionResul
 
 
 def _sync_instance(obj: models.Model, locked: models.Model) -> None:
-    """Let the caller's instance see the committed state (FSM fields are protected)."""
-    if obj is not locked:
-        obj.refresh_from_db()
+    """Let the caller's instance see the committed state, without a query.
+
+    The values are copied into the instance's own ``__dict__``: the FSM field is protected
+    against assignment, and ``refresh_from_db()`` lifts that protection by toggling a flag on
+    the *class*, which races between threads (a committed transition answered 500).
+    """
+    if obj is locked:
+        return
+    for field in locked._meta.concrete_fields:
+        obj.__dict__[field.attname] = locked.__dict__[field.attname]
 
 
 def create_step(
-    obj: models.Model, actor: Any, data: dict[str, Any] | None = None
+    obj: models.Model, actor: Any, data: dict[str, Any] | None = None,
+    rules: Iterable[Rule] = (),
 ) -> TransitionResult:
-    """Save a new case or step in its initial state; audited, with deadlines and notices."""
+    """Save a new case or step in its initial state; audited, with deadlines and notices.
+
+    The case is locked first and ``rules`` (each asked ``rule(case, actor)``) are checked
+    under that lock, as a transition's guards are: a step cannot be created on a case that
+    a concurrent transition is closing, and two creations cannot both pass a "one open X" rule.
+    """
     obj.full_clean(exclude=["state", "case", "number", "drafter"])
     with transaction.atomic():
-        case = obj if isinstance(obj, Case) else Case.objects.select_for_update().get(
-            pk=obj.case_id  # type: ignore[attr-defined]
-        )
+        if isinstance(obj, Case):
+            case = obj
+        else:
+            case = lock_case(obj.case_id)  # type: ignore[attr-defined]
+            obj.case = case  # type: ignore[attr-defined]
+        for rule in rules:
+            if not rule(case, actor):
+                raise RuleRefused.of(rule)
         obj.save()
         event = TransitionEvent(obj, case, "created", "", obj.state, actor, dict(data or {}),
                                 timezone.now())

@@ -1,6 +1,7 @@
 """SLA policies (law as data, versioned by effective date) and the deadline rows the sweep reads."""
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -104,6 +105,30 @@ class Policy(models.Model):
         return reason in PauseReason.values and reason in (self.pause_on or [])
 
 
+class DeadlineQuerySet(models.QuerySet):
+    """The rules that select clocks, each named once."""
+
+    def open(self) -> "DeadlineQuerySet":
+        """Open: not yet closed. Running, paused, or breached and still waiting for its step.
+
+        A clock closes when its step moves on (met), is cancelled, or — for a rectification
+        period that the sweep marked overdue — closes as breached. Closed clocks never fire.
+        """
+        return self.filter(closed_at__isnull=True)
+
+    def overdue(self, now: datetime) -> "DeadlineQuerySet":
+        """Open, past its due time and counting: a paused clock (an open objection) is not overdue."""
+        return self.open().filter(due_at__lte=now).exclude(state=DeadlineState.PAUSED)
+
+    def for_party(self, department: Any) -> "DeadlineQuerySet":
+        """Open clocks waiting on a move of ``department`` (its own or as a joint department)."""
+        return self.open().filter(department=department).exclude(party=Party.SUBJECT)
+
+    def of_target(self, target: models.Model) -> "DeadlineQuerySet":
+        """The clocks of one step object (or of the case itself)."""
+        return self.filter(target_type=ContentType.objects.get_for_model(target), target_id=target.pk)
+
+
 class Deadline(models.Model):
     """One SLA clock on one step of a case: what it waits for, whose move, when it is due."""
 
@@ -142,6 +167,8 @@ class Deadline(models.Model):
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = DeadlineQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("deadline")
         verbose_name_plural = _("deadlines")
@@ -152,6 +179,11 @@ class Deadline(models.Model):
             models.CheckConstraint(
                 name="deadline_closed_does_not_fire",
                 condition=Q(state__in=DeadlineState.open_states()) | Q(next_fire_at__isnull=True),
+            ),
+            # One meaning of "open" (DeadlineQuerySet.open): a met or cancelled clock is closed.
+            models.CheckConstraint(
+                name="deadline_open_state",
+                condition=Q(closed_at__isnull=False) | Q(state__in=DeadlineState.open_states()),
             ),
         ]
         indexes = [
@@ -173,7 +205,8 @@ class Deadline(models.Model):
         return f"{self.get_step_display()} → {self.due_on}"
 
     def is_open(self) -> bool:
-        return self.state in DeadlineState.open_states()
+        """The row rule of DeadlineQuerySet.open()."""
+        return self.closed_at is None
 
     def is_due(self, now: object) -> bool:
         return self.next_fire_at is not None and self.next_fire_at <= now  # type: ignore[operator]
