@@ -1,7 +1,9 @@
 """Texts: one Django template per notice and language; the first line is the title.
 
 Templates live in ``templates/notifications/<language>/<template>.txt`` and are
-rendered without HTML escaping (they are plain text: SMS, email, in-app, webhook).
+rendered without HTML escaping: they are plain text (SMS, email, in-app, webhook), so
+``A&B`` stays ``A&B`` and a link's ``&`` survives. A page that shows a notice escapes it
+when it renders the page (Django's own template autoescaping), never before.
 A language without its own template falls back to zh-Hans.
 """
 
@@ -38,7 +40,8 @@ def render(template: str, context: dict[str, Any], language: str) -> Text:
     except TemplateDoesNotExist:
         compiled = engine().get_template(f"notifications/{FALLBACK_LANGUAGE}/{template}.txt")
     with translation.override(language):
-        text = compiled.render(Context({**context, **labels(context)}))
+        # Context() defaults to autoescape=True whatever the Engine says: plain text asks for off.
+        text = compiled.render(Context({**context, **labels(context)}, autoescape=False))
     title, _newline, body = text.strip().partition("\n")
     return Text(title.strip()[:200], body.strip())
 
