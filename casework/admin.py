@@ -489,3 +489,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     ordering = ("chain", "seq")
     # The table only grows; skip the unfiltered COUNT(*) on every page.
     show_full_result_count = False
+
+
+# The credit-check log's pages (a module of their own; they build on ReadOnlyAdmin above).
+from casework import admin_credit_checks  # noqa: E402, F401

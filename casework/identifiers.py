@@ -77,8 +77,12 @@ BIRTH_MONTH_SLICE = slice(10, 12)
 BIRTH_DAY_SLICE = slice(12, 14)
 # Nobody alive or on record in the credit system was born before this year.
 EARLIEST_BIRTH_YEAR = 1800
-# Region code (positions 1-6) kept visible when masking, plus the last 4 characters.
-MASK_KEEP_START = 6
+# Masking keeps only the last 4 characters (the end of the sequence code and the check
+# character). The region code (positions 1-6) and the birth date (7-14) are hidden: with the
+# region shown, the 2 188 birth dates that pass the check character were enough to recover a
+# listed person's number through the credit check. Hiding the region multiplies the search by
+# the number of region codes; the credit check's throttle and enumeration alert do the rest.
+MASK_KEEP_START = 0
 MASK_KEEP_END = 4
 MASK_CHAR = "*"
 
@@ -273,11 +277,12 @@ def identifier_kind(value: str) -> str:
 
 
 def mask_identifier(value: str) -> str:
-    """Mask a citizen identity number for display: ``110105********002X``.
+    """Mask a citizen identity number for display: ``**************002X``.
 
-    Keeps the region code (first 6) and the last 4 characters. A unified social credit
-    code identifies an organisation and is public information, so it is returned
-    unchanged, as is any other value; callers decide when masking applies.
+    Keeps only the last 4 characters; region and birth date are not needed to tell two
+    listed people of one name apart, and they are what makes a number guessable. A
+    unified social credit code identifies an organisation and is public information, so
+    it is returned unchanged, as is any other value; callers decide when masking applies.
 
     To err on the side of privacy, anything shaped like a citizen ID (17 digits + digit
     or X with a plausible birth date) is masked even if its check character is wrong,

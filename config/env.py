@@ -39,3 +39,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A request rate such as ``60/min`` (DRF's form: s, min, hour, day); ``off`` or empty: none."""
+    raw = os.environ.get(name, default).strip()
+    if raw.lower() in {"", "off", "none"}:
+        return None
+    count, _slash, period = raw.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period.lower() in _RATE_PERIODS):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 60/min or off, got {raw!r}")
+    return f"{int(count)}/{period.lower()}"

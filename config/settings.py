@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CASEWORK_VAR_DIR", str(BASE_DIR / "var")))
@@ -181,6 +181,20 @@ CALENDAR_CACHE_SECONDS = env_int("CALENDAR_CACHE_SECONDS", 60)
 
 # A process keeps a token's user and scopes this long (0: no cache); casework/api/authentication.py.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 30)
+
+# The credit check (casework/api/throttles.py, casework/services/credit_checks.py): checks per
+# account (all of its tokens together) for people's accounts and for system clients; the cache
+# that counts them is the default cache (shared between processes only if it is shared).
+CREDIT_CHECK_RATE = env_rate("CREDIT_CHECK_RATE", "60/min")
+CREDIT_CHECK_SYSTEM_RATE = env_rate("CREDIT_CHECK_SYSTEM_RATE", "600/min")
+# Refuse a check that states no purpose (400); by default an unstated purpose is logged as empty.
+CREDIT_CHECK_PURPOSE_REQUIRED = env_bool("CREDIT_CHECK_PURPOSE_REQUIRED", default=False)
+# Enumeration alerts to the leadership office: within the window, one caller checking this many
+# distinct numbers that share the shown last four characters, or this many distinct citizen
+# numbers that are not listed.
+CREDIT_CHECK_ALERT_WINDOW_SECONDS = env_int("CREDIT_CHECK_ALERT_WINDOW_SECONDS", 3600)
+CREDIT_CHECK_ALERT_NUMBER_VARIANTS = env_int("CREDIT_CHECK_ALERT_NUMBER_VARIANTS", 5)
+CREDIT_CHECK_ALERT_DISTINCT_MISSES = env_int("CREDIT_CHECK_ALERT_DISTINCT_MISSES", 200)
 
 # REST API (casework.api): token first, so an anonymous call gets 401 with WWW-Authenticate.
 REST_FRAMEWORK = {

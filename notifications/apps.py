@@ -8,9 +8,12 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from casework import hooks
-        from notifications.services import on_escalations, on_transition
+        from casework.services import credit_checks
+        from notifications.services import on_credit_check_alert, on_escalations, on_transition
         from workflows import sweep
 
         hooks.register("notifications", on_transition)
+        if on_credit_check_alert not in credit_checks.alert_receivers:
+            credit_checks.alert_receivers.append(on_credit_check_alert)
         if on_escalations not in sweep.escalation_receivers:
             sweep.escalation_receivers.append(on_escalations)

@@ -76,3 +76,8 @@ ESCALATION_NOTICES: dict[str, tuple[Notice, ...]] = {
     Rung.BREACH: (Notice(Audience.RESPONSIBLE, "escalation"), Notice(Audience.HEAD, "escalation")),
     Rung.LEADERSHIP: (Notice(Audience.LEADERSHIP, "escalation"),),
 }
+
+
+# The credit check's enumeration alert (casework.services.credit_checks) goes to the leadership
+# office, which oversees every department's use of the check (plan item 14: find leaks).
+CREDIT_CHECK_ALERT = Notice(Audience.LEADERSHIP, "credit_check_alert")

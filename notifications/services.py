@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -23,10 +24,10 @@ from django.utils import timezone
 
 from casework.choices import DepartmentKind, Role
 from casework.hooks import TransitionEvent
-from casework.models import Case, Department, EscalationNote, User
+from casework.models import Case, CreditCheckAlert, Department, EscalationNote, User
 from notifications.choices import OPTIONAL_CHANNELS, Audience, Channel, DeliveryStatus
 from notifications.models import Delivery, Message, Preference, WebhookEndpoint
-from notifications.notices import ESCALATION_NOTICES, Notice, notices_for
+from notifications.notices import CREDIT_CHECK_ALERT, ESCALATION_NOTICES, Notice, notices_for
 from workflows.choices import Step
 from workflows.models import Deadline, Escalation
 
@@ -300,6 +301,27 @@ def escalation_item(item: Escalation) -> dict[str, Any]:
     return {"case_id": deadline.case_id, "case_number": deadline.case.number, "step": deadline.step,
             "due_on": plain(item.due_on), "source": deadline.policy.source,
             "link": case_link(deadline.case_id)}
+
+
+# --- credit-check alerts ----------------------------------------------------------------------
+
+CREDIT_CHECK_LOG_PAGE = "/admin/casework/creditcheck/"
+
+
+def on_credit_check_alert(alert: CreditCheckAlert) -> None:
+    """casework.services.credit_checks receiver: tell the leadership office, in the check's transaction."""
+    checker = alert.checked_by
+    log_page = f"{settings.SITE_URL.rstrip('/')}{CREDIT_CHECK_LOG_PAGE}"
+    context = {
+        "event": "creditcheck.alert", "rule": alert.rule, "count": alert.checks,
+        "checker": checker.username, "department": str(checker.department or ""),
+        "window_start": plain(alert.window_start),
+        "window_minutes": settings.CREDIT_CHECK_ALERT_WINDOW_SECONDS // 60,
+        "link": f"{log_page}?{urlencode({'q': checker.username})}",
+    }
+    recipients = resolve(CREDIT_CHECK_ALERT.audience, None)
+    message = write_message(f"creditcheck-alert:{alert.pk}", CREDIT_CHECK_ALERT, recipients, context, None)
+    enqueue_after_commit([message.pk] if message is not None else [])
 
 
 # --- inbox and operations ---------------------------------------------------------------------

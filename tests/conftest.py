@@ -57,6 +57,14 @@ def _fresh_calendar_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Throttle counts live in the cache, keyed by account id: ids are reused after a rollback."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request: pytest.FixtureRequest) -> None:
     # Every database test, not only transactional ones: a reused database (--reuse-db) may
     # have been left flushed by the last transactional test of an earlier run.

@@ -106,6 +106,15 @@ class ChecksCredit(BasePermission):
         return user.role in CREDIT_CHECK_ROLES or SCOPE_CREDIT_CHECK in scopes_of(user)
 
 
+class ReadsCreditCheckLog(BasePermission):
+    """Determining departments' staff (their subjects' checks), the leadership office and administrators."""
+
+    message = _("The credit-check log is for the subjects' owner departments and the leadership office.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return getattr(request.user, "role", None) in (*DEPARTMENT_STAFF, *READ_ALL_ROLES)
+
+
 def subjects_visible(user: Any) -> Q | None:
     """Filter for the subject register: a subject sees itself; departments see the register."""
     if user.role == Role.SUBJECT:

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from casework.api import views
+from casework.api import credit_views, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -17,12 +17,13 @@ router.register("talks", views.TalkViewSet, basename="talk")
 router.register("measure-tasks", views.MeasureTaskViewSet, basename="measure-task")
 router.register("repairs", views.RepairViewSet, basename="repair")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("credit-checks", credit_views.CreditCheckLogViewSet, basename="credit-check-log")
 router.register("public/listings", views.PublicListingViewSet, basename="public-listing")
 router.register("public/exits", views.PublicExitViewSet, basename="public-exit")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("credit-check/<str:identifier>/", views.CreditCheckView.as_view(), name="credit-check"),
+    path("credit-check/<str:identifier>/", credit_views.CreditCheckView.as_view(), name="credit-check"),
     *router.urls,
 ]

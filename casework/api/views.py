@@ -19,12 +19,10 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from casework import services
 from casework.api import permissions as perms
 from casework.api import serializers as s
-from casework.api.credit import credit_check, parse_identifier
 from casework.api.evidence import check_upload
 from casework.choices import ListType, Role
 from casework.models import (
@@ -451,18 +449,6 @@ class EvidenceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         # Always a download of opaque bytes: an uploaded file is never rendered by the browser.
         return FileResponse(evidence.file.open("rb"), as_attachment=True,
                             filename=evidence.original_name, content_type="application/octet-stream")
-
-
-# --- credit check --------------------------------------------------------------------
-
-
-class CreditCheckView(APIView):
-    permission_classes = [IsAuthenticated, perms.ChecksCredit]
-
-    @extend_schema(responses={200: s.CreditCheckSerializer, **errors(400, 401, 403)},
-                   operation_id="credit_check")
-    def get(self, request: Request, identifier: str) -> Response:
-        return Response(credit_check(parse_identifier(identifier), request.user))
 
 
 # --- public lists --------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from casework.models.audit import AuditEvent, IdempotencyRecord
 from casework.models.cases import Case, CaseNumberCounter
 from casework.models.catalogues import LegalBasis, Measure, Subject
+from casework.models.credit_checks import CreditCheck, CreditCheckAlert
 from casework.models.credit_index import CreditIndexEntry
 from casework.models.departments import Department, User
 from casework.models.evidence import Evidence
@@ -14,7 +15,8 @@ from casework.models.processes import (
 )
 
 __all__ = [
-    "AuditEvent", "Case", "CaseNumberCounter", "CreditIndexEntry", "Department", "EscalationNote",
+    "AuditEvent", "Case", "CaseNumberCounter", "CreditCheck", "CreditCheckAlert", "CreditIndexEntry",
+    "Department", "EscalationNote",
     "Evidence", "IdempotencyRecord", "LegalBasis", "Measure", "MeasureTask", "Objection",
     "Rectification", "RepairApplication", "Subject", "Talk", "User",
 ]

@@ -272,12 +272,12 @@ def test_check_char_helpers_reject_malformed_input(
 # --- masking and kind ------------------------------------------------------------------
 
 
-def test_mask_keeps_first_six_and_last_four_of_a_citizen_id() -> None:
-    assert mask_identifier(VALID_CITIZEN_ID) == "110105********002X"
+def test_mask_keeps_only_the_last_four_of_a_citizen_id() -> None:
+    assert mask_identifier(VALID_CITIZEN_ID) == "**************002X"
 
 
 def test_mask_hides_a_citizen_id_even_with_a_wrong_check_character() -> None:
-    assert mask_identifier(VALID_CITIZEN_ID[:-1] + "1") == "110105********0021"
+    assert mask_identifier(VALID_CITIZEN_ID[:-1] + "1") == "**************0021"
 
 
 @pytest.mark.parametrize("code", VALID_USCCS)

@@ -36,6 +36,11 @@ from casework.api.serializers.common import (
     mask_name,
     text,
 )
+from casework.api.serializers.credit_checks import (
+    CreditCheckLogFilter,
+    CreditCheckLogSerializer,
+    CreditCheckQuerySerializer,
+)
 from casework.api.serializers.evidence import EvidenceSerializer, EvidenceUploadSerializer
 from casework.api.serializers.oversight import EscalationNoteCreateSerializer, EscalationNoteSerializer
 from casework.api.serializers.public import (
@@ -80,5 +85,6 @@ __all__ = [
     "CorrectionSerializer", "TransitionRequestSerializer", "TransitionResultSerializer",
     "EvidenceSerializer", "EvidenceUploadSerializer", "CreditCheckSerializer", "CreditEntrySerializer",
     "CreditMeasureSerializer", "PublicCaseSerializer", "PublicExitSerializer",
-    "EscalationNoteCreateSerializer", "EscalationNoteSerializer",
+    "EscalationNoteCreateSerializer", "EscalationNoteSerializer", "CreditCheckLogFilter",
+    "CreditCheckLogSerializer", "CreditCheckQuerySerializer",
 ]

@@ -1,0 +1,111 @@
+"""Logging every credit check and spotting enumeration (plan item 14: find leaks).
+
+``record_credit_check`` writes the log row in the request's transaction and runs the
+enumeration rules over the caller's recent checks. A rule that fires raises one
+``CreditCheckAlert`` per caller, rule and window: it is logged on the ``casework.security``
+logger and handed to the ``alert_receivers`` (the notifications app registers the one that
+writes the leadership office's notice to the outbox, in the same transaction).
+
+The rules (thresholds are settings, see README "Configuration"):
+
+* ``number_variants``: distinct citizen numbers that share what the public mask shows (the
+  last four characters) — the search for a listed person's region and birth date;
+* ``distinct_misses``: distinct citizen numbers that are not listed — a wider sweep.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from casework.identifiers import KIND_CITIZEN_ID, KIND_USCC, identifier_kind, mask_identifier
+from casework.models import CreditCheck, CreditCheckAlert, Subject
+from casework.models.credit_checks import AlertRule
+
+security_log = logging.getLogger("casework.security")
+
+DIGEST_SALT = "casework.credit_check.identifier"
+
+AlertReceiver = Callable[[CreditCheckAlert], None]
+alert_receivers: list[AlertReceiver] = []
+
+
+def digest_of(identifier: str) -> str:
+    """The keyed digest the log keeps instead of the number (HMAC-SHA256 with SECRET_KEY)."""
+    return salted_hmac(DIGEST_SALT, identifier, algorithm="sha256").hexdigest()
+
+
+def record_credit_check(*, checker: Any, identifier: str, purpose: str,
+                        answer: dict[str, Any]) -> CreditCheck:
+    """Log one answered check and raise the alerts it completes, in one transaction."""
+    kind = KIND_USCC if identifier_kind(identifier) == KIND_USCC else KIND_CITIZEN_ID
+    with transaction.atomic():
+        check = CreditCheck.objects.create(
+            checked_by=checker, department_id=checker.department_id,
+            subject=Subject.objects.filter(identifier=identifier).first(),
+            identifier_kind=kind, identifier_masked=mask_identifier(identifier),
+            identifier_digest=digest_of(identifier), purpose=purpose, listed=answer["listed"],
+            case_numbers=[entry["case_number"] for entry in answer["entries"]],
+            checked_at=answer["checked_at"],
+        )
+        if kind == KIND_CITIZEN_ID:
+            for rule, count in fired_rules(check):
+                raise_alert(check, rule, count)
+    return check
+
+
+def fired_rules(check: CreditCheck) -> list[tuple[str, int]]:
+    """The rules this check brings to their threshold, with the distinct numbers counted."""
+    recent = CreditCheck.objects.window(check.checked_by_id, check.checked_at - window_length())
+    recent = recent.filter(identifier_kind=KIND_CITIZEN_ID)
+    counts = {
+        AlertRule.NUMBER_VARIANTS: (recent.filter(identifier_masked=check.identifier_masked),
+                                    settings.CREDIT_CHECK_ALERT_NUMBER_VARIANTS),
+    }
+    if not check.listed:
+        counts[AlertRule.DISTINCT_MISSES] = (recent.filter(listed=False),
+                                             settings.CREDIT_CHECK_ALERT_DISTINCT_MISSES)
+    fired = []
+    for rule, (checks, threshold) in counts.items():
+        distinct = checks.values("identifier_digest").distinct().count()
+        if threshold > 0 and distinct >= threshold:
+            fired.append((rule, distinct))
+    return fired
+
+
+def window_length() -> timedelta:
+    return timedelta(seconds=settings.CREDIT_CHECK_ALERT_WINDOW_SECONDS)
+
+
+def window_start(at: datetime) -> datetime:
+    """The fixed window an alert belongs to: one alert per caller and rule in each."""
+    seconds = max(settings.CREDIT_CHECK_ALERT_WINDOW_SECONDS, 1)
+    epoch = int(at.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=timezone.get_current_timezone())
+
+
+def raise_alert(check: CreditCheck, rule: str, count: int) -> CreditCheckAlert | None:
+    """The window's alert for this caller and rule, once; None when it was raised already."""
+    start = window_start(check.checked_at)
+    if CreditCheckAlert.objects.filter(checked_by_id=check.checked_by_id, rule=rule,
+                                       window_start=start).exists():
+        return None
+    try:
+        with transaction.atomic():  # a concurrent request of the same caller may raise it first
+            alert = CreditCheckAlert.objects.create(checked_by_id=check.checked_by_id, rule=rule,
+                                                    window_start=start, checks=count)
+    except IntegrityError:
+        return None
+    security_log.warning(
+        "Credit-check enumeration alert %s: account %s (department %s) checked %d distinct numbers "
+        "(rule %s) since %s", alert.pk, check.checked_by_id, check.department_id, count, rule,
+        check.checked_at - window_length(),
+    )
+    for receiver in list(alert_receivers):
+        receiver(alert)
+    return alert
