@@ -38,6 +38,7 @@ from casework.models import (
     Subject,
     Talk,
 )
+from casework.visibility import for_viewer
 from workflows.case import CaseState
 from workflows.choices import DeadlineState
 from workflows.models import Deadline
@@ -201,7 +202,7 @@ class StepActions(viewsets.GenericViewSet):
         obj = self.get_object()
         case = obj.owning_case()
         if request.method == "GET":
-            evidence = perms.visible_evidence(request.user).filter(case=case)
+            evidence = for_viewer(perms.visible_evidence(request.user).filter(case=case), request.user)
             if not isinstance(obj, Case):
                 evidence = evidence.filter(attached_type__model=obj._meta.model_name, attached_id=obj.pk)
             return Response(s.EvidenceSerializer(evidence.order_by("pk"), many=True).data)
@@ -335,7 +336,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @extend_schema(methods=["GET"], responses={200: s.EscalationNoteSerializer(many=True), **READ_ERRORS},
                    description="The leadership office's escalation notes (督办意见) on the case, oldest "
-                               "first; visible to whoever sees the case.")
+                               "first; internal to the departments: the case's subject gets an empty "
+                               "list.")
     @extend_schema(methods=["POST"], request=s.EscalationNoteCreateSerializer,
                    responses={201: s.EscalationNoteSerializer, **WRITE_ERRORS},
                    description="Leadership office only: chase the case, optionally naming one of its "
@@ -344,7 +346,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def escalation_notes(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         if request.method == "GET":
-            notes = case.escalation_notes.select_related("department").order_by("created_at", "pk")
+            notes = for_viewer(case.escalation_notes.select_related("department"), request.user)
+            notes = notes.order_by("created_at", "pk")
             return Response(s.EscalationNoteSerializer(notes, many=True).data)
         incoming = s.EscalationNoteCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -378,7 +381,8 @@ class StepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StepActions)
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
             return self.model._default_manager.none()
-        steps = perms.visible_steps(self.model, self.request.user).select_related("case")
+        user = self.request.user
+        steps = for_viewer(perms.visible_steps(self.model, user), user).select_related("case")
         if self.action == "list":
             query = validated_query(StepFilter, self.request)
             if "case" in query:
@@ -438,7 +442,8 @@ class EvidenceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Evidence.objects.none()
-        return perms.visible_evidence(self.request.user).select_related("attached_type")
+        user = self.request.user
+        return for_viewer(perms.visible_evidence(user), user).select_related("attached_type")
 
     @extend_schema(responses={
         (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY), **READ_ERRORS,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.choices import DishonestyClass, ListType
 from casework.models.querysets import CaseQuerySet
+from casework.visibility import Visibility
 from workflows.case import CaseMachine, CaseState, ExitReason
 from workflows.guards import RuleRefused
 from workflows.objection import ObjectionState
@@ -19,6 +20,8 @@ from workflows.repair import RepairState
 
 class Case(CaseMachine):
     """A dishonesty determination on one subject, owned by one department (谁认定)."""
+
+    visibility = Visibility.SUBJECT  # casework/visibility.py: what the subject sees
 
     number = models.CharField(_("case number"), max_length=60, unique=True)
     subject = models.ForeignKey(

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from casework.visibility import Visibility
+
 if TYPE_CHECKING:
     from casework.models.cases import Case
 
@@ -22,6 +24,8 @@ class EscalationNote(models.Model):
     ``workflows.Deadline`` without a foreign key, because casework does not depend on
     workflows (the SLA engine depends on the case engine).
     """
+
+    visibility = Visibility.INTERNAL  # the leadership office's supervision (casework/visibility.py)
 
     case = models.ForeignKey(
         "casework.Case", models.PROTECT, related_name="escalation_notes", verbose_name=_("case")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.choices import DepartmentKind
 from casework.models.querysets import MeasureTaskQuerySet, StepQuerySet, TalkQuerySet
+from casework.visibility import Visibility
 from workflows.guards import RuleRefused
 from workflows.measure_task import MeasureTaskMachine, MeasureTaskState
 from workflows.objection import ObjectionMachine, ObjectionOutcome, ObjectionState
@@ -42,6 +43,7 @@ def _state_constraint(name: str, values: list[str]) -> models.CheckConstraint:
 
 
 class Objection(ObjectionMachine, CaseStep):
+    visibility = Visibility.SUBJECT
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("filed by")
     )
@@ -65,6 +67,7 @@ class Objection(ObjectionMachine, CaseStep):
 
 
 class Rectification(RectificationMachine, CaseStep):
+    visibility = Visibility.SUBJECT
     requirements = models.TextField(_("requirements"))
     due_on = models.DateField(_("due on"), null=True, blank=True)
     period_working_days = models.PositiveSmallIntegerField(
@@ -91,6 +94,7 @@ class Rectification(RectificationMachine, CaseStep):
 
 
 class Talk(TalkMachine, CaseStep):
+    visibility = Visibility.SUBJECT
     kind = models.CharField(_("kind"), max_length=10, choices=TalkKind.choices)
     organiser = models.ForeignKey(
         "casework.Department", models.PROTECT, related_name="organised_talks",
@@ -145,6 +149,7 @@ class Talk(TalkMachine, CaseStep):
 
 
 class MeasureTask(MeasureTaskMachine, CaseStep):
+    visibility = Visibility.INTERNAL  # the joint departments' feedback (casework/visibility.py)
     measure = models.ForeignKey(
         "casework.Measure", models.PROTECT, related_name="tasks", verbose_name=_("measure")
     )
@@ -170,6 +175,7 @@ class MeasureTask(MeasureTaskMachine, CaseStep):
 
 
 class RepairApplication(RepairMachine, CaseStep):
+    visibility = Visibility.SUBJECT
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("applicant")
     )

@@ -6,8 +6,10 @@ Zero leaks: an object the caller may not see answers exactly like one that does 
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from casework import services
 from casework.api.permissions import SCOPE_CASES_READ, SCOPE_CREDIT_CHECK
 from casework.models import EscalationNote
 from tests.api.conftest import client_for, system_client, transition
@@ -241,3 +243,73 @@ def test_anonymous_gets_401_with_a_token_challenge(client: APIClient) -> None:
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Token"
     assert response.json()["code"] == "not_authenticated"
+
+
+# --- internal records (casework/visibility.py): the subject sees its procedure, not the departments' --
+
+
+@pytest.fixture
+def internal_records(cast: Cast, world: World) -> dict[str, Any]:
+    """On case A: the joint department's feedback file on its measure task and a 督办意见."""
+    task = world.objects[("measure_task", "A")]
+    feedback = services.attach_evidence(task.case, cast.joint_officer, SimpleUploadedFile(
+        "反馈.txt", b"joint feedback", "text/plain"), attached_to=task)
+    note = services.add_escalation_note(task.case, cast.leadership_user, "请于三日内报告整改进展")
+    return {"feedback": feedback, "note": note, "case_file": world.objects[("evidence", "A")]}
+
+
+# Who sees case A's internal records; everyone else who sees case A sees its subject records.
+SEES_INTERNAL = {"officer", "reviewer", "leadership", "platform"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_joint_departments_feedback_file_is_internal(
+    role: str, cast: Cast, world: World, internal_records: dict[str, Any]
+) -> None:
+    client = client_for(user_of(role, cast))
+    feedback, case_file = internal_records["feedback"], internal_records["case_file"]
+    outcomes = {name: client.get(f"/api/v1/evidence/{evidence.pk}/download/").status_code
+                for name, evidence in (("feedback", feedback), ("case file", case_file))}
+    sees_case = ("case", "A") in VISIBLE.get(role, set())
+    expected_feedback = 200 if role in SEES_INTERNAL | {"joint"} else 404
+    if role == "anonymous":
+        expected_feedback = 401
+    assert outcomes == {"feedback": expected_feedback,
+                        "case file": 401 if role == "anonymous" else 200 if sees_case else 404}
+    if sees_case:
+        listed = {row["id"] for row in client.get(f"/api/v1/{world.path('case', 'A')}/evidence/").json()}
+        assert (feedback.pk in listed, case_file.pk in listed) == (role in SEES_INTERNAL, True)
+
+
+def internal_kinds_in(detail: dict[str, Any]) -> set[str]:
+    kinds = {row["target_type"] for row in detail["deadlines"]}
+    kinds |= {row["object_type"] for row in detail["timeline"]}
+    kinds |= {row["type"] for row in detail["steps"]}
+    return kinds & {"measuretask", "escalationnote"}
+
+
+@pytest.mark.parametrize("role", ["officer", "leadership", "platform", "subject"])
+def test_a_subject_sees_no_measure_task_or_escalation_note_in_its_case(
+    role: str, cast: Cast, world: World, internal_records: dict[str, Any]
+) -> None:
+    detail = client_for(user_of(role, cast)).get(f"/api/v1/{world.path('case', 'A')}/").json()
+    feedback = internal_records["feedback"].pk
+    files_in_timeline = {row["object_id"] for row in detail["timeline"] if row["object_type"] == "evidence"}
+    if role == "subject":
+        assert internal_kinds_in(detail) == set()
+        assert files_in_timeline == {internal_records["case_file"].pk}
+        # Its own procedure is all there: the steps it acts on and their clocks.
+        assert {row["type"] for row in detail["steps"]} == {"objection", "rectification", "talk",
+                                                            "repairapplication"}
+    else:
+        assert internal_kinds_in(detail) == {"measuretask", "escalationnote"}
+        assert feedback in files_in_timeline
+
+
+@pytest.mark.parametrize(("role", "notes"), [("officer", 1), ("reviewer", 1), ("leadership", 1),
+                                             ("platform", 1), ("subject", 0)])
+def test_the_leadership_offices_escalation_notes_are_internal(
+    role: str, notes: int, cast: Cast, world: World, internal_records: dict[str, Any]
+) -> None:
+    response = client_for(user_of(role, cast)).get(f"/api/v1/{world.path('case', 'A')}/escalation-notes/")
+    assert (response.status_code, len(response.json())) == (200, notes)

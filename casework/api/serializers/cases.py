@@ -21,6 +21,7 @@ from casework.models import (
     Talk,
 )
 from casework.services import available_transitions
+from casework.visibility import for_viewer
 from workflows.choices import DeadlineState
 from workflows.models import Deadline, DeadlineEvent
 
@@ -60,17 +61,23 @@ def deadlines_of(obj: Model) -> Any:
     )
 
 
-def timeline(case: Case) -> list[dict[str, Any]]:
-    """Audit events and deadline events in time order (payloads stay in the audit log)."""
+def timeline(case: Case, viewer: Any = None) -> list[dict[str, Any]]:
+    """Audit events and deadline events in time order (payloads stay in the audit log).
+
+    With a ``viewer``, only the records it may see (casework/visibility.py: the subject sees
+    no measure task, escalation note or internal evidence).
+    """
+    audit_events = AuditEvent.objects.filter(case=case)
+    events = DeadlineEvent.objects.filter(deadline__case=case)
+    if viewer is not None:
+        audit_events, events = for_viewer(audit_events, viewer), for_viewer(events, viewer)
     items = [
         {"at": event.at, "source": "audit", "action": event.action,
          "object_type": event.object_type, "object_id": event.object_id,
          "from_state": event.from_state, "to_state": event.to_state, "step": "", "due_on": None}
-        for event in AuditEvent.objects.filter(case=case).order_by("seq")
+        for event in audit_events.order_by("seq")
     ]
-    events = DeadlineEvent.objects.filter(deadline__case=case).select_related(
-        "deadline__target_type"
-    ).order_by("at", "pk")
+    events = events.select_related("deadline__target_type").order_by("at", "pk")
     items += [
         {"at": event.at, "source": "deadline", "action": event.kind,
          "object_type": event.deadline.target_type.model, "object_id": event.deadline.target_id,
@@ -120,11 +127,12 @@ class CaseDetailSerializer(CaseSerializer):
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, case: Case) -> Any:
-        return DeadlineSerializer(open_deadlines(case), many=True).data
+        deadlines = for_viewer(open_deadlines(case), self.context["request"].user)
+        return DeadlineSerializer(deadlines, many=True).data
 
     @extend_schema_field(TimelineItemSerializer(many=True))
     def get_timeline(self, case: Case) -> Any:
-        return TimelineItemSerializer(timeline(case), many=True).data
+        return TimelineItemSerializer(timeline(case, self.context["request"].user), many=True).data
 
     @extend_schema_field(StepRefSerializer(many=True))
     def get_steps(self, case: Case) -> list[dict[str, Any]]:
@@ -133,7 +141,8 @@ class CaseDetailSerializer(CaseSerializer):
         user = self.context["request"].user
         refs = []
         for model in (Objection, Rectification, Talk, MeasureTask, RepairApplication):
-            for pk, state in visible_steps(model, user).filter(case=case).order_by("pk").values_list(
+            steps = for_viewer(visible_steps(model, user).filter(case=case), user)
+            for pk, state in steps.order_by("pk").values_list(
                 "pk", "state"
             ):
                 refs.append({"type": model._meta.model_name, "id": pk, "state": state})

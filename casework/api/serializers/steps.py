@@ -10,6 +10,7 @@ from casework.api.serializers.cases import DeadlineSerializer, deadlines_of
 from casework.api.serializers.common import MAX_ORDER_PERIOD_WORKING_DAYS, text
 from casework.models import MeasureTask, Objection, Rectification, RepairApplication, Talk
 from casework.services import available_transitions
+from casework.visibility import for_viewer
 from workflows.talk import TalkKind
 
 # --- steps -----------------------------------------------------------------------------
@@ -28,7 +29,8 @@ class StepSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, obj: Model) -> Any:
-        return DeadlineSerializer(deadlines_of(obj), many=True).data
+        deadlines = for_viewer(deadlines_of(obj), self.context["request"].user)
+        return DeadlineSerializer(deadlines, many=True).data
 
 
 class ObjectionSerializer(StepSerializer):
