@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -30,6 +30,8 @@ from casework.models.credit_checks import AlertRule
 security_log = logging.getLogger("casework.security")
 
 DIGEST_SALT = "casework.credit_check.identifier"
+# The first key of the per-caller advisory lock: a number of our own, so no other lock collides.
+ADVISORY_LOCK_CLASS = 0x63636B  # "cck"
 
 AlertReceiver = Callable[[CreditCheckAlert], None]
 alert_receivers: list[AlertReceiver] = []
@@ -45,6 +47,8 @@ def record_credit_check(*, checker: Any, identifier: str, purpose: str,
     """Log one answered check and raise the alerts it completes, in one transaction."""
     kind = KIND_USCC if identifier_kind(identifier) == KIND_USCC else KIND_CITIZEN_ID
     with transaction.atomic():
+        if kind == KIND_CITIZEN_ID:
+            serialise_per_caller(checker.pk)
         check = CreditCheck.objects.create(
             checked_by=checker, department_id=checker.department_id,
             subject=Subject.objects.filter(identifier=identifier).first(),
@@ -57,6 +61,19 @@ def record_credit_check(*, checker: Any, identifier: str, purpose: str,
             for rule, count in fired_rules(check):
                 raise_alert(check, rule, count)
     return check
+
+
+def serialise_per_caller(checker_id: int) -> None:
+    """One caller's citizen-number checks take turns (PostgreSQL advisory lock, until commit).
+
+    Without it, parallel requests of one caller each count only the others' committed rows and
+    a burst of checks could pass every threshold unseen. Other callers never wait. (SQLite
+    serialises writers anyway.)
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            key = ADVISORY_LOCK_CLASS << 32 | (checker_id & 0xFFFFFFFF)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def fired_rules(check: CreditCheck) -> list[tuple[str, int]]:

@@ -4,6 +4,7 @@ The attack of the probe: the public listing showed ``110105********002X``; an ac
 the credit check tried the birth dates that pass the check character until one was listed.
 """
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,12 +15,21 @@ from casework import services
 from casework.choices import DishonestyClass, ListType
 from casework.identifiers import citizen_id_check_char
 from casework.models import Case, CreditCheck, CreditCheckAlert
+from config.celery import app
 from notifications.models import Delivery, Message
 from tests.api.conftest import client_for
 from tests.api.world import listed
 from tests.conftest import Cast
 
 PERSON = "11010519491231002X"  # cast.other_subject, 张某
+
+
+@pytest.fixture
+def eager_delivery() -> Iterator[None]:
+    """Deliver in the test's process, whatever REDIS_URL says (the broker is tests/pg/'s)."""
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+    yield
+    app.conf.task_always_eager = previous
 
 
 @pytest.fixture
@@ -147,7 +157,8 @@ def test_the_owner_department_reads_the_checks_of_its_subjects_only(
 
 
 def test_the_birth_date_enumeration_is_throttled_and_alerted_to_the_leadership_office(
-    cast: Cast, person_listed: Case, settings: Any, django_capture_on_commit_callbacks: Any
+    cast: Cast, person_listed: Case, settings: Any, django_capture_on_commit_callbacks: Any,
+    eager_delivery: None,
 ) -> None:
     settings.CREDIT_CHECK_RATE = "20/min"
     candidates = birth_date_candidates("110105", "002X")
