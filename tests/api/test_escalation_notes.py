@@ -55,14 +55,17 @@ def test_a_note_may_chase_an_open_deadline_of_the_case(cast: Cast) -> None:
     assert response.status_code == 201 and response.json()["deadline_id"] == clock.pk
 
 
-def test_whoever_sees_the_case_reads_its_notes_oldest_first(cast: Cast) -> None:
+def test_the_departments_that_see_the_case_read_its_notes_oldest_first(cast: Cast) -> None:
     case = cast.listed_case()
     for text in ("第一次督办", "第二次督办"):
         assert post_note(cast.leadership_user, case, {"text": text}).status_code == 201
-    for user in (cast.officer, cast.subject_user, cast.leadership_user):
+    for user in (cast.officer, cast.leadership_user):
         response = client_for(user).get(notes_path(case))
         assert response.status_code == 200
         assert [row["text"] for row in response.json()] == ["第一次督办", "第二次督办"]
+    # Internal supervision: the case's subject sees the case but not the notes on it.
+    subject_view = client_for(cast.subject_user).get(notes_path(case))
+    assert (subject_view.status_code, subject_view.json()) == (200, [])
     assert client_for(cast.other_officer).get(notes_path(case)).status_code == 404
 
 
