@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from casework import services
+from casework.api.throttles import CreditCheckThrottle
 from casework.choices import DishonestyClass, ListType
 from casework.identifiers import citizen_id_check_char
 from casework.models import Case, CreditCheck, CreditCheckAlert
@@ -202,3 +203,27 @@ def test_many_distinct_unlisted_numbers_raise_the_sweep_alert(cast: Cast, settin
     numbers = [n[:17] + citizen_id_check_char(n[:17]) for n in numbers]
     assert [check(client, number).status_code for number in numbers] == [200] * 4
     assert list(CreditCheckAlert.objects.values_list("rule", "checks")) == [("distinct_misses", 3)]
+
+
+class BrokenCache:
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("cache down")
+
+    def set(self, *args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("cache down")
+
+
+def test_a_failing_throttle_cache_still_answers_and_logs_the_check(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(CreditCheckThrottle, "cache", BrokenCache())
+    assert check(client_for(cast.officer), cast.subject.identifier).status_code == 200
+    assert CreditCheck.objects.count() == 1
+
+
+def test_the_openapi_schema_documents_the_purpose_and_the_429(client: Any, cast: Cast) -> None:
+    schema = client.get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/credit-check/{identifier}/"]["get"]
+    assert "purpose" in {parameter["name"] for parameter in operation["parameters"]}
+    assert "429" in operation["responses"]
+    assert "/api/v1/credit-checks/" in schema["paths"]
