@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -44,22 +45,29 @@ def digest_of(identifier: str) -> str:
 
 def record_credit_check(*, checker: Any, identifier: str, purpose: str,
                         answer: dict[str, Any]) -> CreditCheck:
-    """Log one answered check and raise the alerts it completes, in one transaction."""
+    """Log one answered check; a citizen number's check also runs the enumeration rules.
+
+    An organisation's code is one INSERT (the subject found by a subquery in it). A citizen
+    number's check takes the caller's turn, inserts and counts in one transaction. The
+    returned row's ``subject_id`` was resolved by the database: ``refresh_from_db`` to read it.
+    """
     kind = KIND_USCC if identifier_kind(identifier) == KIND_USCC else KIND_CITIZEN_ID
+    check = CreditCheck(
+        checked_by=checker, department_id=checker.department_id,
+        subject_id=Subquery(Subject.objects.filter(identifier=identifier).values("pk")[:1]),
+        identifier_kind=kind, identifier_masked=mask_identifier(identifier),
+        identifier_digest=digest_of(identifier), purpose=purpose, listed=answer["listed"],
+        case_numbers=[entry["case_number"] for entry in answer["entries"]],
+        checked_at=answer["checked_at"],
+    )
+    if kind == KIND_USCC:
+        check.save(force_insert=True)
+        return check
     with transaction.atomic():
-        if kind == KIND_CITIZEN_ID:
-            serialise_per_caller(checker.pk)
-        check = CreditCheck.objects.create(
-            checked_by=checker, department_id=checker.department_id,
-            subject=Subject.objects.filter(identifier=identifier).first(),
-            identifier_kind=kind, identifier_masked=mask_identifier(identifier),
-            identifier_digest=digest_of(identifier), purpose=purpose, listed=answer["listed"],
-            case_numbers=[entry["case_number"] for entry in answer["entries"]],
-            checked_at=answer["checked_at"],
-        )
-        if kind == KIND_CITIZEN_ID:
-            for rule, count in fired_rules(check):
-                raise_alert(check, rule, count)
+        serialise_per_caller(checker.pk)
+        check.save(force_insert=True)
+        for rule, count in fired_rules(check):
+            raise_alert(check, rule, count)
     return check
 
 
@@ -77,22 +85,19 @@ def serialise_per_caller(checker_id: int) -> None:
 
 
 def fired_rules(check: CreditCheck) -> list[tuple[str, int]]:
-    """The rules this check brings to their threshold, with the distinct numbers counted."""
+    """The rules this check brings to their threshold, with the distinct numbers counted (one query)."""
     recent = CreditCheck.objects.window(check.checked_by_id, check.checked_at - window_length())
-    recent = recent.filter(identifier_kind=KIND_CITIZEN_ID)
-    counts = {
-        AlertRule.NUMBER_VARIANTS: (recent.filter(identifier_masked=check.identifier_masked),
-                                    settings.CREDIT_CHECK_ALERT_NUMBER_VARIANTS),
-    }
+    counts = recent.filter(identifier_kind=KIND_CITIZEN_ID).aggregate(
+        variants=Count("identifier_digest", distinct=True,
+                       filter=Q(identifier_masked=check.identifier_masked)),
+        misses=Count("identifier_digest", distinct=True, filter=Q(listed=False)),
+    )
+    thresholds = [(AlertRule.NUMBER_VARIANTS, counts["variants"],
+                   settings.CREDIT_CHECK_ALERT_NUMBER_VARIANTS)]
     if not check.listed:
-        counts[AlertRule.DISTINCT_MISSES] = (recent.filter(listed=False),
-                                             settings.CREDIT_CHECK_ALERT_DISTINCT_MISSES)
-    fired = []
-    for rule, (checks, threshold) in counts.items():
-        distinct = checks.values("identifier_digest").distinct().count()
-        if threshold > 0 and distinct >= threshold:
-            fired.append((rule, distinct))
-    return fired
+        thresholds.append((AlertRule.DISTINCT_MISSES, counts["misses"],
+                           settings.CREDIT_CHECK_ALERT_DISTINCT_MISSES))
+    return [(rule, count) for rule, count, threshold in thresholds if 0 < threshold <= count]
 
 
 def window_length() -> timedelta:
