@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# A random key of this checkout for the servers and workers make starts (config/secrets.py):
+# with DEBUG off they refuse the development key. Production sets SECRET_KEY itself.
+SECRET_KEY ?= $(shell mkdir -p var && (test -s var/secret_key || $(PYTHON) -c \
+	"import secrets; print(secrets.token_urlsafe(50))" > var/secret_key) && cat var/secret_key)
+export SECRET_KEY
 
 .PHONY: run worker beat test venv migrate demo lint diagrams messages clean bench-credit-check
 

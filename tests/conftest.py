@@ -5,6 +5,8 @@ reviewer, another determining department's officer, a joint department, 发改�
 the leadership office, the system client, the subject and another subject.
 """
 
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import import_module
@@ -30,6 +32,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # The cast has a dozen users: real PBKDF2 would spend seconds per test hashing "x".
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A key of the tests' own, also for the servers and workers they start (config/secrets.py).
+    settings.SECRET_KEY = os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    # Counters of one test never leak into the next (and a clear never flushes a shared Redis);
+    # the throttle tests set their own rate.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PUBLIC_API_RATE = "100000/second"
 
 
 def ensure_reference_data() -> None:

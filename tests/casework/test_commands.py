@@ -21,7 +21,7 @@ from casework.models import AuditEvent, Case, Department, Subject, User
 from tests.casework.refusals import snapshot
 from tests.conftest import Cast
 
-PASSWORD = "s3cret-pass"
+PASSWORD = "s3cret-pass-2026"  # the validators want 12 characters
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,27 @@
+"""Secrets come from the environment only; the development key never serves production.
+
+The servers and workers (config.asgi, config.wsgi, Celery worker and beat) call
+``refuse_development_key`` as they start: with DEBUG off, an unset SECRET_KEY or
+the development key stops them with the reason. Management commands and the test
+suite may run with it (they sign nothing a user keeps); `make` targets export a
+random key kept in var/secret_key.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+DEVELOPMENT_KEY = "insecure-dev-key-change-me-in-production"
+MIN_LENGTH = 50
+
+
+def refuse_development_key() -> None:
+    from django.conf import settings
+
+    if settings.DEBUG:
+        return
+    if settings.SECRET_KEY == DEVELOPMENT_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set (or is the development key) and DEBUG is off: set SECRET_KEY to a "
+            f"random value of at least {MIN_LENGTH} characters, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
+    if len(settings.SECRET_KEY) < MIN_LENGTH:
+        raise ImproperlyConfigured(f"SECRET_KEY must be at least {MIN_LENGTH} characters long")

@@ -1,0 +1,52 @@
+"""Read-replica routing: read-mostly public views read from the replica, everything else the primary.
+
+With DATABASE_REPLICA_URL set, the views named in REPLICA_VIEWS (the public
+lists, the credit check, the dashboard) read through the "replica" alias. Every
+write goes to the primary, and so does every read in any other view, in a
+transaction, or of the tables a request must read its own writes from (sessions,
+users, tokens, sign-in lock-outs): a replica lags, and a user who has just
+signed in must find their session. Reads that lag are acceptable only where the
+page says what it shows "as of" a moment: a public list, a check answered from
+the index (which itself trails the transaction by nothing on the primary).
+"""
+
+from contextvars import ContextVar
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+
+REPLICA = "replica"
+read_from_replica: ContextVar[bool] = ContextVar("read_from_replica", default=False)
+# Tables a request must see its own writes in: never read from a lagging copy.
+PRIMARY_ONLY_APPS = {"sessions", "authtoken", "axes", "auth", "contenttypes", "operations"}
+
+
+def replica_configured() -> bool:
+    return REPLICA in settings.DATABASES
+
+
+class ReplicaRouter:
+    def db_for_read(self, model: type[Any], **hints: Any) -> str | None:
+        if not read_from_replica.get() or not replica_configured():
+            return None
+        if model._meta.app_label in PRIMARY_ONLY_APPS or model is _user_model():
+            return None
+        if connections["default"].in_atomic_block:
+            return None  # a transaction reads what it writes
+        return REPLICA
+
+    def db_for_write(self, model: type[Any], **hints: Any) -> str:
+        return "default"
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
+        return True  # the replica is a copy of the primary: the same rows
+
+    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
+        return db != REPLICA
+
+
+def _user_model() -> type[Any]:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()
