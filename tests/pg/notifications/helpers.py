@@ -54,6 +54,30 @@ def require_redis() -> str:
     return test_url
 
 
+def rabbitmq_missing_reason(url: str) -> str | None:
+    if not url:
+        return "needs the real RabbitMQ: set RABBITMQ_URL=amqp://guest:guest@127.0.0.1:5672//"
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=0)
+    except Exception as error:  # kombu raises the transport's own errors
+        return f"needs the real RabbitMQ, {url} does not answer: {error}"
+    return None
+
+
+def require_rabbitmq() -> str:
+    """RABBITMQ_URL, or skip (fail under CASEWORK_REQUIRE_SERVICES=1)."""
+    url = os.environ.get("RABBITMQ_URL", "")
+    reason = rabbitmq_missing_reason(url)
+    if reason is not None:
+        if os.environ.get(REQUIRE_SERVICES) == "1":
+            pytest.fail(f"{REQUIRE_SERVICES}=1 and this test {reason}", pytrace=False)
+        pytest.skip(reason)
+    return url
+
+
 def database_url() -> str:
     settings = connection.settings_dict
     return (f"postgres://{settings['USER'] or 'postgres'}@{settings['HOST'] or '127.0.0.1'}:"
