@@ -11,7 +11,7 @@ SECRET_KEY ?= $(shell mkdir -p var && (test -s var/secret_key || $(PYTHON) -c \
 	"import secrets; print(secrets.token_urlsafe(50))" > var/secret_key) && cat var/secret_key)
 export SECRET_KEY
 
-.PHONY: run worker beat test venv migrate demo lint diagrams messages clean bench-credit-check
+.PHONY: run worker beat test venv migrate demo lint diagrams messages clean bench-credit-check scale-test
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,3 +61,9 @@ clean:
 bench-credit-check: venv
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/credit_check.py
+
+# Scale-out for real (docs/operations.md): a private PostgreSQL primary (:5433) with a streaming
+# replica (:5434), two ASGI servers, two Celery workers and one beat; checks and figures. ~2 minutes.
+# Redis: REDIS_URL (CI's), else the local default.
+scale-test: venv
+	$(BIN)/python deploy/scale/run.py --cases $${SCALE_CASES:-12}
