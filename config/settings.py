@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "workflows",
     "notifications",
     "operations",
+    "oversight",
     "channels",
 ]
 

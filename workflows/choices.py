@@ -22,6 +22,20 @@ class Step(models.TextChoices):
     PUBLICATION_MAX = "publication_max", _("Maximum publication period (exit as expired)")
 
 
+# The clocks of a case's steps, which the leadership office tracks (not the publication
+# periods, which are milestones of the case and nobody's move).
+TRACKED_STEPS: tuple[str, ...] = (
+    Step.STATEMENT_WINDOW, Step.OBJECTION_ACCEPT, Step.OBJECTION_DECIDE, Step.RECTIFICATION_PERIOD,
+    Step.RECTIFICATION_VERIFY, Step.TALK_SCHEDULE, Step.TALK_RECORD, Step.MEASURE_ACKNOWLEDGE,
+    Step.MEASURE_REPORT, Step.MEASURE_TERMINATE, Step.REPAIR_DECIDE, Step.REPAIR_ANSWER,
+)
+# The clocks that wait on a department's own move (owner or joint department): those it is
+# assessed on. The statement window and the rectification period are the subject's.
+ASSESSED_STEPS: tuple[str, ...] = tuple(
+    step for step in TRACKED_STEPS if step not in (Step.STATEMENT_WINDOW, Step.RECTIFICATION_PERIOD)
+)
+
+
 class Clock(models.TextChoices):
     WORKING_DAYS = "working_days", _("Working days")
     CALENDAR_DAYS = "calendar_days", _("Calendar days")

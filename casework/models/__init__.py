@@ -5,7 +5,7 @@ from casework.models.credit_checks import CreditCheck, CreditCheckAlert
 from casework.models.credit_index import CreditIndexEntry
 from casework.models.departments import Department, User
 from casework.models.evidence import Evidence
-from casework.models.oversight import EscalationNote
+from casework.models.oversight import EscalationAnswer, EscalationNote
 from casework.models.processes import (
     MeasureTask,
     Objection,
@@ -16,7 +16,7 @@ from casework.models.processes import (
 
 __all__ = [
     "AuditEvent", "Case", "CaseNumberCounter", "CreditCheck", "CreditCheckAlert", "CreditIndexEntry",
-    "Department", "EscalationNote",
+    "Department", "EscalationAnswer", "EscalationNote",
     "Evidence", "IdempotencyRecord", "LegalBasis", "Measure", "MeasureTask", "Objection",
     "Rectification", "RepairApplication", "Subject", "Talk", "User",
 ]

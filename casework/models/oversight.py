@@ -17,10 +17,12 @@ ESCALATION_NOTE_MAX = 2000
 
 
 class EscalationNote(models.Model):
-    """A 督办意见: the leadership office chases a case (and perhaps one overdue deadline of it).
+    """A 督办意见: the leadership office chases a case (and perhaps one overdue deadline of it),
+    or a department's whole overdue set (no case).
 
     Append-only: a note is written once through ``casework.services.add_escalation_note``
-    and never changed; a correction is a new note. ``deadline_id`` names a
+    (or ``oversight.services.chase_department``) and never changed; a correction is a new
+    note, an answer is an ``EscalationAnswer``. ``deadline_id`` names a
     ``workflows.Deadline`` without a foreign key, because casework does not depend on
     workflows (the SLA engine depends on the case engine).
     """
@@ -28,7 +30,17 @@ class EscalationNote(models.Model):
     visibility = Visibility.INTERNAL  # the leadership office's supervision (casework/visibility.py)
 
     case = models.ForeignKey(
-        "casework.Case", models.PROTECT, related_name="escalation_notes", verbose_name=_("case")
+        "casework.Case", models.PROTECT, null=True, blank=True, related_name="escalation_notes",
+        verbose_name=_("case"),
+    )
+    addressee = models.ForeignKey(
+        "casework.Department", models.PROTECT, related_name="escalation_notes_received",
+        verbose_name=_("department chased"),
+        help_text=_("The department that must answer: the case's owner, or the department chased."),
+    )
+    overdue_count = models.PositiveIntegerField(
+        _("overdue deadlines chased"), null=True, blank=True,
+        help_text=_("For a department's overdue set: how many of its deadlines were overdue."),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("author")
@@ -51,9 +63,36 @@ class EscalationNote(models.Model):
         constraints = [
             models.CheckConstraint(name="escalation_note_text_not_empty", condition=~Q(text="")),
         ]
+        indexes = [
+            # a department's 督办 inbox and the assessment: notes addressed to it, by time.
+            models.Index(fields=["addressee", "created_at"], name="escalation_note_addressee"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.case_id}: {self.text[:40]}"
+        return f"{self.case_id or self.addressee_id}: {self.text[:40]}"
 
-    def owning_case(self) -> "Case":
+    def owning_case(self) -> "Case | None":
         return self.case
+
+
+class EscalationAnswer(models.Model):
+    """The chased department's answer to a 督办意见: written once, by its staff; the time counts."""
+
+    note = models.OneToOneField(EscalationNote, models.PROTECT, related_name="answer",
+                                verbose_name=_("escalation note"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+",
+                               verbose_name=_("author"))
+    department = models.ForeignKey("casework.Department", models.PROTECT, related_name="+",
+                                   verbose_name=_("answering department"))
+    text = models.CharField(_("text"), max_length=ESCALATION_NOTE_MAX)
+    created_at = models.DateTimeField(_("answered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("escalation answer")
+        verbose_name_plural = _("escalation answers")
+        constraints = [
+            models.CheckConstraint(name="escalation_answer_text_not_empty", condition=~Q(text="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.note_id}: {self.text[:40]}"

@@ -64,6 +64,12 @@ class Objection(ObjectionMachine, CaseStep):
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
         constraints = [_state_constraint("objection_state_valid", ObjectionState.values)]
+        indexes = [
+            # department assessment (oversight/assessment.py objection_counts): objections
+            # decided in a period, then joined to their case's owner department.
+            models.Index(fields=["decided_at"], name="objection_decided",
+                         condition=Q(decided_at__isnull=False)),
+        ]
 
 
 class Rectification(RectificationMachine, CaseStep):

@@ -31,12 +31,12 @@ def add_escalation_note(
     """Write one note, its audit event and the owner department's notice in one transaction."""
     if not leadership_only(case, actor):
         raise RuleRefused.of(leadership_only)
-    text = _checked_text(text)
+    text = checked_text(text)
     with transaction.atomic():
         _check_deadline(case, deadline_id)
         note = EscalationNote.objects.create(
-            case=case, author=actor, department_id=actor.department_id, text=text,
-            deadline_id=deadline_id,
+            case=case, addressee_id=case.owner_department_id, author=actor,
+            department_id=actor.department_id, text=text, deadline_id=deadline_id,
         )
         event = audit.append(obj=note, action=ESCALATION_NOTE, actor=actor, case=case,
                              payload={"text": text, "deadline_id": deadline_id})
@@ -47,7 +47,7 @@ def add_escalation_note(
     return note
 
 
-def _checked_text(text: str) -> str:
+def checked_text(text: str) -> str:
     text = (text or "").strip()
     if not text:
         raise RuleRefused("note_text_required", _("An escalation note must say what is chased."))

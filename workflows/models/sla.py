@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from workflows.choices import (
+    ASSESSED_STEPS,
+    TRACKED_STEPS,
     Clock,
     DeadlineState,
     OnDue,
@@ -199,6 +201,23 @@ class Deadline(models.Model):
                          condition=Q(provisional=True, closed_at__isnull=True)),
             # overdue lists by department and case.
             models.Index(fields=["case", "state"], name="deadline_case_state"),
+            # oversight dashboard (oversight/dashboard.py open_counts, overdue_counts): open clocks
+            # of the tracked steps GROUP BY department, step, counted by state and due date.
+            # Covering, so the grid is an index-only scan of the open tracked clocks only.
+            models.Index(fields=["department", "step", "due_on"], name="deadline_open_tracked",
+                         include=["state", "due_at"],
+                         condition=Q(closed_at__isnull=True, step__in=TRACKED_STEPS)),
+            # oversight trend (dashboard.overdue_at): clocks open or closed after their due time,
+            # the only ones that can have been overdue at a past moment; range on closed_at.
+            models.Index(fields=["closed_at"], name="deadline_late_tracked",
+                         include=["due_at", "opened_at", "state"],
+                         condition=Q(step__in=TRACKED_STEPS)
+                         & (Q(closed_at__isnull=True) | Q(closed_at__gt=models.F("due_at")))),
+            # department assessment (oversight/assessment.py closed_clocks): a department's
+            # closed clocks of the assessed steps in a period, covering the figures it needs.
+            models.Index(fields=["department", "closed_at"], name="deadline_closed_assessed",
+                         include=["step", "started_on", "due_at", "paused_days", "state"],
+                         condition=Q(closed_at__isnull=False, step__in=ASSESSED_STEPS)),
         ]
 
     def __str__(self) -> str:
@@ -248,6 +267,11 @@ class Escalation(models.Model):
         verbose_name_plural = _("escalations")
         constraints = [
             models.UniqueConstraint(fields=["deadline", "rung", "due_on"], name="escalation_once"),
+        ]
+        indexes = [
+            # oversight dashboard: rungs fired this week by department, and the 12-week trend
+            # (WHERE fired_at >= t GROUP BY department, rung / week): an index-only range scan.
+            models.Index(fields=["fired_at"], name="escalation_fired", include=["department", "rung"]),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,192 @@
+"""The leadership office's dashboard: clocks by department × stage, ageing, warnings, escalations, trend.
+
+Two grouped scans of the partial covering index ``deadline_open_tracked`` (open clocks
+of the tracked stages only) give every cell; escalations come from
+``escalation_fired``; the trend's overdue counts from ``deadline_late_tracked`` (the
+clocks that are open or were closed late: the only ones that can have been overdue
+at some past moment). No summary table: every figure is read live, so nothing lags.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from casework.choices import DepartmentKind
+from casework.models import Department
+from oversight.choices import AGE_LIMITS, STAGE_OF, TREND_WEEKS, Stage
+from oversight.clocks import OPEN, OVERDUE, Horizon, age_filter, selection, soon_filter, tracked
+from workflows.choices import DeadlineState, Rung
+from workflows.models import Escalation
+
+BUCKETS = tuple(bucket for bucket, _limit in AGE_LIMITS)
+STAGES = tuple(Stage.values)
+RUNGS = tuple(Rung.values)
+
+
+@dataclass
+class Cell:
+    open: int = 0
+    overdue: int = 0
+    soon: int = 0
+    paused: int = 0
+    ages: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
+
+    def add(self, other: "Cell") -> None:
+        self.open += other.open
+        self.overdue += other.overdue
+        self.soon += other.soon
+        self.paused += other.paused
+        for bucket in BUCKETS:
+            self.ages[bucket] += other.ages[bucket]
+
+
+@dataclass(frozen=True)
+class Week:
+    starts: datetime
+    breaches: int
+    leadership: int
+    overdue_at_end: int
+
+
+@dataclass
+class Dashboard:
+    horizon: Horizon
+    departments: list[Department]
+    cells: dict[tuple[int, str], Cell]
+    escalations: dict[tuple[int | None, str], int]
+    week_starts: datetime
+    trend: list[Week]
+
+    def cell(self, department_id: int, stage: str) -> Cell:
+        return self.cells.get((department_id, stage)) or Cell()
+
+    def department_total(self, department_id: int) -> Cell:
+        total = Cell()
+        for stage in STAGES:
+            total.add(self.cell(department_id, stage))
+        return total
+
+    def stage_total(self, stage: str) -> Cell:
+        total = Cell()
+        for department in self.departments:
+            total.add(self.cell(department.pk, stage))
+        return total
+
+    def city_total(self) -> Cell:
+        total = Cell()
+        for cell in self.cells.values():
+            total.add(cell)
+        return total
+
+    def escalated(self, department_id: int | None, rung: str) -> int:
+        if department_id is None:
+            return sum(n for (_dept, r), n in self.escalations.items() if r == rung)
+        return self.escalations.get((department_id, rung), 0)
+
+
+def tracked_departments() -> list[Department]:
+    """Departments that own cases or carry out measures, active or with clocks left."""
+    kinds = (DepartmentKind.DETERMINING, DepartmentKind.JOINT)
+    return list(Department.objects.filter(kind__in=kinds).order_by("kind", "code"))
+
+
+def build(now: datetime | None = None) -> Dashboard:
+    horizon = Horizon.at(now)
+    cells: dict[tuple[int, str], Cell] = defaultdict(Cell)
+    open_counts(horizon, cells)
+    overdue_counts(horizon, cells)
+    week_starts = start_of_week(horizon.now)
+    return Dashboard(horizon, tracked_departments(), dict(cells),
+                     escalations_since(week_starts), week_starts, trend(horizon, week_starts))
+
+
+def open_counts(horizon: Horizon, cells: dict[tuple[int, str], Cell]) -> None:
+    rows = (selection(OPEN, horizon).values("department_id", "step")
+            .annotate(open=Count("*"), soon=Count("due_on", filter=soon_filter(horizon)),
+                      paused=Count("due_on", filter=Q(state=DeadlineState.PAUSED))))
+    for row in rows:
+        cell = cells[(row["department_id"], STAGE_OF[row["step"]])]
+        cell.open += row["open"]
+        cell.soon += row["soon"]
+        cell.paused += row["paused"]
+
+
+def overdue_counts(horizon: Horizon, cells: dict[tuple[int, str], Cell]) -> None:
+    buckets = {f"age_{i}": Count("due_on", filter=age_filter(bucket, horizon))
+               for i, bucket in enumerate(BUCKETS)}
+    rows = (selection(OVERDUE, horizon).values("department_id", "step")
+            .annotate(overdue=Count("*"), **buckets))
+    for row in rows:
+        cell = cells[(row["department_id"], STAGE_OF[row["step"]])]
+        cell.overdue += row["overdue"]
+        for i, bucket in enumerate(BUCKETS):
+            cell.ages[bucket] += row[f"age_{i}"]
+
+
+def start_of_week(now: datetime) -> datetime:
+    today = timezone.localdate(now)
+    monday = today - timedelta(days=today.weekday())
+    return timezone.make_aware(datetime.combine(monday, datetime.min.time()))
+
+
+def escalations_since(since: datetime) -> dict[tuple[int | None, str], int]:
+    rows = (Escalation.objects.filter(fired_at__gte=since).values("department_id", "rung")
+            .annotate(n=Count("*")))
+    return {(row["department_id"], row["rung"]): row["n"] for row in rows}
+
+
+def trend(horizon: Horizon, this_week: datetime) -> list[Week]:
+    starts = [this_week - timedelta(weeks=back) for back in range(TREND_WEEKS - 1, -1, -1)]
+    ends = [min(start + timedelta(weeks=1), horizon.now) for start in starts]
+    fired = fired_by_week(starts[0])
+    overdue = overdue_at(ends, starts[0])
+    return [Week(start, fired.get((start, Rung.BREACH), 0), fired.get((start, Rung.LEADERSHIP), 0),
+                 overdue[i]) for i, start in enumerate(starts)]
+
+
+def fired_by_week(since: datetime) -> dict[tuple[datetime, str], int]:
+    from django.db.models.functions import TruncWeek
+
+    rows = (Escalation.objects.filter(fired_at__gte=since, rung__in=[Rung.BREACH, Rung.LEADERSHIP])
+            .annotate(week=TruncWeek("fired_at")).values("week", "rung").annotate(n=Count("*")))
+    return {(row["week"], row["rung"]): row["n"] for row in rows}
+
+
+def late_or_open() -> Q:
+    """The partial condition of ``deadline_late_tracked``: open, or closed after its due time."""
+    from django.db.models import F
+
+    return Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at"))
+
+
+def overdue_at(moments: list[datetime], since: datetime) -> list[int]:
+    """How many tracked clocks were overdue at each moment (a clock paused now is left out:
+    its past pauses are not kept, and ``overdue(now)`` leaves it out today)."""
+    candidates = (tracked().filter(late_or_open()).filter(Q(closed_at__isnull=True) | Q(closed_at__gt=since))
+                  .exclude(state=DeadlineState.PAUSED).filter(due_at__lte=moments[-1])
+                  .values("due_at", "opened_at", "closed_at"))
+    sql, params = candidates.query.sql_with_params()
+    query = f"""
+        WITH late AS MATERIALIZED ({sql})
+        SELECT m.at, count(late.due_at) FROM unnest(%s::timestamptz[]) WITH ORDINALITY AS m(at, i)
+        LEFT JOIN late ON late.due_at <= m.at AND late.opened_at <= m.at
+                      AND (late.closed_at IS NULL OR late.closed_at > m.at)
+        GROUP BY m.i, m.at ORDER BY m.i
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            return [_overdue_at_portable(candidates, moment) for moment in moments]
+        cursor.execute(query, [*params, moments])
+        return [count for _at, count in cursor.fetchall()]
+
+
+def _overdue_at_portable(candidates: object, moment: datetime) -> int:
+    rows = candidates.filter(due_at__lte=moment, opened_at__lte=moment)  # type: ignore[attr-defined]
+    return int(rows.filter(Q(closed_at__isnull=True) | Q(closed_at__gt=moment)).count())
+
+
+__all__ = ["BUCKETS", "RUNGS", "STAGES", "Cell", "Dashboard", "Week", "build", "tracked"]
