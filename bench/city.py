@@ -48,7 +48,7 @@ HEAVY = {"scjgj": 8.0, "sswj": 8.0, "sthjj": 5.0, "rsj": 4.0, "jtysj": 3.0}
 BIG_TABLES = ("casework_case", "casework_case_legal_bases", "casework_case_measures",
               "casework_objection", "casework_rectification", "casework_talk", "casework_measuretask",
               "casework_repairapplication", "workflows_deadline", "workflows_escalation",
-              "casework_subject", "casework_user")
+              "casework_subject", "casework_user", "casework_escalationnote", "casework_escalationanswer")
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,9 @@ def _reference(rng: random.Random, cases: int) -> Any:
                 for m in Measure.objects.order_by("pk")]
     first_subject = (Subject.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     first_user = (User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    return Reference(owners, weights, joint, ndrc.pk, types, bases, measures, first_subject, first_user)
+    leader = User.objects.get(username="ldxzbgs_leader")
+    return Reference(owners, weights, joint, ndrc.pk, types, bases, measures, first_subject, first_user,
+                     leader.pk, leader.department_id)
 
 
 def _generate(rng: random.Random, days: Any, policies: Any, ref: Any, now: datetime, cases: int,

@@ -50,11 +50,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                            "next_fire_at", "next_rung", "escalation_level", "failures", "opened_at",
                            "closed_at", "case_id", "department_id", "target_type_id", "policy_id"),
     "workflows_escalation": ("rung", "due_on", "fired_at", "deadline_id", "department_id"),
+    "casework_escalationnote": ("id", "text", "deadline_id", "created_at", "author_id", "case_id",
+                                "department_id", "addressee_id", "overdue_count"),
+    "casework_escalationanswer": ("note_id", "author_id", "department_id", "text", "created_at"),
 }
 # Tables whose ids the builder assigns (so that steps can point at their case before COPY).
 WITH_IDS = ("casework_subject", "casework_user", "casework_case", "casework_objection",
             "casework_rectification", "casework_talk", "casework_measuretask",
-            "casework_repairapplication", "workflows_deadline")
+            "casework_repairapplication", "workflows_deadline", "casework_escalationnote")
 RUNG_LEVEL = {"warning": 1, "breach": 2, "leadership": 3}
 # Warnings older than this are left out: nothing reads them, and they would double the table.
 WARNING_HISTORY = timedelta(weeks=13)
@@ -81,6 +84,8 @@ class Reference:
     measures: list[tuple[int, int, tuple[str, ...]]]  # (id, joint department id, list types)
     first_subject: int
     first_subject_user: int
+    leader: int  # the leadership office's user, author of the 督办意见
+    leadership_id: int
 
 
 @dataclass
@@ -431,7 +436,7 @@ class Life:
                    "objection_open" if paused else "", due_on, due_at, warn_at, False, mirror,
                    next_fire, next_rung, level, 0, at_hour(started_on, 0), closed_at, case.pk,
                    department.pk, self.ref.content_types[target], policy.pk)
-        self.escalations(policy, pk, rungs, due_on, closed_at, department.pk)
+        self.escalations(case, policy, pk, rungs, due_on, closed_at, department)
         if closed_at is None:
             return None
         return closed_at.date() if state != "cancelled" else None
@@ -468,9 +473,11 @@ class Life:
             rungs.append(("leadership", start_of_day(day + timedelta(days=1))))
         return rungs
 
-    def escalations(self, policy: PolicyRow, deadline_id: int, rungs: list[tuple[str, datetime]], due_on: date,
-                    closed_at: datetime | None, department_id: int) -> None:
+    def escalations(self, case: CaseRow, policy: PolicyRow, deadline_id: int,
+                    rungs: list[tuple[str, datetime]], due_on: date, closed_at: datetime | None,
+                    department: Department) -> None:
         """The rungs the sweep fired while the clock was open (a breach only where it escalates)."""
+        department_id = department.pk
         for rung, at in rungs:
             if at > self.now or (closed_at is not None and closed_at <= at):
                 continue
@@ -479,3 +486,21 @@ class Life:
             if rung == "breach" and policy.on_due in ("milestone", "exit_expired"):
                 continue  # the sweep's due action, not an escalation
             self.t.row("workflows_escalation", rung, due_on, at, deadline_id, department_id)
+            if rung == "leadership" and department is case.department and self.rng.random() < 0.3:
+                self.note(case, deadline_id, at)
+
+    def note(self, case: CaseRow, deadline_id: int, escalated_at: datetime) -> None:
+        """A 督办意见 on a case escalated to the office, and (mostly) the owner department's answer."""
+        rng = self.rng
+        written = escalated_at + timedelta(hours=rng.randint(9, 56))
+        if written > self.now:
+            return
+        pk = self.t.new_id("casework_escalationnote")
+        self.t.row("casework_escalationnote", pk, "逾期事项请限期办结并报告", deadline_id, written,
+                   self.ref.leader, case.pk, self.ref.leadership_id, case.department.pk, None)
+        if rng.random() < 0.8:
+            answered = at_hour(self.days.add(written.date(), self.handling(3, case.department)),
+                               rng.randint(0, 480))
+            if answered <= self.now:
+                self.t.row("casework_escalationanswer", pk, case.department.officer, case.department.pk,
+                           "已办结", answered)

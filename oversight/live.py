@@ -28,7 +28,8 @@ def leadership_groups() -> list[str]:
 def push(reason: str, count: int = 1) -> None:
     from notifications.live import group_send_many
 
-    payload = {"type": EVENT, "reason": reason, "count": count}
+    # "activity": the staff pages refetch their live regions (workbench.js), the dashboard among them.
+    payload = {"type": "activity", "event": EVENT, "reason": reason, "count": count}
     group_send_many([(group, {"type": "department.activity", "payload": payload})
                      for group in leadership_groups()])
 

@@ -1,0 +1,220 @@
+"""Benchmark: the leadership office's figures on a 1 000 000-case city (bench/city.py).
+
+Run (PostgreSQL must be up):
+
+    .venv/bin/python bench/oversight.py [--build] [--cases 1000000] [--runs 20]
+                                        [--database casework_city_bench]
+
+``--build`` (re)builds the city first (bench/city.py, a few minutes to half an hour on
+a loaded 2-core machine); without it the city in ``--database`` is migrated and used.
+It times, in process, the median and max of ``--runs`` runs after one warm-up:
+
+* the dashboard's aggregation (``oversight.dashboard.build``: grid, ageing, warned-soon,
+  escalations this week, 12-week trend) and the whole API answer
+  (``GET /api/v1/oversight/dashboard/`` through Django, JSON included) — target ≤ 200 ms;
+* the department inbox page of 50 rows ordered by deadline for the department with the
+  most open clocks (``casework.inbox.department_inbox``) — target ≤ 50 ms;
+* the assessment of one department for one month (``oversight.assessment.assess``) and
+  the ranking of every department for the month — target ≤ 500 ms;
+
+and records each query's plan (EXPLAIN ANALYZE, BUFFERS) with the index it uses. Figures
+go to docs/benchmarks.md between the "oversight" markers.
+"""
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.city import DEFAULT_DATABASE, build_city  # noqa: E402
+from bench.database import BASE_URL, use_database  # noqa: E402
+from bench.report import write_section  # noqa: E402
+
+INDEX = re.compile(r"(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)")
+
+
+def timed(function: Callable[[], Any], runs: int) -> tuple[float, float]:
+    function()  # warm-up: caches, plans
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), max(samples)
+
+
+def plans_of(function: Callable[[], Any]) -> list[tuple[str, str, list[str]]]:
+    """(sql, plan, indexes) of every query ``function`` runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    found = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            found.append((sql, plan, sorted(set(INDEX.findall(plan)))))
+    return found
+
+
+def busiest_department() -> Any:
+    from django.db.models import Count
+
+    from casework.models import Department
+    from workflows.models import Deadline
+
+    row = (Deadline.objects.open().exclude(party="subject").values("department_id")
+           .annotate(n=Count("*")).order_by("-n").first())
+    return Department.objects.get(pk=row["department_id"]), row["n"]
+
+
+def inbox_function(department: Any) -> tuple[str, Callable[[], Any]]:
+    from django.utils import timezone
+
+    try:
+        from casework.inbox import InboxFilter, department_inbox
+    except ImportError:
+        from workflows.models import Deadline
+
+        return ("Deadline.objects.for_party(department).order_by('due_at', 'id')[:50]",
+                lambda: list(Deadline.objects.for_party(department).select_related("case__subject")
+                             .order_by("due_at", "id")[:50]))
+    return ("casework.inbox.department_inbox(department, InboxFilter())[:50]",
+            lambda: list(department_inbox(department.pk, filters=InboxFilter(), now=timezone.now())[:50]))
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from casework.models import Case, Department, User
+    from oversight import dashboard
+    from oversight.api import period_of
+    from oversight.assessment import assess
+
+    figures: dict[str, Any] = {"cases": Case.objects.count()}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), count(*) FILTER (WHERE closed_at IS NULL) FROM workflows_deadline")
+        figures["deadlines"], figures["open_deadlines"] = cursor.fetchone()
+    board = dashboard.build()
+    city = board.city_total()
+    figures.update(tracked_open=city.open, overdue=city.overdue, ages=city.ages, soon=city.soon,
+                   paused=city.paused)
+    figures["dashboard"] = timed(dashboard.build, args.runs)
+    figures["dashboard_plans"] = plans_of(dashboard.build)
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(User.objects.get(username="ldxzbgs_leader"))
+
+    def dashboard_api() -> None:
+        assert client.get("/api/v1/oversight/dashboard/").status_code == 200
+
+    figures["dashboard_api"] = timed(dashboard_api, args.runs)
+    department, open_clocks = busiest_department()
+    figures["inbox_department"] = (department.name, open_clocks)
+    label, inbox = inbox_function(department)
+    figures["inbox_label"] = label
+    figures["inbox"] = timed(inbox, args.runs)
+    figures["inbox_plans"] = plans_of(inbox)
+    period = period_of(None, timezone.localdate())
+    figures["period"] = period.label
+    owner = Department.objects.get(code="scjgj")
+    [one] = assess([owner], period)
+    figures["assessed"] = (owner.name, one.total().closed, one.total().on_time_rate)
+    figures["assessment"] = timed(lambda: assess([owner], period), args.runs)
+    figures["assessment_plans"] = plans_of(lambda: assess([owner], period))
+    everyone = dashboard.tracked_departments()
+    figures["ranking"] = timed(lambda: assess(everyone, period), max(args.runs // 4, 3))
+    figures["ranking_departments"] = len(everyone)
+    return figures
+
+
+def render_plans(plans: list[tuple[str, str, list[str]]]) -> str:
+    parts = []
+    for sql, plan, indexes in plans:
+        head = sql if len(sql) < 400 else sql[:400] + " …"
+        parts.append(f"Indexes: {', '.join(indexes) or 'none'}\n\n```sql\n{head}\n```\n```\n{plan}\n```")
+    return "\n\n".join(parts)
+
+
+def render(args: argparse.Namespace, f: dict[str, Any]) -> str:
+    def ms(pair: tuple[float, float]) -> str:
+        return f"{pair[0]:.1f} ms / {pair[1]:.1f} ms"
+
+    rate = f["assessed"][2]
+    return f"""<!-- oversight:start -->
+## Oversight: dashboard, department inbox, assessment on 1 000 000 cases
+
+`.venv/bin/python bench/oversight.py --runs {args.runs}` on the city of `bench/city.py`
+(`--cases {args.cases}`, seed 20260301): {f['cases']:,} cases, {f['deadlines']:,} deadlines of which
+{f['open_deadlines']:,} open; {f['tracked_open']:,} open clocks of the tracked stages, {f['overdue']:,}
+overdue (ageing {f['ages']}), {f['soon']:,} due within 3 working days, {f['paused']:,} paused.
+In process on the 2-core machine (shared), PostgreSQL 15; median / max of {args.runs} runs after a warm-up.
+
+| figure | median / max | target |
+|---|---|---|
+| dashboard aggregation (`oversight.dashboard.build`) | {ms(f['dashboard'])} | ≤ 200 ms |
+| `GET /api/v1/oversight/dashboard/` in process (JSON included) | {ms(f['dashboard_api'])} | ≤ 200 ms |
+| inbox page, 50 rows by deadline, {f['inbox_department'][0]} ({f['inbox_department'][1]:,} open clocks): `{f['inbox_label']}` | {ms(f['inbox'])} | ≤ 50 ms |
+| assessment of {f['assessed'][0]} for {f['period']} ({f['assessed'][1]:,} clocks closed, on time {rate if rate is None else round(rate * 100, 1)} %) | {ms(f['assessment'])} | ≤ 500 ms |
+| assessment and ranking of all {f['ranking_departments']} departments for {f['period']} | {ms(f['ranking'])} | |
+
+No summary table: every figure is read live from the deadline rows (lag 0), through the
+partial covering indexes named below.
+
+### Dashboard queries
+
+{render_plans(f['dashboard_plans'])}
+
+### Inbox query
+
+{render_plans(f['inbox_plans'])}
+
+### Assessment queries
+
+{render_plans(f['assessment_plans'])}
+<!-- oversight:end -->
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", action="store_true", help="build the city first")
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--database", default=DEFAULT_DATABASE)
+    parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    args = parser.parse_args()
+    if args.build:
+        build_city(f"{BASE_URL}/{args.database}", cases=args.cases)
+    else:
+        use_database(args.database)
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    report = render(args, run(args))
+    print(report)
+    if not args.no_write:
+        write_section(report, "oversight")
+
+
+if __name__ == "__main__":
+    main()
