@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0007_escalation_addressee_answer'),
+        ('casework', '0008_escalation_addressee_answer'),
         ('contenttypes', '0002_remove_content_type_name'),
         ('workflows', '0006_deadline_open_state'),
     ]
