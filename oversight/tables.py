@@ -31,14 +31,14 @@ def rate(value: float | None) -> float | None:
 
 
 def grid(board: Dashboard) -> Table:
-    header = [_("Department")] + [f"{Stage(stage).label} {_('open')}/{_('overdue')}" for stage in STAGES]
+    header = [_("Department")] + [f"{Stage(stage).label} {_('overdue')}/{_('open')}" for stage in STAGES]
 
     def rows() -> Iterator[list[Any]]:
         for department in board.departments:
             cells = [board.cell(department.pk, stage) for stage in STAGES]
-            yield [department.name] + [f"{cell.open}/{cell.overdue}" for cell in cells]
+            yield [department.name] + [f"{cell.overdue}/{cell.open}" for cell in cells]
         totals = [board.stage_total(stage) for stage in STAGES]
-        yield [_("Total")] + [f"{cell.open}/{cell.overdue}" for cell in totals]
+        yield [_("Total")] + [f"{cell.overdue}/{cell.open}" for cell in totals]
 
     return Table("grid", _("Open and overdue deadlines by department and stage"), header, rows)
 
