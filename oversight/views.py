@@ -52,14 +52,15 @@ def board_context(board: dashboard.Dashboard) -> dict[str, Any]:
                   "open_link": clocks_link("open", department, stage),
                   "overdue_link": clocks_link(OVERDUE, department, stage)} for stage in dashboard.STAGES]
         total = board.department_total(department.pk)
-        ages = [{"bucket": bucket, "count": total.ages[bucket], "link": clocks_link(OVERDUE, department, age=bucket)}
-                for bucket in dashboard.BUCKETS]
+        ages = [{"bucket": bucket, "count": total.ages[bucket],
+                 "link": clocks_link(OVERDUE, department, age=bucket)} for bucket in dashboard.BUCKETS]
         rows.append({"department": department, "cells": cells, "total": total, "ages": ages,
-                     "soon_link": clocks_link("soon", department), "paused_link": clocks_link("paused", department),
+                     "soon_link": clocks_link("soon", department),
+                     "paused_link": clocks_link("paused", department),
                      "overdue_link": clocks_link(OVERDUE, department),
                      "escalations": [board.escalated(department.pk, rung) for rung in dashboard.RUNGS]})
-    stage_totals = [{"stage": stage, "cell": board.stage_total(stage), "link": clocks_link(OVERDUE, stage=stage)}
-                    for stage in dashboard.STAGES]
+    stage_totals = [{"stage": stage, "cell": board.stage_total(stage),
+                     "link": clocks_link(OVERDUE, stage=stage)} for stage in dashboard.STAGES]
     return {"board": board, "rows": rows, "stage_totals": stage_totals, "city": board.city_total(),
             "stage_labels": [Stage(stage).label for stage in dashboard.STAGES],
             "bucket_labels": [AgeBucket(bucket).label for bucket in dashboard.BUCKETS],
@@ -95,16 +96,18 @@ class ClockListView(ReadsOversightMixin, TemplateView):
         age = params.get("age") if params.get("age") in AgeBucket.values else None
         department = (get_object_or_404(Department, code=params["department"]) if params.get("department")
                       else None)
-        rows = selection(status, Horizon.at(), stage=stage, department_id=department.pk if department else None,
-                         age=age)
+        rows = selection(status, Horizon.at(), stage=stage, age=age,
+                         department_id=department.pk if department else None)
         page = max(int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1, 1)
         start = (page - 1) * PAGE_SIZE
-        fetched = list(rows.select_related("case", "department").order_by("due_at", "pk")[start:start + PAGE_SIZE + 1])
+        ordered = rows.select_related("case", "department").order_by("due_at", "pk")
+        fetched = list(ordered[start:start + PAGE_SIZE + 1])
         return {**super().get_context_data(**kwargs), "clocks": fetched[:PAGE_SIZE], "total": rows.count(),
                 "status": status, "stage": stage, "age": age, "department": department, "page": page,
                 "next_page": page + 1 if len(fetched) > PAGE_SIZE else None,
                 "previous_page": page - 1 if page > 1 else None,
-                "stage_label": Stage(stage).label if stage else "", "age_label": AgeBucket(age).label if age else "",
+                "stage_label": Stage(stage).label if stage else "",
+                "age_label": AgeBucket(age).label if age else "",
                 "query": params.urlencode()}
 
 
@@ -118,7 +121,7 @@ def requested_period(request: HttpRequest) -> Period:
 
 def months_back(today: date, count: int = 12) -> list[str]:
     months, year, month = [], today.year, today.month
-    for _ in range(count):
+    for _month in range(count):
         month -= 1
         if month == 0:
             year, month = year - 1, 12

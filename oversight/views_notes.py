@@ -61,8 +61,8 @@ class CaseNoteView(LeadershipMixin, TemplateView):
     template_name = "oversight/note_form.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        case = get_object_or_404(Case.objects.visible_to(self.request.user).select_related("owner_department"),
-                                 pk=self.kwargs["pk"])
+        cases = Case.objects.visible_to(self.request.user).select_related("owner_department")
+        case = get_object_or_404(cases, pk=self.kwargs["pk"])
         return {**super().get_context_data(**kwargs), "case": case, "form": kwargs.get("form") or NoteForm()}
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -81,7 +81,8 @@ class DepartmentNoteView(LeadershipMixin, View):
         department = get_object_or_404(Department, code=code)
         form = NoteForm(request.POST)
         if form.is_valid():
-            _written(request, lambda: services.chase_department(department, request.user, form.cleaned_data["text"]))
+            text = form.cleaned_data["text"]
+            _written(request, lambda: services.chase_department(department, request.user, text))
         else:
             messages.error(request, _("Write what the department must do."))
         return redirect(f"/oversight/clocks/?status=overdue&department={department.code}")
