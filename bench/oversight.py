@@ -52,13 +52,15 @@ def timed(function: Callable[[], Any], runs: int) -> tuple[float, float]:
 
 def plans_of(function: Callable[[], Any]) -> list[tuple[str, str, list[str]]]:
     """(sql, plan, indexes) of every query ``function`` runs."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
         function()
     found = []
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # As the oversight functions read (oversight.dashboard.serial_reads): no parallel workers.
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         for query in captured.captured_queries:
             sql = query["sql"]
             if not sql.lstrip().upper().startswith(("SELECT", "WITH")):

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from casework.models import Department, EscalationNote, Objection
 from oversight.choices import ASSESSED_STEPS, MEASURE_STEPS
+from oversight.clocks import serial_reads
 from workflows.calendar import is_working_day
 from workflows.choices import DeadlineState, Step
 from workflows.models import Deadline
@@ -211,9 +212,10 @@ def note_figures(department_ids: list[int], period: Period) -> dict[int, tuple[i
 def assess(departments: list[Department], period: Period) -> list[Assessment]:
     """The assessment of each department for the period, in the order given."""
     ids = [department.pk for department in departments]
-    steps = step_figures(closed_clocks(ids, period))
-    objections = objection_counts(ids, period)
-    notes = note_figures(ids, period)
+    with serial_reads():
+        steps = step_figures(closed_clocks(ids, period))
+        objections = objection_counts(ids, period)
+        notes = note_figures(ids, period)
     return [Assessment(department, period, steps.get(department.pk, {}),
                        *objections.get(department.pk, (0, 0)), *notes.get(department.pk, (0, 0, [])))
             for department in departments]

@@ -69,11 +69,15 @@ def aim_at_real_objects(case: Any, world: World) -> None:
 
 
 def test_the_schema_covers_every_resource_of_the_issue() -> None:
-    assert len(OPERATIONS) == 52
+    assert len(OPERATIONS) == 58
     assert {"POST /api/v1/cases/{id}/transitions/{name}/", "GET /api/v1/credit-check/{identifier}/",
             "GET /api/v1/public/listings/", "GET /api/v1/public/exits/",
             "GET /api/v1/evidence/{id}/download/", "GET /api/v1/cases/{id}/escalation-notes/",
-            "POST /api/v1/cases/{id}/escalation-notes/", "GET /api/v1/credit-checks/"} <= set(OPERATIONS)
+            "POST /api/v1/cases/{id}/escalation-notes/", "GET /api/v1/credit-checks/",
+            "GET /api/v1/oversight/dashboard/", "GET /api/v1/oversight/clocks/",
+            "GET /api/v1/oversight/assessment/", "GET /api/v1/oversight/notes/",
+            "POST /api/v1/oversight/notes/{id}/answer/",
+            "POST /api/v1/oversight/departments/{code}/escalation-notes/"} <= set(OPERATIONS)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -26,6 +26,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='escalation',
-            index=models.Index(fields=['fired_at'], include=('department', 'rung'), name='escalation_fired'),
+            index=models.Index(fields=['rung', 'fired_at'], include=('department',), name='escalation_fired'),
         ),
     ]

@@ -270,8 +270,9 @@ class Escalation(models.Model):
         ]
         indexes = [
             # oversight dashboard: rungs fired this week by department, and the 12-week trend
-            # (WHERE fired_at >= t GROUP BY department, rung / week): an index-only range scan.
-            models.Index(fields=["fired_at"], name="escalation_fired", include=["department", "rung"]),
+            # (WHERE rung IN (...) AND fired_at >= t GROUP BY department, rung / week): one
+            # index-only range scan per rung, which skips the many warnings the trend leaves out.
+            models.Index(fields=["rung", "fired_at"], name="escalation_fired", include=["department"]),
         ]
 
     def __str__(self) -> str:
