@@ -58,6 +58,8 @@ class WeekSerializer(serializers.Serializer):
     overdue_at_end = serializers.IntegerField()
     breaches = serializers.IntegerField()
     leadership = serializers.IntegerField()
+    computed_at = serializers.DateTimeField(help_text="When the week's figures were read: a finished "
+                                                      "week is kept as first computed; this week is live.")
 
 
 class EscalationCountSerializer(serializers.Serializer):
@@ -74,7 +76,8 @@ class DepartmentRefSerializer(serializers.Serializer):
 
 class DashboardSerializer(serializers.Serializer):
     computed_at = serializers.DateTimeField()
-    lag_seconds = serializers.IntegerField(help_text="Age of the figures: 0, they are read live.")
+    lag_seconds = serializers.IntegerField(help_text="Age of the figures of this week: 0, they are read live "
+                                                     "(finished weeks of the trend: see computed_at).")
     departments = DepartmentRefSerializer(many=True)
     cells = CellSerializer(many=True)
     escalations_since = serializers.DateTimeField()
@@ -94,7 +97,8 @@ def dashboard_data(board: dashboard.Dashboard) -> dict[str, Any]:
         "departments": [{"code": d.code, "name": d.name, "kind": d.kind} for d in board.departments],
         "cells": cells, "escalations_since": board.week_starts, "escalations": escalations,
         "trend": [{"starts": week.starts.date(), "overdue_at_end": week.overdue_at_end,
-                   "breaches": week.breaches, "leadership": week.leadership} for week in board.trend],
+                   "breaches": week.breaches, "leadership": week.leadership,
+                   "computed_at": week.computed_at} for week in board.trend],
     }
 
 

@@ -2,9 +2,10 @@
 
 Two grouped scans of the partial covering index ``deadline_open_tracked`` (open clocks
 of the tracked stages only) give every cell; escalations come from
-``escalation_fired``; the trend's overdue counts from ``deadline_late_tracked`` (the
-clocks that are open or were closed late: the only ones that can have been overdue
-at some past moment). No summary table: every figure is read live, so nothing lags.
+``escalation_fired``. Every figure of the current week is read live. The trend's 11
+finished weeks are kept in ``TrendWeek`` once computed (from ``deadline_late_tracked``:
+the clocks that are open or were closed late, the only ones that can have been overdue
+at a past moment); the page shows when each was computed.
 """
 
 from collections import defaultdict
@@ -28,6 +29,7 @@ from oversight.clocks import (
     soon_filter,
     tracked,
 )
+from oversight.models import TrendWeek
 from workflows.choices import DeadlineState, Rung
 from workflows.models import Deadline, Escalation
 
@@ -59,6 +61,7 @@ class Week:
     breaches: int
     leadership: int
     overdue_at_end: int
+    computed_at: datetime  # when the figure was read: now for the current week
 
 
 @dataclass
@@ -110,8 +113,12 @@ def build(now: datetime | None = None) -> Dashboard:
         open_counts(horizon, cells)
         overdue_counts(horizon, cells)
         week_starts = start_of_week(horizon.now)
-        return Dashboard(horizon, tracked_departments(), dict(cells),
-                         escalations_since(week_starts), week_starts, trend(horizon, week_starts))
+        escalations = escalations_since(week_starts)
+        this_week = Week(week_starts, sum(n for (_d, rung), n in escalations.items() if rung == Rung.BREACH),
+                         sum(n for (_d, rung), n in escalations.items() if rung == Rung.LEADERSHIP),
+                         sum(cell.overdue for cell in cells.values()), horizon.now)
+        return Dashboard(horizon, tracked_departments(), dict(cells), escalations, week_starts,
+                         [*finished_weeks(horizon, week_starts), this_week])
 
 
 def open_counts(horizon: Horizon, cells: dict[tuple[int, str], Cell]) -> None:
@@ -150,13 +157,29 @@ def escalations_since(since: datetime) -> dict[tuple[int | None, str], int]:
     return {(row["department_id"], row["rung"]): row["n"] for row in rows}
 
 
+def finished_weeks(horizon: Horizon, this_week: datetime) -> list[Week]:
+    """The 11 weeks before this one, from ``TrendWeek``; a week not stored yet is computed and kept."""
+    starts = [this_week - timedelta(weeks=back) for back in range(TREND_WEEKS - 1, 0, -1)]
+    stored = {row.starts: row for row in TrendWeek.objects.filter(starts__in=starts)}
+    if len(stored) < len(starts):
+        computed = trend(horizon, this_week)[:-1]
+        TrendWeek.objects.bulk_create(
+            [TrendWeek(starts=week.starts, overdue_at_end=week.overdue_at_end, breaches=week.breaches,
+                       leadership=week.leadership) for week in computed if week.starts not in stored],
+            ignore_conflicts=True)
+        stored = {row.starts: row for row in TrendWeek.objects.filter(starts__in=starts)}
+    return [Week(timezone.localtime(row.starts), row.breaches, row.leadership, row.overdue_at_end,
+                 row.computed_at) for row in (stored[start] for start in starts)]
+
+
 def trend(horizon: Horizon, this_week: datetime) -> list[Week]:
+    """All 12 weeks read from the deadlines and escalations (the figures the summary keeps)."""
     starts = [this_week - timedelta(weeks=back) for back in range(TREND_WEEKS - 1, -1, -1)]
     ends = [min(start + timedelta(weeks=1), horizon.now) for start in starts]
     fired = fired_by_week(starts)
     overdue = overdue_at(ends, starts[0])
     return [Week(start, fired.get((start, Rung.BREACH), 0), fired.get((start, Rung.LEADERSHIP), 0),
-                 overdue[i]) for i, start in enumerate(starts)]
+                 overdue[i], horizon.now) for i, start in enumerate(starts)]
 
 
 def fired_by_week(starts: list[datetime]) -> dict[tuple[datetime, str], int]:

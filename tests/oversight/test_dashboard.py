@@ -130,3 +130,19 @@ def test_trend_of_twelve_weeks(city: SmallCity) -> None:
     # late on 06-09); three weeks back (ends 05-25 00:00): only the answer due 05-20.
     assert [week.overdue_at_end for week in weeks[-4:]] == [1, 1, 4, 5]
     assert [(week.breaches, week.leadership) for week in weeks[-4:]] == [(1, 1), (0, 0), (1, 1), (2, 0)]
+
+
+@pytest.mark.django_db
+def test_finished_weeks_are_kept_as_first_computed_and_this_week_is_live(city: SmallCity) -> None:
+    from oversight.models import TrendWeek
+
+    first = dashboard.build(NOW).trend
+    assert TrendWeek.objects.count() == 11
+    # The clock that was overdue at the end of last week is deleted: last week keeps its 4,
+    # this week (live) loses nothing, since that clock was closed already.
+    city.clocks["a_decide_late"].delete()
+    city.clocks["a_verify_3"].delete()
+    again = dashboard.build(NOW).trend
+    assert [week.overdue_at_end for week in again[-2:]] == [4, 4]
+    assert [week.computed_at for week in again[:-1]] == [week.computed_at for week in first[:-1]]
+    assert again[-1].computed_at == NOW
