@@ -249,10 +249,30 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--today", type=date.fromisoformat, default=None)
     parser.add_argument("--database", default=DEFAULT_DATABASE)
+    parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     from bench.database import BASE_URL
+    from bench.report import write_section
 
-    build_city(f"{BASE_URL}/{args.database}", cases=args.cases, seed=args.seed, today=args.today)
+    city = build_city(f"{BASE_URL}/{args.database}", cases=args.cases, seed=args.seed, today=args.today)
+    if not args.no_write:
+        write_section(render(city), "city")
+
+
+def render(city: City) -> str:
+    rows = "\n".join(f"| `{table}` | {count:,} |" for table, count in city.rows.items())
+    return f"""<!-- city:start -->
+## The city for benchmarks (`bench/city.py`)
+
+`.venv/bin/python bench/city.py --cases {city.cases} --seed {city.seed}` (today {city.today}):
+built in {city.seconds:.0f} s, COPY included (the generation is single-threaded Python; on a shared
+2-core machine it waits for the CPU). Rows:
+
+| table | rows |
+|---|---:|
+{rows}
+<!-- city:end -->
+"""
 
 
 if __name__ == "__main__":
