@@ -10,6 +10,10 @@ PORT ?= 8000
 SECRET_KEY ?= $(shell mkdir -p var && (test -s var/secret_key || $(PYTHON) -c \
 	"import secrets; print(secrets.token_urlsafe(50))" > var/secret_key) && cat var/secret_key)
 export SECRET_KEY
+# Likewise the audit chains' HMAC key (docs/security.md): kept outside the database, in var/.
+AUDIT_HMAC_KEY ?= $(shell mkdir -p var && (test -s var/audit-hmac.key || (umask 077 && $(PYTHON) -c \
+	"import secrets; print(secrets.token_hex(32))" > var/audit-hmac.key)) && cat var/audit-hmac.key)
+export AUDIT_HMAC_KEY
 
 .PHONY: run worker beat test venv migrate demo lint diagrams messages clean bench-credit-check scale-test
 

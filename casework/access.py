@@ -8,7 +8,8 @@ the API, the pages and the exports all use them, so a page never shows what the 
 * leadership office and administrators: read everything;
 * joint department: only the measure tasks pushed to it (and their evidence);
 * 发改委: the talks it co-organises;
-* system clients: only their scopes — Django groups named ``scope:<code>`` (see SCOPES).
+* system clients: only their scopes — Django groups named ``scope:<code>`` (see SCOPES),
+  and the scopes of the API token they call with.
 """
 
 from typing import Any
@@ -29,14 +30,24 @@ DEPARTMENT_STAFF = (Role.OFFICER, Role.REVIEWER)
 READ_ALL_ROLES = (Role.LEADERSHIP, Role.ADMIN)
 
 
+def group_scopes(user: Any) -> frozenset[str]:
+    """The scopes a system client holds as groups (every token of it has them)."""
+    if getattr(user, "role", None) != Role.SYSTEM:
+        return frozenset()
+    names = user.groups.filter(name__startswith=SCOPE_GROUP_PREFIX).values_list("name", flat=True)
+    return frozenset(name[len(SCOPE_GROUP_PREFIX):] for name in names)
+
+
 def scopes_of(user: Any) -> frozenset[str]:
-    """A system client's scopes, read once per request (cached on the user object)."""
+    """A system client's scopes: its groups', plus its API token's (set by the authentication).
+
+    Read once per request (cached on the user object); only system clients have scopes.
+    """
     if getattr(user, "role", None) != Role.SYSTEM:
         return frozenset()
     cached = getattr(user, "_api_scopes", None)
     if cached is None:
-        names = user.groups.filter(name__startswith=SCOPE_GROUP_PREFIX).values_list("name", flat=True)
-        cached = frozenset(name[len(SCOPE_GROUP_PREFIX):] for name in names)
+        cached = group_scopes(user)
         user._api_scopes = cached
     return cached
 

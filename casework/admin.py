@@ -13,7 +13,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -40,7 +39,6 @@ from casework.models import (
     RepairApplication,
     Subject,
     Talk,
-    User,
 )
 from casework.services import advance, available_transitions, hand_over_department, transition_names
 from workflows.guards import RuleRefused
@@ -354,20 +352,6 @@ class DepartmentAdmin(NoDeleteAdmin, ObjectToolsAdmin):
         return True
 
 
-CASEWORK_ACCOUNT_FIELDS = ("role", "department", "is_department_head", "subject")
-
-
-@admin.register(User)
-class CaseworkUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, (_("Casework"), {"fields": CASEWORK_ACCOUNT_FIELDS}))
-    add_fieldsets = (*UserAdmin.add_fieldsets, (_("Casework"), {"fields": CASEWORK_ACCOUNT_FIELDS}))
-    list_display = ("username", "last_name", "first_name", "role", "department", "is_department_head",
-                    "is_staff", "is_active")
-    list_filter = ("role", "department", "is_department_head", "is_staff", "is_superuser", "is_active")
-    list_select_related = ("department",)
-    raw_id_fields = ("subject",)
-
-
 class SubjectForm(forms.ModelForm):
     class Meta:
         model = Subject
@@ -493,3 +477,6 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 # The credit-check log's pages (a module of their own; they build on ReadOnlyAdmin above).
 from casework import admin_credit_checks  # noqa: E402, F401
+
+# Accounts and API tokens live in their own module (registered on import).
+from casework import admin_accounts  # noqa: E402, F401

@@ -8,6 +8,7 @@ class CaseworkConfig(AppConfig):
 
     def ready(self) -> None:
         from casework import hooks
-        from casework.api import indexing
+        from casework.api import indexing, token_versions
 
         hooks.register("indexes", indexing.on_transition)
+        token_versions.connect_signals()

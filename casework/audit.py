@@ -1,5 +1,6 @@
-"""Append to and verify the per-case hash chains of AuditEvent (plan item 14)."""
+"""Append to and verify the per-case keyed hash chains of AuditEvent (docs/security.md)."""
 
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -7,18 +8,25 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import connection, models
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from casework.models import AuditEvent, Case, Department
-from casework.models.audit import GENESIS_HASH
+from casework.models import AuditEvent, AuditHead, Case, Department
+from casework.models.audit import CASE_STATE_FIELDS, GENESIS_HASH
+
+ACCOUNTS_CHAIN = "accounts"
+# pg_advisory_xact_lock key of the accounts chain (any fixed number no other lock uses).
+ACCOUNTS_LOCK = 7_310_301
 
 
 def chain_of(case: Case | None, department: Department | None = None) -> str:
+    """A case's chain, else its department's, else the chain of accounts without a department."""
     if case is not None:
         return f"case:{case.pk}"
-    assert department is not None, "an audit event belongs to a case or a department"
-    return f"department:{department.pk}"
+    if department is not None:
+        return f"department:{department.pk}"
+    return ACCOUNTS_CHAIN
 
 
 def json_safe(value: Any) -> Any:
@@ -35,13 +43,21 @@ def _float_as_jsonb_reads_it(text: str) -> float | int:
     return float(text) + 0.0  # adding 0.0 turns -0.0 into 0.0
 
 
-def _lock_chain(case: Case | None, department: Department | None) -> None:
-    # The chain's tail is read and extended under the owner row's lock: two
-    # writers on one case queue here instead of forking the chain.
+def _lock_chain(case: Case | None, department: Department | None) -> dict[str, Any]:
+    """Lock the chain's owner row; return the case's state as it is now (empty for other chains).
+
+    The chain's tail is read and extended under the owner row's lock: two writers on
+    one case queue here instead of forking the chain.
+    """
     if case is not None:
-        Case.objects.select_for_update().filter(pk=case.pk).first()
-    elif department is not None:
+        row = Case.objects.select_for_update().filter(pk=case.pk).values(*CASE_STATE_FIELDS).first()
+        return json_safe(row or {})
+    if department is not None:
         Department.objects.select_for_update().filter(pk=department.pk).first()
+    elif connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the accounts chain has no row of its own to lock
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ACCOUNTS_LOCK])
+    return {}
 
 
 def append(
@@ -56,8 +72,8 @@ def append(
     changes: dict[str, Any] | None = None,
     payload: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to its chain. Call inside the caller's transaction."""
-    _lock_chain(case, department)
+    """Append one event to its chain and move the chain's head. Call inside the caller's transaction."""
+    case_state = _lock_chain(case, department)
     chain = chain_of(case, department)
     tail = AuditEvent.objects.filter(chain=chain).order_by("-seq").only("seq", "hash").first()
     event = AuditEvent(
@@ -74,11 +90,19 @@ def append(
         at=timezone.now(),
         changes=json_safe(changes or {}),
         payload=json_safe(payload or {}),
+        case_state=case_state,
         prev_hash=tail.hash if tail else GENESIS_HASH,
     )
     event.hash = event.compute_hash()
     event.save(force_insert=True)
+    _move_head(event)
     return event
+
+
+def _move_head(event: AuditEvent) -> None:
+    head = AuditHead(chain=event.chain, seq=event.seq, hash=event.hash)
+    head.seal = head.compute_seal()
+    head.save()
 
 
 def field_snapshot(obj: models.Model) -> dict[str, Any]:
@@ -100,31 +124,57 @@ def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, An
 
 @dataclass(frozen=True)
 class BrokenLink:
-    event_id: int
+    event_id: int | None  # None: the fault is the chain's (its head, its case row, its absence)
     chain: str
     seq: int
     reason: str
 
 
+@dataclass(frozen=True)
+class _ChainEnd:
+    chain: str
+    broken: BrokenLink | None
+    last: AuditEvent
+
+
 def verify_chains(
     chunk_size: int = 2000, *, only_chain: str | None = None
 ) -> Iterator[tuple[str, BrokenLink | None]]:
-    """Yield (chain, first broken link or None) for every chain (or ``only_chain``), streaming once."""
+    """Yield (chain, first fault or None) for every chain (or ``only_chain``), streaming once.
+
+    A chain is sound when every link holds (sequence, previous hash, keyed hash), its
+    last event is its sealed head, and — for a case — the case row is as its last event
+    recorded it. A case without events and a head without a chain are faults too.
+    """
+    batch: list[_ChainEnd] = []
+    for end in _chain_ends(chunk_size, only_chain):
+        batch.append(end)
+        if len(batch) >= HEAD_BATCH:
+            yield from _check_ends(batch)
+            batch = []
+    yield from _check_ends(batch)
+    yield from _chains_without_events(only_chain)
+
+
+HEAD_BATCH = 500
+
+
+def _chain_ends(chunk_size: int, only_chain: str | None) -> Iterator[_ChainEnd]:
     chain: str | None = None
-    expected_seq, prev_hash, broken = 1, GENESIS_HASH, None
+    expected_seq, prev_hash, broken, last = 1, GENESIS_HASH, None, None
     events = AuditEvent.objects.order_by("chain", "seq")
     if only_chain is not None:
         events = events.filter(chain=only_chain)
     for event in events.iterator(chunk_size=chunk_size):
         if event.chain != chain:
-            if chain is not None:
-                yield chain, broken
+            if chain is not None and last is not None:
+                yield _ChainEnd(chain, broken, last)
             chain, expected_seq, prev_hash, broken = event.chain, 1, GENESIS_HASH, None
         if broken is None:
             broken = _check_link(event, expected_seq, prev_hash)
-        expected_seq, prev_hash = event.seq + 1, event.hash
-    if chain is not None:
-        yield chain, broken
+        expected_seq, prev_hash, last = event.seq + 1, event.hash, event
+    if chain is not None and last is not None:
+        yield _ChainEnd(chain, broken, last)
 
 
 def _check_link(event: AuditEvent, expected_seq: int, prev_hash: str) -> BrokenLink | None:
@@ -133,8 +183,67 @@ def _check_link(event: AuditEvent, expected_seq: int, prev_hash: str) -> BrokenL
         reason = f"sequence gap: expected {expected_seq}, found {event.seq}"
     elif event.prev_hash != prev_hash:
         reason = "previous hash does not match the event before it"
-    elif event.hash != event.compute_hash():
+    elif not hmac.compare_digest(event.hash, event.compute_hash()):
         reason = "content does not match its hash (altered)"
     if not reason:
         return None
     return BrokenLink(event.pk, event.chain, event.seq, reason)
+
+
+def _check_ends(batch: list[_ChainEnd]) -> Iterator[tuple[str, BrokenLink | None]]:
+    heads = AuditHead.objects.in_bulk([end.chain for end in batch])
+    case_ids = [end.last.case_id for end in batch if end.chain.startswith("case:")]
+    cases = {row["pk"]: row for row in Case.objects.filter(pk__in=case_ids).values("pk", *CASE_STATE_FIELDS)}
+    for end in batch:
+        yield end.chain, end.broken or _check_end(end, heads.get(end.chain), cases)
+
+
+def _check_end(end: _ChainEnd, head: AuditHead | None, cases: dict[int, dict[str, Any]]) -> BrokenLink | None:
+    last = end.last
+    reason = ""
+    if head is None:
+        reason = "the chain has no head (its head row was deleted)"
+    elif not hmac.compare_digest(head.seal, head.compute_seal()):
+        reason = "the head's seal does not match (head altered)"
+    elif head.seq != last.seq or head.hash != last.hash:
+        reason = (f"the chain ends at seq {last.seq} but its head is seq {head.seq} "
+                  "(events deleted from its end)")
+    elif end.chain.startswith("case:"):
+        reason = _case_row_mismatch(last, cases.get(last.case_id or 0))
+    if not reason:
+        return None
+    return BrokenLink(None, end.chain, last.seq, reason)
+
+
+def _case_row_mismatch(last: AuditEvent, row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "the case row is gone"
+    current = json_safe({name: row[name] for name in CASE_STATE_FIELDS})
+    edited = sorted(name for name in CASE_STATE_FIELDS if current.get(name) != last.case_state.get(name))
+    if not edited:
+        return ""
+    return f"the case row differs from its last audit event in {', '.join(edited)} (case row edited)"
+
+
+def _chains_without_events(only_chain: str | None) -> Iterator[tuple[str, BrokenLink | None]]:
+    has_events = AuditEvent.objects.filter(case_id=OuterRef("pk"))
+    cases = Case.objects.filter(~Exists(has_events)).order_by("pk").values_list("pk", flat=True)
+    heads = AuditHead.objects.filter(
+        ~Exists(AuditEvent.objects.filter(chain=OuterRef("chain")))
+    ).order_by("chain")
+    if only_chain is not None:
+        cases = cases.filter(pk=_case_id_of(only_chain))
+        heads = heads.filter(chain=only_chain)
+    reported = set()
+    for case_id in cases.iterator():
+        chain = f"case:{case_id}"
+        reported.add(chain)
+        yield chain, BrokenLink(None, chain, 0, "the case has no audit events (its chain was deleted)")
+    for head in heads.iterator():
+        if head.chain not in reported:
+            yield head.chain, BrokenLink(None, head.chain, head.seq,
+                                         f"the head is seq {head.seq} but the chain has no events (deleted)")
+
+
+def _case_id_of(chain: str) -> int:
+    return int(chain.split(":", 1)[1]) if chain.startswith("case:") else 0

@@ -279,6 +279,13 @@ CALENDAR_CACHE_SECONDS = env_int("CALENDAR_CACHE_SECONDS", 60)
 
 # A process keeps a token's user and scopes this long (0: no cache); casework/api/authentication.py.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 30)
+# The audit chains' HMAC key: from the environment (a secrets store), never the database;
+# without it and without DEBUG nothing can be audited. The daily digest of the chains' heads
+# goes to AUDIT_DIGEST_DIR (storage the database's users cannot write); docs/security.md.
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "")
+AUDIT_DIGEST_DIR = env_str("AUDIT_DIGEST_DIR", str(VAR_DIR / "audit-digests"))
+# A new token expires after this many days unless its issuer says otherwise.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 365)
 
 # The credit check (casework/api/throttles.py, casework/services/credit_checks.py): checks per
 # account (all of its tokens together) for people's accounts and for system clients; the cache

@@ -38,6 +38,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # the throttle tests set their own rate.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.PUBLIC_API_RATE = "100000/second"
+    # The audit key comes from the environment: servers and workers the tests start inherit it.
+    settings.AUDIT_HMAC_KEY = os.environ.setdefault("AUDIT_HMAC_KEY", "casework-test-audit-key")
 
 
 def ensure_reference_data() -> None:

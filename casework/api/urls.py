@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from casework.api import credit_views, views
+from casework.api import accounts, credit_views, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -20,6 +20,8 @@ router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("credit-checks", credit_views.CreditCheckLogViewSet, basename="credit-check-log")
 router.register("public/listings", views.PublicListingViewSet, basename="public-listing")
 router.register("public/exits", views.PublicExitViewSet, basename="public-exit")
+router.register("users", accounts.AccountViewSet, basename="user")
+router.register("tokens", accounts.TokenViewSet, basename="token")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,4 +1,4 @@
-from casework.models.audit import AuditEvent, IdempotencyRecord
+from casework.models.audit import AuditEvent, AuditHead, IdempotencyRecord
 from casework.models.cases import Case, CaseNumberCounter
 from casework.models.catalogues import LegalBasis, Measure, Subject
 from casework.models.credit_checks import CreditCheck, CreditCheckAlert
@@ -13,10 +13,11 @@ from casework.models.processes import (
     RepairApplication,
     Talk,
 )
+from casework.models.tokens import ApiToken, TokenCacheVersion
 
 __all__ = [
-    "AuditEvent", "Case", "CaseNumberCounter", "CreditCheck", "CreditCheckAlert", "CreditIndexEntry",
-    "Department", "EscalationAnswer", "EscalationNote",
-    "Evidence", "IdempotencyRecord", "LegalBasis", "Measure", "MeasureTask", "Objection",
-    "Rectification", "RepairApplication", "Subject", "Talk", "User",
+    "ApiToken", "AuditEvent", "AuditHead", "Case", "CaseNumberCounter", "CreditCheck", "CreditCheckAlert",
+    "CreditIndexEntry", "Department", "EscalationAnswer", "EscalationNote", "Evidence", "IdempotencyRecord",
+    "LegalBasis", "Measure", "MeasureTask", "Objection", "Rectification", "RepairApplication", "Subject",
+    "Talk", "TokenCacheVersion", "User",
 ]

@@ -1,21 +1,73 @@
 import hashlib
+import hmac
 import json
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 GENESIS_HASH = "0" * 64
+# Only under DEBUG: a development database may be signed with a key everyone knows.
+DEV_AUDIT_KEY = "casework-development-audit-key-never-in-production"
+# The case's fields an event records as they are after it (verify_audit compares the row).
+CASE_STATE_FIELDS = (
+    "state", "version", "number", "subject_id", "owner_department_id", "list_type",
+    "dishonesty_class",
+)
+
+
+def audit_key() -> bytes:
+    """The HMAC key of the chains: from the environment (AUDIT_HMAC_KEY), never the database."""
+    key = getattr(settings, "AUDIT_HMAC_KEY", "")
+    if not key:
+        if not settings.DEBUG:
+            raise ImproperlyConfigured(
+                "AUDIT_HMAC_KEY is not set: audit events cannot be signed or verified."
+            )
+        key = DEV_AUDIT_KEY
+    return key.encode()
+
+
+def mac(value: Any) -> str:
+    """HMAC-SHA256 of a value's canonical JSON: without the key, no one can forge or recompute it."""
+    return hmac.new(audit_key(), canonical_json(value).encode(), hashlib.sha256).hexdigest()
+
+
+def hashed_fields(event: Any) -> dict[str, Any]:
+    """What an event's hash covers (works on historical models in migrations too)."""
+    return {
+        "chain": event.chain,
+        "seq": event.seq,
+        "case": event.case_id,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "actor": event.actor_id,
+        "actor_department": event.actor_department_id,
+        "at": event.at.isoformat(timespec="microseconds"),
+        "changes": event.changes,
+        "payload": event.payload,
+        "case_state": event.case_state,
+        "prev_hash": event.prev_hash,
+    }
 
 
 class AuditEvent(models.Model):
     """An append-only, hash-chained record of a transition or change.
 
     The chain is per case (``chain = "case:<id>"``), or per department for
-    department-level events; a global chain would serialise every write in the
-    city. On PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002).
+    department-level events (``accounts`` for accounts without a department); a
+    global chain would serialise every write in the city. Each hash is an HMAC with
+    a key kept outside the database (``AUDIT_HMAC_KEY``), so a rewrite cannot be
+    re-hashed; each case event records the case's state after it (``case_state``),
+    and ``AuditHead`` keeps each chain's last link. On PostgreSQL a trigger refuses
+    UPDATE and DELETE (migration 0002); docs/security.md runs the table under a
+    separate owner role.
     """
 
     chain = models.CharField(_("chain"), max_length=40)
@@ -40,6 +92,7 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(_("at"))
     changes = models.JSONField(_("field changes"), default=dict, encoder=DjangoJSONEncoder)
     payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
+    case_state = models.JSONField(_("case after the event"), default=dict, encoder=DjangoJSONEncoder)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
@@ -55,25 +108,33 @@ class AuditEvent(models.Model):
         return f"{self.chain}#{self.seq} {self.action}"
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(canonical_json(self.hashed_fields()).encode()).hexdigest()
+        return mac(hashed_fields(self))
 
     def hashed_fields(self) -> dict[str, Any]:
-        return {
-            "chain": self.chain,
-            "seq": self.seq,
-            "case": self.case_id,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "action": self.action,
-            "from_state": self.from_state,
-            "to_state": self.to_state,
-            "actor": self.actor_id,
-            "actor_department": self.actor_department_id,
-            "at": self.at.isoformat(timespec="microseconds"),
-            "changes": self.changes,
-            "payload": self.payload,
-            "prev_hash": self.prev_hash,
-        }
+        return hashed_fields(self)
+
+
+class AuditHead(models.Model):
+    """The last link of each chain, sealed with the key: a chain cut short no longer ends here.
+
+    Written with every appended event, in its transaction and under its chain's lock.
+    The daily digest (``manage.py audit_digest``) copies every head outside the database.
+    """
+
+    chain = models.CharField(_("chain"), max_length=40, primary_key=True)
+    seq = models.PositiveIntegerField(_("sequence"))
+    hash = models.CharField(_("hash"), max_length=64)
+    seal = models.CharField(_("seal"), max_length=64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.seq}"
+
+    def compute_seal(self) -> str:
+        return mac({"chain": self.chain, "seq": self.seq, "hash": self.hash})
 
 
 def canonical_json(value: Any) -> str:

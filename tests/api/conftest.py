@@ -5,12 +5,12 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.api.permissions import SCOPE_CASES_READ, SCOPE_CREDIT_CHECK, SCOPE_GROUP_PREFIX
 from casework.choices import Role
-from casework.models import User
+from casework.models import ApiToken, User
+from casework.models.tokens import SHOWN_CHARACTERS, hash_of, new_key
 from tests.conftest import Cast
 
 
@@ -19,11 +19,24 @@ def _media_root(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+_keys: dict[int, str] = {}
+
+
+def key_for(user: User) -> str:
+    """The user's test token key, issued on first use (a bare row: no test counts its audit event)."""
+    key = _keys.get(user.pk)
+    if key is not None and ApiToken.objects.filter(user=user, key_hash=hash_of(key)).exists():
+        return key
+    key = _keys[user.pk] = new_key()
+    ApiToken.objects.create(user=user, name="test client", prefix=key[:SHOWN_CHARACTERS],
+                            key_hash=hash_of(key))
+    return key
+
+
 def client_for(user: User | None, **headers: str) -> APIClient:
     client = APIClient(**headers)
     if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key_for(user)}")
     return client
 
 

@@ -33,6 +33,7 @@ from casework.models import (
     Talk,
     User,
 )
+from casework.services.accounts import issue_token
 from casework.services.credit_checks import record_credit_check
 from tests.conftest import Cast
 from workflows.case import exit_expired
@@ -57,6 +58,7 @@ def records(cast: Cast, settings: Any, tmp_path: Any) -> Records:
     """A listed case with one of every step and one piece of evidence."""
     settings.MEDIA_ROOT = tmp_path
     case = cast.listed_case()
+    issue_token(None, cast.system, name="sharing platform")
     upload = SimpleUploadedFile("决定书.pdf", b"%PDF-1.4 decision", content_type="application/pdf")
     answer = {"listed": True, "entries": [{"case_number": case.number}], "checked_at": timezone.now()}
     checked = record_credit_check(checker=cast.officer, identifier=cast.subject.identifier,

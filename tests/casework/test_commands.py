@@ -6,6 +6,7 @@ exit from the command line, and nothing written.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -13,11 +14,11 @@ import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.db import connections
-from django.utils import translation
-from rest_framework.authtoken.models import Token
+from django.utils import timezone, translation
 
 from casework.choices import DepartmentKind, DepartmentLevel, Role, SubjectKind
-from casework.models import AuditEvent, Case, Department, Subject, User
+from casework.models import ApiToken, AuditEvent, Case, Department, Subject, User
+from casework.models.tokens import hash_of
 from tests.casework.refusals import snapshot
 from tests.conftest import Cast
 
@@ -40,10 +41,10 @@ def run(*args: str) -> str:
 
 @contextmanager
 def nothing_written() -> Iterator[None]:
-    before, tokens = snapshot(), Token.objects.count()
+    before, tokens = snapshot(), ApiToken.objects.count()
     yield
     assert snapshot() == before
-    assert Token.objects.count() == tokens
+    assert ApiToken.objects.count() == tokens
 
 
 def refused(*args: str) -> str:
@@ -256,13 +257,24 @@ def test_add_user_refuses_an_invalid_username(db: Any) -> None:
 # --- issue_token -------------------------------------------------------------------------------
 
 
-def test_issue_token_prints_a_new_key_then_the_same_key(db: Any) -> None:
+def test_issue_token_prints_a_new_key_each_time_and_stores_only_its_hash(db: Any) -> None:
     user = User.objects.create_user(username="client", password=PASSWORD, role=Role.SYSTEM)
     first = run("issue_token", "client").strip()
     second = run("issue_token", "client").strip()
-    assert first == second == Token.objects.get(user=user).key
-    assert len(first) == 40
-    assert Token.objects.count() == 1
+    tokens = ApiToken.objects.filter(user=user).order_by("pk")
+    assert first != second and first.startswith("cw_") and len(first) == 43
+    assert [t.key_hash for t in tokens] == [hash_of(first), hash_of(second)]
+    assert [t.prefix for t in tokens] == [first[:11], second[:11]]
+    assert all(first not in str(value) for value in tokens.values().first().values())
+
+
+def test_issue_token_expires_after_the_days_given(db: Any) -> None:
+    User.objects.create_user(username="client", password=PASSWORD, role=Role.SYSTEM)
+    before = timezone.now()
+    run("issue_token", "client", "--days", "7")
+    expires_at = ApiToken.objects.get().expires_at
+    assert expires_at is not None
+    assert timedelta(days=7) <= expires_at - before < timedelta(days=7, minutes=1)
 
 
 def test_issue_token_refuses_an_unknown_user(db: Any) -> None:

@@ -141,7 +141,9 @@ def test_verify_audit_case_option_refuses_a_case_whose_events_are_all_gone(cast:
 
     lines, message = verify_audit_refuses("--case", str(case.pk))
 
-    assert (lines, message) == ([], f"case:{case.pk} has no audit events.")
+    assert lines == [f"BROKEN chain case:{case.pk}: the case has no audit events (its chain was deleted)",
+                     "1 chains, 0 events, 1 broken"]
+    assert message == "1 broken audit chain(s); see the BROKEN lines above."
 
 
 @pytest.mark.django_db
