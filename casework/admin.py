@@ -476,7 +476,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 # The credit-check log's pages (a module of their own; they build on ReadOnlyAdmin above).
-from casework import admin_credit_checks  # noqa: E402, F401
-
 # Accounts and API tokens live in their own module (registered on import).
-from casework import admin_accounts  # noqa: E402, F401
+from casework import (
+    admin_accounts,  # noqa: E402, F401
+    admin_credit_checks,  # noqa: E402, F401
+)

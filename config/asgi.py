@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (session-authenticated)."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (a session or an API token)."""
 
 import os
 
@@ -12,13 +12,12 @@ from config.secrets import refuse_development_key  # noqa: E402
 
 refuse_development_key()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from notifications.routing import websocket_urlpatterns  # noqa: E402
+from notifications.socket_auth import TokenOrSessionAuth  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_application,
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    "websocket": TokenOrSessionAuth(URLRouter(websocket_urlpatterns)),
 })

@@ -1,7 +1,8 @@
 """The live in-app channel: ``ws/notifications/``.
 
-Authenticated users only (the session, through AuthMiddlewareStack); an anonymous
-connection is refused with close code 4401 before the handshake completes. A user
+Authenticated users only (the session, or an API token: notifications/socket_auth.py);
+an anonymous connection or an unknown token is refused with close code 4401 before the
+handshake completes. A user
 joins ``user.<id>`` and, staff, ``dept.<id>``. On connect the client gets its unread
 count; each new message arrives with the count after it. The client may send
 ``{"action": "mark_read", "ids": [...]}``.
@@ -13,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from notifications import services
+from notifications.socket_auth import SUBPROTOCOL_SCOPE_KEY
 from notifications.transports.inapp import department_group, user_group
 
 UNAUTHENTICATED = 4401
@@ -30,7 +32,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.joined = groups_of(user)
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        await self.accept(subprotocol=self.scope.get(SUBPROTOCOL_SCOPE_KEY))
         unread = await database_sync_to_async(services.unread_count)(user.pk)
         await self.send_json({"type": "hello", "unread": unread})
 

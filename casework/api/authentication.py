@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from casework.api import token_versions
 from casework.access import group_scopes
+from casework.api import token_versions
 from casework.models.tokens import ApiToken, hash_of
 
 # last_used_at is written at most this often per token and process (not on every call).

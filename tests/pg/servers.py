@@ -1,7 +1,13 @@
-"""The README's production server (uvicorn) started on the test database, for HTTP tests."""
+"""The README's production server (uvicorn) started on the test database, for HTTP tests.
+
+``uvicorn_server`` runs uvicorn with chosen options; ``ReadmeServer`` runs the README's command
+exactly as written (the port through ``UVICORN_PORT``).
+"""
 
 import io
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -64,3 +70,50 @@ def uvicorn_server(workers: int = 2, log: Path | None = None) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+PORT = int(os.environ.get("CASEWORK_TEST_SERVER_PORT", "8121"))
+
+
+def readme_server_command() -> str:
+    """The one uvicorn command of the README's production paragraph, exactly as written."""
+    commands = re.findall(r"`([^`]*uvicorn config\.asgi:application[^`]*)`", (ROOT / "README.md").read_text())
+    assert len(commands) == 1, commands
+    return commands[0]
+
+
+class ReadmeServer:
+    """``bash -c '<the README's command>'`` in its own process group; the port comes from UVICORN_PORT."""
+
+    def __init__(self, log: Path, redis_url: str) -> None:
+        self.url = f"http://127.0.0.1:{PORT}"
+        environment = {**os.environ, "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+                       "DATABASE_URL": database_url(), "REDIS_URL": redis_url,
+                       "UVICORN_PORT": str(PORT), "UVICORN_HOST": "127.0.0.1"}
+        self.log = log
+        self.process = subprocess.Popen(["bash", "-c", readme_server_command()], cwd=ROOT,
+                                        env=environment, start_new_session=True,
+                                        stdout=log.open("w"), stderr=subprocess.STDOUT)
+        self._wait_until_up(60)
+
+    def _wait_until_up(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the server exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/api/v1/public/listings/", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"the server did not answer in {timeout} s: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
