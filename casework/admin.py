@@ -475,9 +475,6 @@ class AuditEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-# The credit-check log's pages (a module of their own; they build on ReadOnlyAdmin above).
-# Accounts and API tokens live in their own module (registered on import).
-from casework import (
-    admin_accounts,  # noqa: E402, F401
-    admin_credit_checks,  # noqa: E402, F401
-)
+# The credit-check log's pages (a module of their own; they build on ReadOnlyAdmin above),
+# and the accounts and API tokens (registered on import).
+from casework import admin_accounts, admin_credit_checks  # noqa: E402, F401, I001

@@ -81,7 +81,8 @@ def test_the_schema_covers_every_resource_of_the_issue() -> None:
             "GET /api/v1/oversight/assessment/", "GET /api/v1/oversight/notes/",
             "POST /api/v1/oversight/notes/{id}/answer/",
             "POST /api/v1/oversight/departments/{code}/escalation-notes/",
-            "POST /api/v1/users/", "POST /api/v1/tokens/", "POST /api/v1/tokens/{id}/revoke/"} <= set(OPERATIONS)
+            "POST /api/v1/users/", "POST /api/v1/tokens/",
+            "POST /api/v1/tokens/{id}/revoke/"} <= set(OPERATIONS)
 
 
 @pytest.mark.parametrize("role", ROLES)

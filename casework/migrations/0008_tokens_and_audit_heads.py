@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0005_escalation_note'),
+        ('casework', '0007_credit_check_log'),
     ]
 
     operations = [
