@@ -11,6 +11,8 @@ def use_database(name: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # A throwaway database: its audit chains are signed with a throwaway key (docs/security.md).
+    os.environ.setdefault("AUDIT_HMAC_KEY", "casework-benchmark-audit-key")
 
 
 def fresh_database(name: str) -> None:

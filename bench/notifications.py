@@ -23,6 +23,7 @@ from typing import Any
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("AUDIT_HMAC_KEY", "casework-benchmark-audit-key")  # a throwaway database
 django.setup()
 
 from asgiref.sync import async_to_sync  # noqa: E402
