@@ -2,9 +2,9 @@
 
 The servers and workers (config.asgi, config.wsgi, Celery worker and beat) call
 ``refuse_development_key`` as they start: with DEBUG off, an unset SECRET_KEY or
-the development key stops them with the reason. Management commands and the test
-suite may run with it (they sign nothing a user keeps); `make` targets export a
-random key kept in var/secret_key.
+the development key stops them with the reason, and so does an unset AUDIT_HMAC_KEY.
+Management commands and the test suite may run with the development SECRET_KEY (they
+sign nothing a user keeps); `make` targets export random keys kept in var/.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -25,3 +25,8 @@ def refuse_development_key() -> None:
             "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'")
     if len(settings.SECRET_KEY) < MIN_LENGTH:
         raise ImproperlyConfigured(f"SECRET_KEY must be at least {MIN_LENGTH} characters long")
+    if not settings.AUDIT_HMAC_KEY:
+        # Without it no audit event can be signed, so every step would fail (docs/security.md).
+        raise ImproperlyConfigured(
+            "AUDIT_HMAC_KEY is not set and DEBUG is off: set it to a random value from the servers' "
+            "secret store, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'")
