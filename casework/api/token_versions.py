@@ -41,7 +41,10 @@ def current() -> str | None:
 
 
 def bump(*args: Any, **kwargs: Any) -> None:
-    """Make every process drop its cached tokens once the current transaction commits."""
+    """Drop this process's cached tokens now, and every process's once the transaction commits."""
+    from casework.api.authentication import clear_token_cache
+
+    clear_token_cache()
     if settings.REDIS_URL:
         transaction.on_commit(_bump_redis)
         return
