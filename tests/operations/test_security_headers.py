@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from tests.api.conftest import key_for
 from tests.conftest import Cast
 
 
@@ -52,8 +52,7 @@ def test_a_session_authenticated_unsafe_api_request_without_csrf_token_is_refuse
 
 @pytest.mark.django_db
 def test_a_token_authenticated_api_request_needs_no_csrf_token(cast: Cast) -> None:
-    token = Token.objects.create(user=cast.officer)
-    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Token {key_for(cast.officer)}")
     response = client.post("/api/v1/cases/", {}, content_type="application/json")
     assert response.status_code == 400  # validation, not CSRF: a token cannot be ridden by a browser
 
