@@ -1,4 +1,4 @@
-"""Migration 0009: plain-text tokens become hashed ones with the same key; old chains are keyed."""
+"""Migration 0010: plain-text tokens become hashed ones with the same key; old chains are keyed."""
 
 import hashlib
 from typing import Any
@@ -13,9 +13,9 @@ from casework.models.audit import canonical_json, hashed_fields
 from casework.models.tokens import hash_of
 from tests.conftest import Cast
 
-BEFORE = [("casework", "0008_tokens_and_audit_heads"), ("authtoken", "0004_alter_tokenproxy_options")]
+BEFORE = [("casework", "0009_tokens_and_audit_heads"), ("authtoken", "0004_alter_tokenproxy_options")]
 TRIGGER = "casework_auditevent_append_only"
-AFTER = [("casework", "0009_hash_tokens_and_key_audit_chains")]
+AFTER = [("casework", "0010_hash_tokens_and_key_audit_chains")]
 
 
 def migrate(targets: list[tuple[str, str]]) -> Any:

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0007_credit_check_log'),
+        ('casework', '0008_escalation_addressee_answer'),
     ]
 
     operations = [

@@ -74,7 +74,7 @@ def _rehash(apps, chain):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casework", "0008_tokens_and_audit_heads"),
+        ("casework", "0009_tokens_and_audit_heads"),
         ("authtoken", "0004_alter_tokenproxy_options"),
     ]
     operations = [
