@@ -40,6 +40,7 @@ def app_env(primary: Cluster, replica: Cluster, redis_url: str) -> dict[str, str
     return {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": primary.url(),
             "DATABASE_REPLICA_URL": replica.url(), "REDIS_URL": redis_url, "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
+            "AUDIT_HMAC_KEY": os.environ.get("AUDIT_HMAC_KEY") or secrets.token_hex(32),
             "CELERY_TASK_ALWAYS_EAGER": "0", "SLA_SWEEP_INTERVAL_SECONDS": "1",
             "NOTIFICATIONS_PENDING_INTERVAL_SECONDS": "5", "PUBLIC_API_RATE": "100000/minute",
             "CREDIT_CHECK_RATE": "off", "CREDIT_CHECK_SYSTEM_RATE": "off", "DB_CONN_MAX_AGE": "60"}
@@ -48,10 +49,10 @@ def app_env(primary: Cluster, replica: Cluster, redis_url: str) -> dict[str, str
 def make_people() -> dict[str, str]:
     """The cast of the run; returns each role's API token."""
     from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import Token
 
     from casework.choices import DepartmentKind, LegalBasisKind, Role, SubjectKind
     from casework.models import Department, LegalBasis, Measure, Subject, User
+    from casework.services.accounts import issue_token
 
     owner = Department.objects.create(code="scjgj", name="市市场监管局", kind=DepartmentKind.DETERMINING)
     joint = Department.objects.create(code="zjj", name="市住房城乡建设局", kind=DepartmentKind.JOINT)
@@ -68,14 +69,14 @@ def make_people() -> dict[str, str]:
         "checker": User.objects.create_user("checker", password=PASSWORD, role=Role.SYSTEM, department=joint),
     }
     people["checker"].groups.add(Group.objects.create(name="scope:credit_check"))
-    tokens = {role: Token.objects.create(user=user).key for role, user in people.items()}
+    tokens = {role: issue_token(None, user, name="scale test").key for role, user in people.items()}
     tokens["basis"] = str(basis.pk)
     for index in range(SUBJECTS):
         subject = Subject.objects.create(kind=SubjectKind.ENTERPRISE, name=f"鞍山某建材有限公司{index}",
                                          identifier=enterprise_code(index))
         user = User.objects.create_user(f"subject{index}", password=PASSWORD, role=Role.SUBJECT,
                                         subject=subject)
-        tokens[f"subject{index}"] = Token.objects.create(user=user).key
+        tokens[f"subject{index}"] = issue_token(None, user, name="scale test").key
         tokens[f"subject{index}.id"] = str(subject.pk)
     return tokens
 
