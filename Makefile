@@ -15,7 +15,7 @@ AUDIT_HMAC_KEY ?= $(shell mkdir -p var && (test -s var/audit-hmac.key || (umask 
 	"import secrets; print(secrets.token_hex(32))" > var/audit-hmac.key)) && cat var/audit-hmac.key)
 export AUDIT_HMAC_KEY
 
-.PHONY: run worker beat test venv migrate demo lint diagrams messages clean bench-credit-check scale-test
+.PHONY: run worker beat test venv migrate demo static browser lint diagrams messages clean bench-credit-check scale-test
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,8 +32,26 @@ migrate: venv
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Embedded: daphne (ASGI + WebSocket), in-process Celery, a timer for the SLA sweep and the outbox.
-run: demo
+# Static files, compressed and hashed, served by WhiteNoise (embedded and production alike).
+static: venv
+	$(BIN)/python manage.py collectstatic --noinput -v0
+
+# The browser tests drive Debian's chromium (never a downloaded browser), with CJK fonts, and
+# run axe-core from the npm registry inside the page (var/node/, pinned in tests/browser/).
+AXE := var/node/node_modules/axe-core/axe.min.js
+
+browser: $(AXE)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	test -d /usr/share/fonts/opentype/noto || (apt-get update -qq && apt-get install -y -qq fonts-noto-cjk)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq npm)
+	mkdir -p var/node
+	cp tests/browser/package.json tests/browser/package-lock.json var/node/
+	npm ci --prefix var/node --no-audit --no-fund --silent
+	touch $(AXE)
+
+run: demo static
 	$(BIN)/python manage.py run_embedded $(HOST):$(PORT)
 
 # Production (REDIS_URL set): workers deliver notifications and sweep; beat schedules the periodic tasks.
@@ -44,7 +62,7 @@ worker: venv
 beat: venv
 	$(BIN)/celery -A config beat -l info -s var/celerybeat-schedule
 
-test: venv
+test: venv browser
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	$(BIN)/ruff check .
 	$(BIN)/pytest -p no:cacheprovider --create-db

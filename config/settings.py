@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "workbench.staticfiles.WorkbenchStaticFilesConfig",  # django.contrib.staticfiles
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -41,7 +41,10 @@ INSTALLED_APPS = [
     "notifications",
     "operations",
     "oversight",
+    "workbench",
     "channels",
+    # The staff UI's frontend (Site, Application, Material UI), used unmodified (README, licence).
+    "viewflow",
 ]
 
 MIDDLEWARE = [
@@ -49,8 +52,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "operations.middleware.ContentSecurityPolicyMiddleware",
     "operations.middleware.BodySizeLimitMiddleware",
+    # Static files in every mode (embedded and production): compressed, hashed, cached forever.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Pages speak zh-Hans unless the person chose otherwise (the API follows Accept-Language).
+    "workbench.middleware.PagesLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -75,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "workbench.context.workbench",
             ],
         },
     },
@@ -160,6 +168,9 @@ CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
+    # viewflow's page templates (used unmodified) set a few style="…" attributes; this allows
+    # attributes only — no <style> elements, no inline script.
+    "style-src-attr": ["'unsafe-inline'"],
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
@@ -172,13 +183,38 @@ METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", 
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue, then ours for viewflow's own strings (its zh_Hans catalogue is empty).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "viewflow"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# `collectstatic` (make run does it) writes compressed copies and a manifest of hashed names.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Source maps and legacy font formats are fetched by developer tools and old browsers only:
+# compressing them (brotli) would take most of collectstatic's time for nothing.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf", "flv",
+    "woff", "woff2", "map", "ttf", "eot", "otf",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# The staff site's applications, in menu order (workbench.site builds the viewflow Site).
+# Another app adds its pages by appending its viewflow Application here (docs/ui.md).
+WORKBENCH_APPLICATIONS = [
+    "workbench.apps_ui.InboxApplication",
+    "workbench.apps_ui.CasesApplication",
+    "workbench.apps_ui.TasksApplication",
+    "workbench.apps_ui.TalksApplication",
+    "workbench.apps_ui.OversightPlaceholderApplication",
+    "workbench.apps_ui.MessagesApplication",
+]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,6 +41,13 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PUBLIC_API_RATE = "100000/second"
     # The audit key comes from the environment: servers and workers the tests start inherit it.
     settings.AUDIT_HMAC_KEY = os.environ.setdefault("AUDIT_HMAC_KEY", "casework-test-audit-key")
+    # Pages render {% static %} without a collected manifest here; the embedded-mode browser
+    # test checks the real thing (collectstatic, hashed and compressed files, WhiteNoise).
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise reads it at start
+    settings.WHITENOISE_USE_FINDERS = True  # the live server's pages load their assets uncollected
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 def ensure_reference_data() -> None:

@@ -218,6 +218,10 @@ class Deadline(models.Model):
             models.Index(fields=["department", "closed_at"], name="deadline_closed_assessed",
                          include=["step", "started_on", "due_at", "paused_days", "state"],
                          condition=Q(closed_at__isnull=False, step__in=ASSESSED_STEPS)),
+            # the department inbox (casework.inbox.department_inbox): WHERE department_id = d AND
+            # closed_at IS NULL AND NOT party = 'subject' ORDER BY due_at, id LIMIT 50.
+            models.Index(fields=["department", "due_at", "id"], name="deadline_party_due",
+                         condition=Q(closed_at__isnull=True) & ~Q(party=Party.SUBJECT)),
         ]
 
     def __str__(self) -> str:

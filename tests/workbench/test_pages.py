@@ -1,0 +1,71 @@
+"""The workbench pages through the Django test client: who lands where, who sees what."""
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from casework.models import Case
+from tests.conftest import Cast
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_anonymous_visitor_is_sent_to_sign_in_in_chinese() -> None:
+    response = Client().get("/", follow=True)
+    assert response.redirect_chain == [("/accounts/login/", 302)]
+    assert "登录" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_sign_in_page_speaks_english_after_the_switch() -> None:
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert "Sign in" in client.get("/accounts/login/").content.decode()
+
+
+def test_each_role_lands_on_its_home(cast: Cast) -> None:
+    homes = {cast.officer: "/inbox/", cast.reviewer: "/inbox/", cast.joint_officer: "/tasks/",
+             cast.ndrc_officer: "/talks/", cast.leadership_user: "/oversight/", cast.subject_user: "/portal/"}
+    assert {user.username: client_for(user).get("/")["Location"] for user in homes} == {
+        user.username: home for user, home in homes.items()}
+
+
+def test_another_departments_officer_gets_404_and_no_row(cast: Cast) -> None:
+    case = cast.notified_case()
+    other = client_for(cast.other_officer)
+    assert other.get(f"/cases/{case.pk}/").status_code == 404
+    assert other.get(f"/cases/{case.pk}/case/{case.pk}/determine/").status_code == 404
+    assert case.number not in other.get("/cases/").content.decode()
+    assert case.number not in other.get("/inbox/").content.decode()
+    assert case.number in client_for(cast.officer).get("/cases/").content.decode()
+
+
+def test_owner_officer_sees_the_case_page_with_its_clock_and_rule(cast: Cast) -> None:
+    case = cast.open_case()
+    page = client_for(cast.officer).get(f"/cases/{case.pk}/").content.decode()
+    assert case.number in page and 'data-wb-transition="notify"' in page
+
+
+def test_bad_value_shows_next_to_its_field_and_writes_nothing(cast: Cast) -> None:
+    before = Case.objects.count()
+    response = client_for(cast.officer).post("/cases/new/", {
+        "subject": cast.subject.pk, "list_type": "serious", "dishonesty_class": "no-such-class",
+        "legal_bases": [cast.basis.pk], "facts": "x"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'data-wb-field="dishonesty_class"' in page and 'id="id_dishonesty_class_error"' in page
+    assert Case.objects.count() == before
+
+
+def test_a_guards_refusal_is_shown_in_words_and_writes_nothing(cast: Cast) -> None:
+    case = cast.notified_case()
+    response = client_for(cast.officer).post(f"/cases/{case.pk}/case/{case.pk}/determine/", {})
+    page = response.content.decode()
+    assert response.status_code == 422 and "data-wb-non-field-errors" in page
+    assert Case.objects.get(pk=case.pk).state == "notified"

@@ -1,0 +1,81 @@
+/* The workbench's own script: live messages over the notifications WebSocket, the inbox
+   refreshing its rows, and drag-and-drop evidence. No framework, no network beyond this site. */
+(function () {
+  "use strict";
+
+  // Plain page loads: forms post and links navigate as in any HTML page (field errors, 404s).
+  if (window.Turbo && window.Turbo.session) { window.Turbo.session.drive = false; }
+
+  function setUnread(count) {
+    document.querySelectorAll("[data-wb-unread]").forEach(function (badge) {
+      badge.textContent = String(count);
+      badge.hidden = !count;
+    });
+  }
+
+  function toast(message) {
+    var box = document.querySelector("[data-wb-toasts]");
+    if (!box) { return; }
+    var item = document.createElement("div");
+    item.className = "wb-toast";
+    var link = document.createElement("a");
+    link.href = message.link || "/messages/";
+    link.textContent = message.title || message.body || "";
+    item.appendChild(link);
+    box.appendChild(item);
+    window.setTimeout(function () { item.remove(); }, 10000);
+  }
+
+  function refreshRows() {
+    document.querySelectorAll("[data-wb-rows-url]").forEach(function (region) {
+      fetch(region.getAttribute("data-wb-rows-url") + window.location.search,
+            { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null) { return; }
+          region.innerHTML = html;
+          region.setAttribute("data-wb-refreshed", String(Date.now()));
+        });
+    });
+  }
+
+  function connect(attempt) {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + window.location.host + "/ws/notifications/");
+    socket.onopen = function () { document.documentElement.setAttribute("data-wb-socket", "open"); };
+    socket.onmessage = function (event) {
+      var data = JSON.parse(event.data);
+      if (typeof data.unread === "number") { setUnread(data.unread); }
+      if (data.type === "notification") { toast(data); refreshRows(); }
+      if (data.type === "activity") { refreshRows(); }
+    };
+    socket.onclose = function (event) {
+      document.documentElement.setAttribute("data-wb-socket", "closed");
+      if (event.code === 4401 || attempt > 8) { return; }
+      window.setTimeout(function () { connect(attempt + 1); }, Math.min(30000, 1000 * Math.pow(2, attempt)));
+    };
+  }
+
+  function dropzones() {
+    document.querySelectorAll("[data-wb-dropzone]").forEach(function (zone) {
+      var input = zone.querySelector("input[type=file]");
+      if (!input) { return; }
+      ["dragenter", "dragover"].forEach(function (name) {
+        zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("wb-dropzone--over"); });
+      });
+      ["dragleave", "drop"].forEach(function (name) {
+        zone.addEventListener(name, function () { zone.classList.remove("wb-dropzone--over"); });
+      });
+      zone.addEventListener("drop", function (event) {
+        event.preventDefault();
+        if (event.dataTransfer && event.dataTransfer.files.length) { input.files = event.dataTransfer.files; }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    dropzones();
+    var live = document.querySelector("[data-wb-live='1']");
+    if (live && "WebSocket" in window) { connect(0); }
+  });
+})();

@@ -1,0 +1,83 @@
+"""The inbox of an officer or reviewer: the department's pending moves, soonest due first."""
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from casework.inbox import SLA_LABELS, InboxFilter, department_inbox, inbox_counts, sla_state
+from casework.models import Case, Objection, RepairApplication
+from workbench.steps import step_hint
+from workflows.case import CaseState
+from workflows.choices import Step
+from workflows.objection import ObjectionState
+from workflows.repair import RepairState
+
+PAGE_SIZE = 50
+
+
+def read_filter(params: Any) -> InboxFilter:
+    sla = params.get("sla", "")
+    step = params.get("step", "")
+    return InboxFilter(sla=sla if sla in SLA_LABELS else "", step=step if step in Step.values else "",
+                       case_number=params.get("case", "").strip()[:60])
+
+
+def page_number(params: Any) -> int:
+    value = params.get("page", "1")
+    return max(1, int(value)) if value.isdigit() else 1
+
+
+def inbox_rows(request: Any) -> dict[str, Any]:
+    """One page of rows; no COUNT over the department's clocks (one more row says there is a next)."""
+    now = timezone.now()
+    filters = read_filter(request.GET)
+    number = page_number(request.GET)
+    start = (number - 1) * PAGE_SIZE
+    fetched = list(department_inbox(request.user.department_id, filters=filters, now=now)
+                   [start:start + PAGE_SIZE + 1])
+    rows = []
+    for deadline in fetched[:PAGE_SIZE]:
+        state = sla_state(deadline, now)
+        rows.append({"deadline": deadline, "sla": state, "label": SLA_LABELS[state],
+                     "hint": step_hint(deadline.step),
+                     "identifier": deadline.case.subject_identifier_for(request.user)})
+    return {"rows": rows, "filters": filters, "sla_labels": SLA_LABELS, "page_number": number,
+            "previous_page": number - 1 if number > 1 else None,
+            "next_page": number + 1 if len(fetched) > PAGE_SIZE else None}
+
+
+def four_eyes_queue(user: Any) -> dict[str, list[Any]]:
+    """Decisions that need a reviewer who did not draft the case (determine, uphold/dismiss, repair)."""
+    if user.role != "reviewer":
+        return {}
+    cases = Case.objects.visible_to(user)
+    return {
+        "determine": list(cases.filter(state=CaseState.NOTIFIED).exclude(drafter=user)
+                          .select_related("subject").order_by("statement_due_on", "pk")[:20]),
+        "objections": list(Objection.objects.visible_to(user).filter(state=ObjectionState.UNDER_REVIEW)
+                           .select_related("case__subject").order_by("pk")[:20]),
+        "repairs": list(RepairApplication.objects.visible_to(user).filter(state=RepairState.UNDER_REVIEW)
+                        .select_related("case__subject").order_by("pk")[:20]),
+    }
+
+
+class InboxView(LoginRequiredMixin, TemplateView):
+    template_name = "workbench/inbox.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
+        counts = inbox_counts(user.department_id)
+        return {**super().get_context_data(**kwargs), **inbox_rows(self.request),
+                "counts": [(state, SLA_LABELS[state], counts[state]) for state in SLA_LABELS],
+                "steps": Step.choices, "queue": four_eyes_queue(user)}
+
+
+class InboxRowsView(LoginRequiredMixin, TemplateView):
+    """The rows alone: the page fetches them again when the department's clocks move (live)."""
+
+    template_name = "workbench/includes/inbox_rows.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), **inbox_rows(self.request)}
