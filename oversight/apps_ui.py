@@ -7,11 +7,11 @@
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from workbench.apps_ui import WorkbenchApplication
-from workbench.roles import DEPARTMENT_STAFF, role_in
 
 from casework.choices import Role
 from oversight import views, views_notes
+from workbench.apps_ui import WorkbenchApplication
+from workbench.roles import DEPARTMENT_STAFF, role_in
 
 
 class OversightApplication(WorkbenchApplication):

@@ -23,7 +23,8 @@ class WorkbenchApplication(Application):
     roles: tuple[str, ...] = ()
 
     def has_view_permission(self, user: Any, obj: Any = None) -> bool:
-        return role_allowed(user, self.roles)
+        permission = self.permission if isinstance(self.permission, tuple) else ()
+        return role_allowed(user, self.roles or permission)
 
 
 class InboxApplication(WorkbenchApplication):

@@ -33,3 +33,8 @@ def home_url(user: Any) -> str:
 def role_allowed(user: Any, roles: tuple[str, ...]) -> bool:
     """Anonymous visitors pass (the page sends them to sign in); signed-in users need one of ``roles``."""
     return not user.is_authenticated or getattr(user, "role", None) in roles
+
+
+def role_in(*roles: str) -> tuple[str, ...]:
+    """``permission = role_in(...)`` on a WorkbenchApplication: the same as ``roles = (...)``."""
+    return tuple(roles)
