@@ -42,7 +42,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def site(live_server: Any, transactional_db: Any) -> Iterator[str]:
+def site(live_server: Any, transactional_db: Any, settings: Any) -> Iterator[str]:
+    # No live push here: the WSGI live server has no WebSocket, and the in-memory layer's
+    # async_to_sync cannot run in the test's thread, where Playwright's event loop lives.
+    settings.CHANNEL_LAYERS = {}
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield live_server.url
@@ -69,12 +72,12 @@ class Visitor:
 def visit(browser: Browser, site: str) -> Iterator[Callable[..., Visitor]]:
     contexts: list[BrowserContext] = []
 
-    def sign_in(username: str, password: str = "x") -> Visitor:
+    def sign_in(username: str, password: str = "x", then: str = "") -> Visitor:
         context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
         contexts.append(context)
         page = context.new_page()
         watch = Watch(ignore=(WEBSOCKET,)).attach(page)
-        page.goto(site + "/")
+        page.goto(site + (f"/accounts/login/?next={then}" if then else "/"))
         page.fill("#id_username", username)
         page.fill("#id_password", password)
         page.click("[data-wb-sign-in]")
