@@ -213,7 +213,8 @@ WORKBENCH_APPLICATIONS = [
     "workbench.apps_ui.CasesApplication",
     "workbench.apps_ui.TasksApplication",
     "workbench.apps_ui.TalksApplication",
-    "workbench.apps_ui.OversightPlaceholderApplication",
+    "oversight.apps_ui.OversightApplication",
+    "oversight.apps_ui.SupervisionApplication",
     "workbench.apps_ui.MessagesApplication",
 ]
 MEDIA_URL = "media/"

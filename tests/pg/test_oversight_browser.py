@@ -1,0 +1,134 @@
+"""The leadership office in a real browser (Debian's chromium, Playwright) on the production
+server (uvicorn, Redis channel layer): it opens the dashboard; a deadline the sweep breaches
+appears in its cell without a reload; the Excel export holds the page's numbers."""
+
+import io
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from openpyxl import load_workbook
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser.harness import Watch, launch, shoot
+from tests.conftest import Cast
+from tests.pg.notifications.helpers import require_redis
+from tests.pg.servers import ROOT, database_url, free_port
+from workflows.choices import DeadlineState, Rung
+from workflows.models import Deadline, Policy
+from workflows.sweep import sweep
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
+
+
+@contextmanager
+def asgi_server(redis_url: str, log: Path) -> Iterator[str]:
+    """uvicorn on the test database and the test Redis (its channel layer carries the live hints)."""
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "DEBUG": "0",
+                   "CELERY_TASK_ALWAYS_EAGER": "1", "SECRET_KEY": "browser-test-" + "k" * 50,
+                   "AUDIT_HMAC_KEY": "browser-test-audit-" + "a" * 40}
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+             "--port", str(port), "--no-access-log"], cwd=ROOT, env=environment, stdout=output,
+            stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"{base}/accounts/login/", timeout=2)
+                    break
+                except httpx.TransportError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError("uvicorn did not start: " + log.read_text()) from None
+                    time.sleep(0.3)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def clock_due_in(cast: Cast, seconds: int) -> Deadline:
+    case = cast.open_case()
+    Deadline.objects.all().delete()
+    now = timezone.now()
+    policy = Policy.objects.filter(step="objection_accept").order_by("pk").first()
+    assert policy is not None
+    due_at = now + timedelta(seconds=seconds)
+    return Deadline.objects.create(
+        case=case, target_type=ContentType.objects.get_for_model(case), target_id=case.pk,
+        step="objection_accept", policy=policy, party=policy.party, department=cast.owner,
+        state=DeadlineState.RUNNING, started_on=now.date() - timedelta(days=2), length=2,
+        due_on=timezone.localdate(now), due_at=due_at, next_fire_at=due_at, next_rung=Rung.BREACH,
+        escalation_level=1,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_leadership_sees_a_sweep_breach_live_and_exports_the_same_numbers(
+        cast: Cast, settings: Any, tmp_path: Path) -> None:
+    redis_url = require_redis()
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                           "CONFIG": {"hosts": [redis_url]}}}
+    # The server serves the hashed static files (WhiteNoise), collected as `make run` does.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": database_url()})
+    # The server checks passwords with the production hashers (the suite's MD5 is not among them).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    cast.leadership_user.set_password("x")
+    cast.leadership_user.save(update_fields=["password"])
+    clock = clock_due_in(cast, 20)
+    cell = f'[data-ov-cell="{cast.owner.code}:objection:overdue"]'
+    with asgi_server(redis_url, tmp_path / "uvicorn.log") as base, sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(accept_downloads=True, locale="zh-CN",
+                                      viewport={"width": 1366, "height": 900})
+        page = context.new_page()
+        watch = Watch(ignore=(
+            # Chromium reports a download as an aborted navigation.
+            re.compile(r"request failed: GET .*/oversight/export/dashboard\.xlsx net::ERR_ABORTED"),
+            # viewflow's Turbo (the layout's, not these pages') sets an inline style that the site's
+            # CSP (style-src 'self') refuses; nothing on the page depends on it.
+            re.compile(r"Applying inline style violates .* \(.*/static/viewflow/js/turbo"),
+        )).attach(page)
+        page.goto(f"{base}/")
+        page.fill("#id_username", cast.leadership_user.username)
+        page.fill("#id_password", "x")
+        page.click("[data-wb-sign-in]")
+        page.wait_for_url(f"{base}/oversight/")
+        page.wait_for_selector("html[data-wb-socket=open]", timeout=15000)
+        assert page.inner_text(cell) == "0"
+        page.evaluate("window.__notReloaded = true")
+        shoot(page, "oversight-dashboard-before")
+        while timezone.now() < clock.due_at:
+            time.sleep(0.2)
+        result = sweep()
+        assert result.fired == {"breach": 1}
+        expect(page.locator(cell)).to_have_text("1", timeout=15000)  # pushed, fetched again: no reload
+        assert page.evaluate("window.__notReloaded") is True
+        shoot(page, "oversight-dashboard-after")
+        row_text = page.inner_text(f'[data-ov-table="grid"] tr[data-ov-department="{cast.owner.code}"]')
+        with page.expect_download() as download_info:
+            page.click('[data-ov-export="dashboard"]')
+        path = tmp_path / "dashboard.xlsx"
+        download_info.value.save_as(path)
+        watch.assert_clean()
+        browser.close()
+    book = load_workbook(io.BytesIO(path.read_bytes()), read_only=True)
+    grid = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    owner_row = next(row for row in grid if row[0] == cast.owner.name)
+    assert owner_row[2] == "1/1"  # objection: overdue/open, as in the cell that just turned 1
+    assert "1 / 1" in " ".join(row_text.split())  # the page's objection cell: overdue / open
