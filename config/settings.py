@@ -111,7 +111,7 @@ if env_str("DATABASE_REPLICA_URL", ""):
         DATABASES["replica"].setdefault("OPTIONS", {})["pool"] = DATABASES["default"]["OPTIONS"]["pool"]
 DATABASE_ROUTERS = ["operations.routing.ReplicaRouter"]
 REPLICA_VIEWS = env_list("REPLICA_VIEWS", [
-    "public-listing-list", "public-exit-list", "credit-check", "dashboard",
+    "public-listing-list", "public-exit-list", "credit-check", "dashboard", "oversight-dashboard",
 ])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "casework.User"

@@ -43,6 +43,38 @@ def test_the_admin_login_locks_out_after_the_configured_failures_and_says_until_
     assert int(locked["Retry-After"]) > 0
 
 
+def login_forms() -> list[str]:
+    """Every sign-in form in the URLconf: the admin's and each view built on Django's LoginView."""
+    from django.contrib.auth.views import LoginView
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found = [reverse("admin:login")]
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                view_class = getattr(pattern.callback, "view_class", None)
+                if isinstance(view_class, type) and issubclass(view_class, LoginView):
+                    found.append("/" + prefix + str(pattern.pattern))
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set(found))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("form", login_forms())
+def test_every_login_form_locks_out_after_the_configured_failures(
+        officer: Any, settings: Any, form: str) -> None:
+    client = Client()
+    statuses = [client.post(form, {"username": "officer", "password": "wrong"}, REMOTE_ADDR=ADDRESS
+                            ).status_code for _ in range(settings.LOGIN_FAILURE_LIMIT)]
+    assert statuses == [200] * (settings.LOGIN_FAILURE_LIMIT - 1) + [429]
+    assert "登录已锁定" in client.post(form, {"username": "officer", "password": PASSWORD},
+                                   REMOTE_ADDR=ADDRESS).content.decode()
+
+
 @pytest.mark.django_db
 def test_a_locked_out_user_is_refused_even_with_the_right_password(officer: Any, settings: Any) -> None:
     client = Client()
