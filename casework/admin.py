@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
 from django.forms.utils import ErrorList
@@ -25,7 +25,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from casework.exceptions import Conflict
+from casework import payloads
+from casework.exceptions import Conflict, PayloadInvalid
 from casework.models import (
     AuditEvent,
     Case,
@@ -98,12 +99,13 @@ class ObjectToolsAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, context)
 
     def render_tool_page(
-        self, request: HttpRequest, obj: Any, title: str, form: forms.Form, template: str
+        self, request: HttpRequest, obj: Any, title: str, form: forms.Form, template: str,
+        **extra: Any,
     ) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": obj, "title": title, "form": form,
-            "change_url": admin_url(obj, "change", obj.pk),
+            "change_url": admin_url(obj, "change", obj.pk), **extra,
         }
         return TemplateResponse(request, template, context)
 
@@ -111,47 +113,13 @@ class ObjectToolsAdmin(admin.ModelAdmin):
 # --- taking a transition --------------------------------------------------------------------
 
 
-class TransitionChoiceField(forms.ChoiceField):
-    """Offers the transitions open to the user, but accepts any transition of the machine.
-
-    The page may be stale (another officer moved the case meanwhile); the
-    service, not this form, then refuses, naming the rule that refused.
-    """
-
-    def __init__(self, *args: Any, known: frozenset[str] = frozenset(), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.known = known
-
-    def valid_value(self, value: Any) -> bool:
-        return value in self.known
-
-
-class TransitionForm(forms.Form):
-    transition = TransitionChoiceField(label=_("Transition"))
-    data = forms.JSONField(
-        label=_("Data"), required=False, initial=dict, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_('A JSON object with the step\'s data, e.g. {"reason": "…"}; empty for none.'),
-    )
-    expected_version = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, obj: Any, actor: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        known = transition_names(obj)
-        field = self.fields["transition"]
-        field.known = frozenset(known)
-        field.choices = [
-            (name, transition_label(obj, name, known[name]))
-            for name in available_transitions(obj, actor)
-        ]
-        self.fields["expected_version"].initial = obj.version
-
-    def clean_data(self) -> dict[str, Any]:
-        data = self.cleaned_data.get("data")
-        if data in (None, ""):
-            return {}
-        if not isinstance(data, dict):
-            raise ValidationError(_("The data must be a JSON object."), code="data_not_object")
-        return data
+def transition_form(obj: Any, name: str, data: Any = None) -> forms.Form:
+    """The transition's declared form (its payload), with the version the page was read at."""
+    base = payloads.form_class(obj, name)
+    form_type = type("AdminTransitionForm", (base,), {
+        "expected_version": forms.IntegerField(widget=forms.HiddenInput, initial=obj.version),
+    })
+    return form_type(data)
 
 
 def transition_label(obj: Any, name: str, method_name: str) -> str:
@@ -184,18 +152,29 @@ class TransitionAdmin(ReadOnlyAdmin, ObjectToolsAdmin):
         # Viewing is the admin's gate; whether this user may take the step is the rules' call.
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
-        form = TransitionForm(obj, request.user, request.POST if request.method == "POST" else None)
-        if form.is_valid() and self.take(request, obj, form.cleaned_data):
+        known = transition_names(obj)
+        name = request.GET.get("name", "")
+        if name not in known:
+            choices = [(choice, transition_label(obj, choice, known[choice]))
+                       for choice in available_transitions(obj, request.user)]
+            title = gettext("Take a transition: %(object)s") % {"object": obj}
+            return self.render_tool_page(request, obj, title, forms.Form(),
+                                         "admin/casework/transition_choice.html", choices=choices)
+        form = transition_form(obj, name, request.POST if request.method == "POST" else None)
+        if form.is_valid() and self.take(request, obj, name, form):
             return HttpResponseRedirect(admin_url(obj, "change", obj.pk))
-        title = gettext("Take a transition: %(object)s") % {"object": obj}
+        title = gettext("%(transition)s: %(object)s") % {
+            "transition": transition_label(obj, name, known[name]), "object": obj}
         return self.render_tool_page(request, obj, title, form, "admin/casework/transition_form.html")
 
-    def take(self, request: HttpRequest, obj: Any, cleaned: dict[str, Any]) -> bool:
-        name = cleaned["transition"]
+    def take(self, request: HttpRequest, obj: Any, name: str, form: Any) -> bool:
         try:
-            result = advance(
-                obj, name, request.user, cleaned["data"], expected_version=cleaned["expected_version"]
-            )
+            result = advance(obj, name, request.user, form.payload_data(),
+                             expected_version=form.cleaned_data["expected_version"])
+        except PayloadInvalid as invalid:
+            for field, errors in invalid.errors.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return False
         except RuleRefused as refusal:
             messages.error(request, str(refusal.message))
             return False

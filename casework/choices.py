@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from workflows.case import DishonestyClass as _DishonestyClass
+from workflows.case import ListType as _ListType
 from workflows.guards import Role as _Role
 
 
@@ -41,15 +43,9 @@ class SubjectKind(models.TextChoices):
     NON_ENTERPRISE = "non_enterprise", _("Non-enterprise legal person")
 
 
-class ListType(models.TextChoices):
-    SERIOUS = "serious", _("Serious dishonesty list (严重失信主体名单)")
-    FOCUS = "focus", _("Key attention list (重点关注对象名单)")
-
-
-class DishonestyClass(models.TextChoices):
-    MINOR = "minor", _("Minor (轻微)")
-    GENERAL = "general", _("General (一般)")
-    SERIOUS = "serious", _("Serious (严重)")
+# The case's facts the case machine reads (its correction payload names them): declared there.
+ListType = _ListType
+DishonestyClass = _DishonestyClass
 
 
 class LegalBasisKind(models.TextChoices):

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.guards import RuleRefused
 
-__all__ = ["Conflict", "NotAvailable", "RuleRefused", "IdempotencyKeyReused"]
+__all__ = ["Conflict", "IdempotencyKeyReused", "NotAvailable", "PayloadInvalid", "RuleRefused"]
 
 
 class Conflict(Exception):
@@ -38,3 +38,13 @@ class IdempotencyKeyReused(RuleRefused):
             "idempotency_key_reused",
             _("This idempotency key was already used for a different request."),
         )
+
+
+class PayloadInvalid(Exception):
+    """The transition's input does not fit its declared payload (HTTP 400); nothing was written."""
+
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(str(_("The request is invalid.")))
+        self.errors = errors

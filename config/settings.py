@@ -286,6 +286,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A publish tries the broker once: the outbox row is the record, deliver_pending the retry.
     "max_retries": 0,
 }
+# Idempotency keys (Idempotency-Key) are kept per caller this long, then purged hourly.
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
+CELERY_BEAT_SCHEDULE["idempotency-purge"] = {
+    "task": "casework.tasks.purge_idempotency_records",
+    "schedule": 3600,
+}
 CELERY_BEAT_SCHEDULE["notifications-pending"] = {
     "task": "notifications.tasks.deliver_pending",
     "schedule": env_int("NOTIFICATIONS_PENDING_INTERVAL_SECONDS", 60),
@@ -376,6 +382,11 @@ SPECTACULAR_SETTINGS = {
         "DepartmentKindEnum": "casework.choices.DepartmentKind",
         "LegalBasisKindEnum": "casework.choices.LegalBasisKind",
         "TalkKindEnum": "workflows.talk.TalkKind",
+        "ExitReasonEnum": "workflows.case.ExitReason",
+        "ObjectionOutcomeEnum": "workflows.objection.ObjectionOutcome",
+        "ReportOutcomeEnum": "workflows.measure_task.ReportOutcome",
+        "DishonestyClassEnum": "workflows.case.DishonestyClass",
+        "ListTypeEnum": "workflows.case.ListType",
     },
     # Offline: Swagger UI's assets come from drf-spectacular-sidecar, never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -69,7 +69,7 @@ def notices_for(model_name: str, transition: str) -> tuple[Notice, ...]:
     return (owner, *NOTICES.get((model_name, transition), ()))
 
 
-# Escalation ladder (SLA_DEFAULTS): warning → responsible officers; breach → officers and the
+# Escalation ladder (each policy's rungs): warning → responsible officers; breach → officers and the
 # department head; 督办 → the leadership group office.
 ESCALATION_NOTICES: dict[str, tuple[Notice, ...]] = {
     Rung.WARNING: (Notice(Audience.RESPONSIBLE, "escalation"),),

@@ -5,6 +5,7 @@ The concrete model (casework.models.Case) supplies the facts the guards read:
 ``has_approved_repair()``, ``publication_max_passed(today)``, ``owning_case()``.
 """
 
+from datetime import date
 from typing import Any
 
 from django.db import models
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from workflows.guards import Rule, RuleRefused, all_of, any_of
+from workflows.payloads import choice, optional, payload, text
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, case_subject, system_actor
 
 
@@ -30,6 +32,17 @@ class CaseState(models.TextChoices):
     @classmethod
     def terminal_states(cls) -> tuple[str, ...]:
         return (cls.EXITED, cls.WITHDRAWN)
+
+
+class ListType(models.TextChoices):
+    SERIOUS = "serious", _("Serious dishonesty list (严重失信主体名单)")
+    FOCUS = "focus", _("Key attention list (重点关注对象名单)")
+
+
+class DishonestyClass(models.TextChoices):
+    MINOR = "minor", _("Minor (轻微)")
+    GENERAL = "general", _("General (一般)")
+    SERIOUS = "serious", _("Serious (严重)")
 
 
 class ExitReason(models.TextChoices):
@@ -70,6 +83,41 @@ EXIT_RULES = {
     ExitReason.REVOKED: revocation_grounds,
 }
 
+@payload
+class Correction:
+    """What an upheld objection or a correction changes; a field left out stays as it is."""
+
+    facts: str = text(_("Corrected facts"), required=False)
+    dishonesty_class: DishonestyClass | None = optional(_("Corrected dishonesty class"))
+    listed_until: date | None = optional(_("Corrected end of listing"))
+
+
+@payload
+class Notice:
+    channel: str = text(_("How the notice was served (送达方式)"), required=False, max_length=200)
+
+
+@payload
+class Waiver:
+    statement: str = text(_("The subject's written waiver"), required=False)
+
+
+@payload
+class Withdrawal:
+    reason: str = text(_("Why the case is withdrawn"), required=False)
+
+
+@payload
+class Determination:
+    decision: str = text(_("The decision's reasons (认定理由)"), required=False)
+
+
+@payload
+class ExitInput:
+    reason: ExitReason = choice(_("Exit reason"))
+    grounds: str = text(_("Grounds (for a revocation)"), required=False)
+
+
 owner_staff = all_of(*OWNER_STAFF)
 owner_reviewer = all_of(*OWNER_REVIEWER)
 reviewer_or_system = any_of(owner_reviewer, all_of(system_actor))
@@ -88,9 +136,9 @@ class CaseMachine(FSMModelMixin, models.Model):
         source=CaseState.DRAFT,
         target=CaseState.NOTIFIED,
         conditions=[has_legal_basis],
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": Notice},
     )
-    def notify(self, actor: Any, data: dict[str, Any]) -> None:
+    def notify(self, actor: Any, data: Notice) -> None:
         """告知: tell the subject the facts, basis and rights; the defence window opens."""
         self.notified_at = timezone.now()
 
@@ -98,9 +146,9 @@ class CaseMachine(FSMModelMixin, models.Model):
         field=state,
         source=CaseState.NOTIFIED,
         target=CaseState.NOTIFIED,
-        permission=all_of(case_subject),
+        permission=all_of(case_subject), custom={"payload": Waiver},
     )
-    def waive_statement(self, actor: Any, data: dict[str, Any]) -> None:
+    def waive_statement(self, actor: Any, data: Waiver) -> None:
         """The subject waives its statement and defence window in writing."""
         self.statement_waived = True
 
@@ -108,9 +156,9 @@ class CaseMachine(FSMModelMixin, models.Model):
         field=state,
         source=[CaseState.DRAFT, CaseState.NOTIFIED],
         target=CaseState.WITHDRAWN,
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": Withdrawal},
     )
-    def withdraw(self, actor: Any, data: dict[str, Any]) -> None:
+    def withdraw(self, actor: Any, data: Withdrawal) -> None:
         self.closed_at = timezone.now()
 
     @transition(
@@ -118,9 +166,9 @@ class CaseMachine(FSMModelMixin, models.Model):
         source=CaseState.NOTIFIED,
         target=CaseState.LISTED,
         conditions=[has_legal_basis, statement_window_ended],
-        permission=owner_reviewer,
+        permission=owner_reviewer, custom={"payload": Determination},
     )
-    def determine(self, actor: Any, data: dict[str, Any]) -> None:
+    def determine(self, actor: Any, data: Determination) -> None:
         """认定: the decision, served with its 信用修复告知书 (两书同达)."""
         self.determined_by_id = actor.pk
         self.listed_from = timezone.localdate()
@@ -130,9 +178,9 @@ class CaseMachine(FSMModelMixin, models.Model):
         field=state,
         source=CaseState.LISTED,
         target=CaseState.LISTED,
-        permission=owner_reviewer,
+        permission=owner_reviewer, custom={"payload": Correction},
     )
-    def correct(self, actor: Any, data: dict[str, Any]) -> None:
+    def correct(self, actor: Any, data: Correction) -> None:
         """Correct a listed record (e.g. after an upheld objection); changes are audited."""
         self.apply_correction(data)
 
@@ -140,16 +188,13 @@ class CaseMachine(FSMModelMixin, models.Model):
         field=state,
         source=CaseState.LISTED,
         target=CaseState.EXITED,
-        permission=reviewer_or_system,
+        permission=reviewer_or_system, custom={"payload": ExitInput},
     )
-    def exit(self, actor: Any, data: dict[str, Any]) -> None:
-        reason = data.get("reason")
-        if reason not in EXIT_RULES:
-            raise RuleRefused("exit_reason", _("Exit needs a reason: repaired, expired or revoked."))
-        self.pending_exit_grounds = data.get("grounds", "")
-        rule = EXIT_RULES[ExitReason(reason)]
+    def exit(self, actor: Any, data: ExitInput) -> None:
+        self.pending_exit_grounds = data.grounds
+        rule = EXIT_RULES[data.reason]
         if not rule(self):
             raise RuleRefused.of(rule)
-        self.exit_reason = reason
+        self.exit_reason = data.reason
         self.published = False
         self.closed_at = timezone.now()

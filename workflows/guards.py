@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 
 class Role:
@@ -90,11 +89,3 @@ class RuleRefused(Exception):
     @classmethod
     def of(cls, rule: Rule) -> "RuleRefused":
         return cls(rule.code, rule.message)
-
-
-def required_reason(data: dict[str, Any]) -> str:
-    """A decision that refuses or upholds must state its reasons."""
-    reason = str(data.get("reason", "")).strip()
-    if not reason:
-        raise RuleRefused("reason_required", _("This decision must state its reasons."))
-    return reason

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from workflows.guards import Role, Rule, RuleRefused, all_of, any_of
+from workflows.guards import Role, Rule, all_of, any_of
+from workflows.payloads import NoInput, choice, payload, text
 from workflows.rules import OWNER_STAFF, system_actor
 
 
@@ -49,6 +50,24 @@ LIVE_STATES = [
 ]
 
 
+class ReportOutcome(models.TextChoices):
+    IMPLEMENTED = MeasureTaskState.IMPLEMENTED.value, MeasureTaskState.IMPLEMENTED.label
+    NOT_APPLICABLE = MeasureTaskState.NOT_APPLICABLE.value, MeasureTaskState.NOT_APPLICABLE.label
+
+
+@payload
+class Report:
+    """落实情况: implemented, or not applicable with a reason."""
+
+    outcome: ReportOutcome = choice(_("Outcome"), default=ReportOutcome.IMPLEMENTED)
+    report: str = text(_("How the measure was carried out"))
+
+
+@payload
+class TerminationRequest:
+    reason: str = text(_("Reason for ending the measure"), required=False)
+
+
 class MeasureTaskMachine(FSMModelMixin, models.Model):
     state = FSMField(
         _("state"),
@@ -62,40 +81,33 @@ class MeasureTaskMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=MeasureTaskState.PUSHED, target=MeasureTaskState.ACKNOWLEDGED,
-        permission=joint_department,
+        permission=joint_department, custom={"payload": NoInput},
     )
-    def acknowledge(self, actor: Any, data: dict[str, Any]) -> None:
+    def acknowledge(self, actor: Any, data: NoInput) -> None:
         self.acknowledged_at = timezone.now()
 
     @transition(
         field=state,
         source=MeasureTaskState.ACKNOWLEDGED,
         target=RETURN_VALUE(MeasureTaskState.IMPLEMENTED, MeasureTaskState.NOT_APPLICABLE),
-        permission=joint_department,
+        permission=joint_department, custom={"payload": Report},
     )
-    def report(self, actor: Any, data: dict[str, Any]) -> str:
+    def report(self, actor: Any, data: Report) -> str:
         """落实情况: implemented, or not applicable with a reason."""
-        outcome = data.get("outcome", MeasureTaskState.IMPLEMENTED)
-        if outcome not in (MeasureTaskState.IMPLEMENTED, MeasureTaskState.NOT_APPLICABLE):
-            raise RuleRefused(
-                "report_outcome", _("A report's outcome is implemented or not_applicable.")
-            )
-        self.report_text = str(data.get("report", "")).strip()
-        if not self.report_text:
-            raise RuleRefused("report_required", _("A report must say how the measure was carried out."))
+        self.report_text = data.report
         self.reported_at = timezone.now()
-        return str(outcome)
+        return str(data.outcome)
 
     @transition(
         field=state, source=LIVE_STATES, target=MeasureTaskState.TERMINATING,
-        permission=any_of(all_of(*OWNER_STAFF), all_of(system_actor)),
+        permission=any_of(all_of(*OWNER_STAFF), all_of(system_actor)), custom={"payload": TerminationRequest},
     )
-    def request_termination(self, actor: Any, data: dict[str, Any]) -> None:
-        self.termination_reason = str(data.get("reason", ""))
+    def request_termination(self, actor: Any, data: TerminationRequest) -> None:
+        self.termination_reason = data.reason
 
     @transition(
         field=state, source=MeasureTaskState.TERMINATING, target=MeasureTaskState.TERMINATED,
-        permission=joint_department,
+        permission=joint_department, custom={"payload": NoInput},
     )
-    def confirm(self, actor: Any, data: dict[str, Any]) -> None:
+    def confirm(self, actor: Any, data: NoInput) -> None:
         self.terminated_at = timezone.now()

@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from workflows.guards import RuleRefused, all_of, required_reason
+from workflows.case import Correction
+from workflows.guards import all_of
+from workflows.payloads import NoInput, Reasons, choice, optional, payload, text
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF
 
 
@@ -36,6 +38,13 @@ class ObjectionOutcome(models.TextChoices):
     REVOKE = "revoke", _("Revoke the determination")
 
 
+@payload
+class Upholding:
+    outcome: ObjectionOutcome = choice(_("Outcome"))
+    reason: str = text(_("Reasons"))
+    correction: Correction | None = optional(_("Correction (when the outcome is to correct)"))
+
+
 owner_staff = all_of(*OWNER_STAFF)
 owner_reviewer = all_of(*OWNER_REVIEWER)
 
@@ -50,55 +59,50 @@ class ObjectionMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=ObjectionState.FILED, target=ObjectionState.UNDER_REVIEW,
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": NoInput},
     )
-    def accept(self, actor: Any, data: dict[str, Any]) -> None:
+    def accept(self, actor: Any, data: NoInput) -> None:
         self.accepted_at = timezone.now()
 
     @transition(
         field=state, source=ObjectionState.FILED, target=ObjectionState.REJECTED,
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": Reasons},
     )
-    def reject_inadmissible(self, actor: Any, data: dict[str, Any]) -> None:
-        self.decision_reason = required_reason(data)
+    def reject_inadmissible(self, actor: Any, data: Reasons) -> None:
+        self.decision_reason = data.reason
         self.decided_at = timezone.now()
 
     @transition(
         field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.UNDER_REVIEW,
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": NoInput},
     )
-    def suspend_review(self, actor: Any, data: dict[str, Any]) -> None:
+    def suspend_review(self, actor: Any, data: NoInput) -> None:
         """Testing, appraisal or expert review begins: its time is not counted (河南 Art 41)."""
         self.review_suspended = True
 
     @transition(
         field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.UNDER_REVIEW,
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": NoInput},
     )
-    def resume_review(self, actor: Any, data: dict[str, Any]) -> None:
+    def resume_review(self, actor: Any, data: NoInput) -> None:
         self.review_suspended = False
 
     @transition(
         field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.UPHELD,
-        permission=owner_reviewer,
+        permission=owner_reviewer, custom={"payload": Upholding},
     )
-    def uphold(self, actor: Any, data: dict[str, Any]) -> None:
-        outcome = data.get("outcome")
-        if outcome not in ObjectionOutcome.values:
-            raise RuleRefused(
-                "objection_outcome", _("An upheld objection needs an outcome: correct or revoke.")
-            )
-        self.outcome = outcome
-        self.decision_reason = required_reason(data)
+    def uphold(self, actor: Any, data: Upholding) -> None:
+        self.outcome = data.outcome
+        self.decision_reason = data.reason
         self.decided_by_id = actor.pk
         self.decided_at = timezone.now()
 
     @transition(
         field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.DISMISSED,
-        permission=owner_reviewer,
+        permission=owner_reviewer, custom={"payload": Reasons},
     )
-    def dismiss(self, actor: Any, data: dict[str, Any]) -> None:
-        self.decision_reason = required_reason(data)
+    def dismiss(self, actor: Any, data: Reasons) -> None:
+        self.decision_reason = data.reason
         self.decided_by_id = actor.pk
         self.decided_at = timezone.now()
 

@@ -1,4 +1,4 @@
-"""The default SLA policies of shared/SLA_DEFAULTS.md, loaded by a data migration.
+"""The default SLA policies (each row with its legal source and grade), loaded by a data migration.
 
 Plain data, so that the migration that loads it and `manage.py sla_policies
 --check` read the same rows. Each row carries the source that makes it law.

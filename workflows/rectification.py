@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from workflows.guards import Rule, all_of, any_of
+from workflows.payloads import NoInput, optional, payload, text
 from workflows.rules import OWNER_STAFF, case_subject, system_actor
 
 
@@ -45,6 +46,21 @@ talk_held = Rule(
 owner_staff = all_of(*OWNER_STAFF)
 
 
+@payload
+class Submission:
+    note: str = text(_("What was rectified"), required=False)
+
+
+@payload
+class Overdue:
+    deadline: int | None = optional(_("The rectification period that passed"))
+
+
+@payload
+class Return:
+    reason: str = text(_("Why the evidence is returned"), required=False)
+
+
 class RectificationMachine(FSMModelMixin, models.Model):
     state = FSMField(
         _("state"),
@@ -58,39 +74,39 @@ class RectificationMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=RectificationState.ORDERED, target=RectificationState.SUBMITTED,
-        permission=all_of(case_subject),
+        permission=all_of(case_subject), custom={"payload": Submission},
     )
-    def submit(self, actor: Any, data: dict[str, Any]) -> None:
-        self.submission_note = str(data.get("note", ""))
+    def submit(self, actor: Any, data: Submission) -> None:
+        self.submission_note = data.note
         self.submitted_at = timezone.now()
 
     @transition(
         field=state, source=RectificationState.SUBMITTED, target=RectificationState.ACCEPTED,
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": NoInput},
     )
-    def accept(self, actor: Any, data: dict[str, Any]) -> None:
+    def accept(self, actor: Any, data: NoInput) -> None:
         self.decided_at = timezone.now()
 
     @transition(
         field=state, source=RectificationState.SUBMITTED, target=RectificationState.ORDERED,
-        permission=owner_staff, custom={"name": "return"},
+        permission=owner_staff, custom={"payload": Return, "name": "return"},
     )
-    def return_submission(self, actor: Any, data: dict[str, Any]) -> None:
-        self.return_reason = str(data.get("reason", ""))
+    def return_submission(self, actor: Any, data: Return) -> None:
+        self.return_reason = data.reason
 
     @transition(
         field=state, source=RectificationState.ORDERED, target=RectificationState.OVERDUE,
         conditions=[deadline_passed],
         # Owner staff first: a refusal then names the ownership rule, not "system only".
-        permission=any_of(owner_staff, all_of(system_actor)),
+        permission=any_of(owner_staff, all_of(system_actor)), custom={"payload": Overdue},
     )
-    def mark_overdue(self, actor: Any, data: dict[str, Any]) -> None:
+    def mark_overdue(self, actor: Any, data: Overdue) -> None:
         self.overdue_since = timezone.now()
 
     @transition(
         field=state, source=RectificationState.OVERDUE, target=RectificationState.ORDERED,
         conditions=[talk_held],
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": NoInput},
     )
-    def reorder(self, actor: Any, data: dict[str, Any]) -> None:
+    def reorder(self, actor: Any, data: NoInput) -> None:
         self.overdue_since = None

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from workflows.guards import Rule, all_of, required_reason
+from workflows.guards import Rule, all_of
+from workflows.payloads import NoInput, Reasons, payload, text
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF
 
 
@@ -51,6 +52,11 @@ minimum_publication_served = Rule(
 REPAIR_PRECONDITIONS = [rectification_done, no_open_objection, minimum_publication_served]
 
 
+@payload
+class Approval:
+    decision: str = text(_("The decision's reasons (修复决定)"), required=False)
+
+
 class RepairMachine(FSMModelMixin, models.Model):
     state = FSMField(
         _("state"), default=RepairState.APPLIED, choices=RepairState.choices, protected=True
@@ -61,33 +67,33 @@ class RepairMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=RepairState.APPLIED, target=RepairState.UNDER_REVIEW,
-        permission=all_of(*OWNER_STAFF),
+        permission=all_of(*OWNER_STAFF), custom={"payload": NoInput},
     )
-    def accept(self, actor: Any, data: dict[str, Any]) -> None:
+    def accept(self, actor: Any, data: NoInput) -> None:
         self.accepted_at = timezone.now()
 
     @transition(
         field=state, source=RepairState.APPLIED, target=RepairState.REJECTED,
-        permission=all_of(*OWNER_STAFF),
+        permission=all_of(*OWNER_STAFF), custom={"payload": Reasons},
     )
-    def reject_inadmissible(self, actor: Any, data: dict[str, Any]) -> None:
-        self.decision_reason = required_reason(data)
+    def reject_inadmissible(self, actor: Any, data: Reasons) -> None:
+        self.decision_reason = data.reason
         self.decided_at = timezone.now()
 
     @transition(
         field=state, source=RepairState.UNDER_REVIEW, target=RepairState.APPROVED,
-        conditions=REPAIR_PRECONDITIONS, permission=all_of(*OWNER_REVIEWER),
+        conditions=REPAIR_PRECONDITIONS, permission=all_of(*OWNER_REVIEWER), custom={"payload": Approval},
     )
-    def approve(self, actor: Any, data: dict[str, Any]) -> None:
+    def approve(self, actor: Any, data: Approval) -> None:
         self.decided_by_id = actor.pk
         self.decided_at = timezone.now()
 
     @transition(
         field=state, source=RepairState.UNDER_REVIEW, target=RepairState.DENIED,
-        permission=all_of(*OWNER_REVIEWER),
+        permission=all_of(*OWNER_REVIEWER), custom={"payload": Reasons},
     )
-    def deny(self, actor: Any, data: dict[str, Any]) -> None:
-        self.decision_reason = required_reason(data)
+    def deny(self, actor: Any, data: Reasons) -> None:
+        self.decision_reason = data.reason
         self.decided_by_id = actor.pk
         self.decided_at = timezone.now()
 

@@ -5,6 +5,7 @@ The organiser is always the case's owner department; 市发展改革委 may be n
 co-organiser but never takes a step itself.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -12,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from workflows.guards import Rule, RuleRefused, all_of
+from workflows.guards import Rule, all_of
+from workflows.payloads import SHORT_TEXT_MAX, NoInput, payload, required, text
 from workflows.rules import OWNER_STAFF
 
 
@@ -45,6 +47,23 @@ talk_time_passed = Rule(
 owner_staff = all_of(*OWNER_STAFF)
 
 
+@payload
+class Scheduling:
+    scheduled_for: datetime = required(_("Date and time of the talk"))
+    place: str = text(_("Place"), required=False, max_length=SHORT_TEXT_MAX)
+    co_organiser: str = text(_("Co-organiser (code of 市发展改革委)"), required=False, max_length=40)
+
+
+@payload
+class Absence:
+    note: str = text(_("What happened (e.g. the subject did not appear)"), required=False)
+
+
+@payload
+class TalkRecord:
+    record: str = text(_("Record of the talk"))
+
+
 class TalkMachine(FSMModelMixin, models.Model):
     state = FSMField(
         _("state"), default=TalkState.REQUIRED, choices=TalkState.choices, protected=True
@@ -55,34 +74,31 @@ class TalkMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=TalkState.REQUIRED, target=TalkState.SCHEDULED,
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": Scheduling},
     )
-    def schedule(self, actor: Any, data: dict[str, Any]) -> None:
+    def schedule(self, actor: Any, data: Scheduling) -> None:
         self.apply_schedule(data)
 
     @transition(
         field=state, source=TalkState.SCHEDULED, target=TalkState.HELD,
-        conditions=[talk_time_passed], permission=owner_staff,
+        conditions=[talk_time_passed], permission=owner_staff, custom={"payload": TalkRecord},
     )
-    def hold(self, actor: Any, data: dict[str, Any]) -> None:
-        record = str(data.get("record", "")).strip()
-        if not record:
-            raise RuleRefused("talk_record_required", _("A held talk must file its record."))
-        self.record = record
+    def hold(self, actor: Any, data: TalkRecord) -> None:
+        self.record = data.record
         self.held_at = timezone.now()
 
     @transition(
         field=state, source=TalkState.SCHEDULED, target=TalkState.MISSED,
-        conditions=[talk_time_passed], permission=owner_staff,
+        conditions=[talk_time_passed], permission=owner_staff, custom={"payload": Absence},
     )
-    def miss(self, actor: Any, data: dict[str, Any]) -> None:
+    def miss(self, actor: Any, data: Absence) -> None:
         self.missed_at = timezone.now()
 
     @transition(
         field=state, source=TalkState.MISSED, target=TalkState.REQUIRED,
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": NoInput},
     )
-    def escalate(self, actor: Any, data: dict[str, Any]) -> None:
+    def escalate(self, actor: Any, data: NoInput) -> None:
         """A missed prompt talk becomes a warning talk."""
         self.kind = TalkKind.WARNING
         self.scheduled_for = None

@@ -15,7 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from casework.exceptions import Conflict
+from casework.exceptions import Conflict, PayloadInvalid
 from workflows.guards import RuleRefused
 
 NOT_FOUND = _("Not found, or not visible to you.")
@@ -41,6 +41,8 @@ def error(code: str, detail: Any, http_status: int, **extra: Any) -> Response:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Conflict):
         return error(exc.code, exc, status.HTTP_409_CONFLICT, version=exc.actual)
+    if isinstance(exc, PayloadInvalid):
+        return error(exc.code, exc, status.HTTP_400_BAD_REQUEST, errors=exc.errors)
     if isinstance(exc, RuleRefused):
         return error(exc.code, exc.message, status.HTTP_422_UNPROCESSABLE_ENTITY)
     if isinstance(exc, DjangoValidationError):

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from casework.api import accounts, credit_views, views
+from casework.api import accounts, credit_views, transitions, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -30,5 +30,6 @@ urlpatterns = [
                                                       template_name="operations/swagger_ui.html"),
          name="api-docs"),
     path("credit-check/<str:identifier>/", credit_views.CreditCheckView.as_view(), name="credit-check"),
+    *transitions.urlpatterns(),
     *router.urls,
 ]

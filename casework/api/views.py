@@ -11,10 +11,10 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -150,23 +150,8 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
-def transition_schema(model: type[Any]) -> Any:
-    names = sorted(services.transition_names(model()))
-    return extend_schema(
-        request=s.TransitionRequestSerializer,
-        responses={200: s.TransitionResultSerializer, **errors(400, 401, 403, 404, 409, 422)},
-        parameters=[
-            OpenApiParameter("name", str, OpenApiParameter.PATH, enum=names,
-                             description="The transition (DESIGN.md §3)."),
-            OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False,
-                             description="Repeat-safe: the same key returns the first response."),
-        ],
-    )
-
-
 def evidence_schema(model: type[Any]) -> Any:
     return extend_schema_view(
-        transition=transition_schema(model),
         evidence=extend_schema(
             methods=["POST"],
             request={"multipart/form-data": s.EvidenceUploadSerializer},
@@ -179,21 +164,6 @@ class StepActions(viewsets.GenericViewSet):
     """Transitions and evidence on one case or step; visibility comes from get_queryset."""
 
     permission_classes = [IsAuthenticated, perms.Writes]
-
-    @action(detail=True, methods=["post"], url_path="transitions/(?P<name>[^/]+)")
-    def transition(self, request: Request, pk: str | None = None, name: str = "") -> Response:
-        obj = self.get_object()
-        if name not in services.transition_names(obj):
-            raise NotFound(_("There is no step called “%(name)s” here.") % {"name": name})
-        key = idempotency_key(request)
-        body = s.TransitionRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        result = services.advance(
-            obj, name, request.user, body.step_data(),
-            expected_version=body.validated_data["expected_version"], idempotency_key=key,
-        )
-        headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
-        return Response(result.as_dict(), headers=headers)
 
     @extend_schema(methods=["GET"], responses={200: s.EvidenceSerializer(many=True), **READ_ERRORS})
     @action(detail=True, methods=["get", "post"], url_path="evidence",

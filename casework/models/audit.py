@@ -152,11 +152,18 @@ class IdempotencyRecord(models.Model):
     object_id = models.PositiveBigIntegerField()
     action = models.CharField(max_length=40)
     result = models.JSONField(encoder=DjangoJSONEncoder)
+    # SHA-256 of the request (object, transition, expected version, canonical body): the same
+    # key with another request is refused, not answered with the first request's result.
+    fingerprint = models.CharField(max_length=64, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["actor", "key"], name="idempotency_actor_key_unique")
+        ]
+        indexes = [
+            # purge_idempotency_records: WHERE created_at < now - IDEMPOTENCY_KEY_TTL_HOURS.
+            models.Index(fields=["created_at"], name="idempotency_created"),
         ]
 
     def __str__(self) -> str:

@@ -5,13 +5,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import DishonestyClass, ListType
 from casework.models.querysets import CaseQuerySet
 from casework.visibility import Visibility
-from workflows.case import CaseMachine, CaseState, ExitReason
+from workflows.case import CaseMachine, CaseState, Correction, ExitReason
 from workflows.guards import RuleRefused
 from workflows.objection import ObjectionState
 from workflows.rectification import RectificationState
@@ -138,19 +137,16 @@ class Case(CaseMachine):
     def has_open_objection(self) -> bool:
         return self.objections.filter(state__in=ObjectionState.open_states()).exists()
 
-    def apply_correction(self, data: dict[str, Any]) -> None:
+    def apply_correction(self, correction: Correction) -> None:
         """Correct the record; the service audits each changed field (old → new)."""
-        if "facts" in data:
-            self.facts = str(data["facts"])
-        if "dishonesty_class" in data:
-            if data["dishonesty_class"] not in DishonestyClass.values:
-                raise RuleRefused("correction_invalid", _("Unknown dishonesty class."))
-            self.dishonesty_class = data["dishonesty_class"]
-        if "listed_until" in data:
-            listed_until = parse_date(str(data["listed_until"]))
-            if listed_until is None or (self.listed_from and listed_until < self.listed_from):
+        if correction.facts:
+            self.facts = correction.facts
+        if correction.dishonesty_class is not None:
+            self.dishonesty_class = correction.dishonesty_class
+        if correction.listed_until is not None:
+            if self.listed_from and correction.listed_until < self.listed_from:
                 raise RuleRefused("correction_invalid", _("The new listing end date is invalid."))
-            self.listed_until = listed_until
+            self.listed_until = correction.listed_until
 
 
 class CaseNumberCounter(models.Model):

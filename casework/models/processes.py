@@ -5,7 +5,6 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import DepartmentKind
@@ -132,20 +131,13 @@ class Talk(TalkMachine, CaseStep):
             ),
         ]
 
-    def apply_schedule(self, data: dict[str, Any]) -> None:
+    def apply_schedule(self, data: Any) -> None:
         from casework.models.departments import Department
 
-        scheduled_for = parse_datetime(str(data.get("scheduled_for", "")))
-        if scheduled_for is None or scheduled_for.tzinfo is None:
-            raise RuleRefused(
-                "talk_time_required",
-                _("A talk needs a date and time with its time zone (ISO 8601)."),
-            )
-        self.scheduled_for = scheduled_for
-        self.place = str(data.get("place", "")).strip()
-        co_organiser = data.get("co_organiser")
-        if co_organiser:
-            department = Department.objects.filter(code=co_organiser, active=True).first()
+        self.scheduled_for = data.scheduled_for
+        self.place = data.place.strip()
+        if data.co_organiser:
+            department = Department.objects.filter(code=data.co_organiser, active=True).first()
             if department is None or department.kind != DepartmentKind.NDRC:
                 raise RuleRefused(
                     "co_organiser_not_ndrc",

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from casework.hooks import TransitionEvent
 from casework.models import Case, Measure, MeasureTask, Talk
 from casework.services.engine import advance, create_step
-from workflows.case import ExitReason
-from workflows.measure_task import LIVE_STATES
+from workflows.case import Correction, ExitInput, ExitReason
+from workflows.measure_task import LIVE_STATES, TerminationRequest
 from workflows.objection import ObjectionOutcome
 from workflows.talk import TalkKind
 
@@ -38,7 +38,7 @@ def terminate_measures(event: TransitionEvent) -> None:
     case: Case = event.obj
     reason = f"case exit: {case.exit_reason}"
     for task in case.measuretasks.filter(state__in=LIVE_STATES).order_by("pk"):
-        advance(task, "request_termination", event.actor, {"reason": reason})
+        advance(task, "request_termination", event.actor, TerminationRequest(reason=reason))
 
 
 def apply_objection_outcome(event: TransitionEvent) -> None:
@@ -46,9 +46,9 @@ def apply_objection_outcome(event: TransitionEvent) -> None:
     objection = event.obj
     if objection.outcome == ObjectionOutcome.REVOKE:
         grounds = f"objection {objection.pk} upheld: {objection.decision_reason}"
-        advance(event.case, "exit", event.actor, {"reason": ExitReason.REVOKED, "grounds": grounds})
+        advance(event.case, "exit", event.actor, ExitInput(reason=ExitReason.REVOKED, grounds=grounds))
     else:
-        advance(event.case, "correct", event.actor, dict(event.data.get("correction") or {}))
+        advance(event.case, "correct", event.actor, event.data.correction or Correction())
 
 
 def require_talk_for_overdue(event: TransitionEvent) -> None:
@@ -60,7 +60,7 @@ def require_talk_for_overdue(event: TransitionEvent) -> None:
 
 
 def exit_repaired(event: TransitionEvent) -> None:
-    advance(event.case, "exit", event.actor, {"reason": ExitReason.REPAIRED})
+    advance(event.case, "exit", event.actor, ExitInput(reason=ExitReason.REPAIRED))
 
 
 EFFECTS: dict[tuple[str, str], Callable[[TransitionEvent], None]] = {

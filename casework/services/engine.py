@@ -4,15 +4,20 @@ Views, the API, the admin, management commands and Celery tasks call these
 functions; nothing else writes a state column.
 """
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from casework import audit, hooks
+from casework import audit, hooks, payloads
 from casework.exceptions import Conflict, IdempotencyKeyReused, NotAvailable
 from casework.hooks import TransitionEvent
 from casework.models import Case, IdempotencyRecord
@@ -77,31 +82,36 @@ def advance(
     obj: models.Model,
     name: str,
     actor: Any,
-    data: dict[str, Any] | None = None,
+    data: Any = None,
     *,
     expected_version: int | None = None,
     idempotency_key: str | None = None,
 ) -> TransitionResult:
     """Take transition ``name`` on ``obj`` as ``actor``, in one transaction.
 
-    Locks the case and the object, replays a known idempotency key, checks the
+    ``data`` is the transition's declared payload, or any mapping of its fields (a JSON
+    body, a form post): it is validated once, here, whoever calls (PayloadInvalid naming
+    the fields). Locks the case and the object, replays a known idempotency key, checks the
     expected version, every guard, runs the transition and its deadline hooks,
     appends the audit event, runs the effects on other rows and writes the
     notifications. Raises Conflict, NotAvailable or RuleRefused; on any error
     nothing is written.
     """
-    data = dict(data or {})
+    method_name = transition_names(obj).get(name)
+    if method_name is None:
+        raise NotAvailable(name, obj.state)  # type: ignore[attr-defined]
+    fingerprint = request_fingerprint(obj, name, data, expected_version) if idempotency_key else ""
     with transaction.atomic():
         locked, case = _lock(obj)
         if idempotency_key:
-            replay = _replay(locked, name, actor, idempotency_key)
+            replay = _replay(locked, name, actor, idempotency_key, fingerprint)
             if replay is not None:
                 return replay
         if expected_version is not None and locked.version != expected_version:
             raise Conflict(expected_version, locked.version)
-        result = _apply(locked, case, name, actor, data)
+        result = _apply(locked, case, name, method_name, actor, data)
         if idempotency_key:
-            _remember(locked, name, actor, idempotency_key, result)
+            _remember(locked, name, actor, idempotency_key, fingerprint, result)
     _sync_instance(obj, locked)
     return result
 
@@ -128,11 +138,11 @@ def _lock(obj: models.Model) -> tuple[Any, Case]:
     return locked, case
 
 
-def _apply(obj: Any, case: Case, name: str, actor: Any, data: dict[str, Any]) -> TransitionResult:
-    method_name = transition_names(obj).get(name)
-    if method_name is None:
-        raise NotAvailable(name, obj.state)
+def _apply(obj: Any, case: Case, name: str, method_name: str, actor: Any, data: Any) -> TransitionResult:
     check_guards(obj, name, method_name, actor)
+    # Validated once, after the state and the actor's rules (a refusal names its rule first):
+    # the transition, its hooks and effects receive the typed payload.
+    data = payloads.parse(payloads.payload_class(obj, name), data)
     before = audit.field_snapshot(obj)
     source = obj.state
     try:
@@ -145,7 +155,7 @@ def _apply(obj: Any, case: Case, name: str, actor: Any, data: dict[str, Any]) ->
     obj.save()
     event.audit_event = audit.append(
         obj=obj, action=name, actor=actor, case=case, from_state=source, to_state=obj.state,
-        changes=audit.field_changes(before, audit.field_snapshot(obj)), payload=data,
+        changes=audit.field_changes(before, audit.field_snapshot(obj)), payload=payloads.as_audit(data),
     )
     from casework.services import effects  # effects call back into this module
 
@@ -157,27 +167,43 @@ def _apply(obj: Any, case: Case, name: str, actor: Any, data: dict[str, Any]) ->
     )
 
 
-def _replay(obj: Any, name: str, actor: Any, key: str) -> TransitionResult | None:
+def request_fingerprint(obj: models.Model, name: str, data: Any, expected_version: int | None) -> str:
+    """SHA-256 of what was asked: object, transition, expected version and the canonical body."""
+    body = payloads.as_audit(data) if dataclasses.is_dataclass(data) else dict(data or {})
+    request = {"object": obj._meta.model_name, "id": obj.pk, "transition": name,
+               "expected_version": expected_version, "body": audit.json_safe(body)}
+    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(obj: Any, name: str, actor: Any, key: str, fingerprint: str) -> TransitionResult | None:
     record = IdempotencyRecord.objects.filter(actor=actor, key=key).first()
     if record is None:
         return None
-    if (record.object_type, record.object_id, record.action) != (
-        obj._meta.model_name, obj.pk, name
-    ):
+    if record.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
     return TransitionResult(**record.result, replayed=True)
 
 
-def _remember(obj: Any, name: str, actor: Any, key: str, result: TransitionResult) -> None:
+def _remember(obj: Any, name: str, actor: Any, key: str, fingerprint: str,
+              result: TransitionResult) -> None:
     try:
         with transaction.atomic():
             IdempotencyRecord.objects.create(
                 actor=actor, key=key, object_type=obj._meta.model_name, object_id=obj.pk,
-                action=name, result=result.as_dict(),
+                action=name, result=result.as_dict(), fingerprint=fingerprint,
             )
     except IntegrityError:
         # The same key raced in on another object: refuse, and roll everything back.
         raise IdempotencyKeyReused() from None
+
+
+def purge_idempotency_records(now: Any = None) -> int:
+    """Forget keys older than IDEMPOTENCY_KEY_TTL_HOURS (default 24): a later repeat is a new request."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def _sync_instance(obj: models.Model, locked: models.Model) -> None:

@@ -1,7 +1,7 @@
 """The leadership office's one write: escalation notes (督办意见) on a case.
 
-DESIGN.md §1: the leadership office sees everything, read-mostly, and chases what is
-overdue (plan items 16, 19). A note is audited on the case's chain and the owner
+The leadership office (鞍政办发〔2020〕18号 items 16 and 19) sees everything, read-mostly, and chases what is
+overdue. A note is audited on the case's chain and the owner
 department hears of it through the ``notifications`` hook, like a step.
 """
 

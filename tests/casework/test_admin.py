@@ -228,20 +228,30 @@ def test_department_active_flag_is_not_editable(cast: Cast, root_client: Client)
 # --- transitions go through the service -----------------------------------------------------
 
 
+def transition_url(obj: object, name: str) -> str:
+    return f"{url(obj, 'transition', obj.pk)}?name={name}"  # type: ignore[attr-defined]
+
+
 def test_transition_by_admin_without_a_role_is_refused_with_the_rule_message(
     cast: Cast, root_client: Client
 ) -> None:
     case, count = cast.open_case(), audit_count()
     page = root_client.get(url(case, "transition", case.pk))
-    assert page.context["form"].fields["transition"].choices == []
+    assert page.context["choices"] == []
 
-    response = root_client.post(url(case, "transition", case.pk), {
-        "transition": "notify", "data": "", "expected_version": case.version,
-    })
+    response = root_client.post(transition_url(case, "notify"), {"expected_version": case.version})
     assert response.status_code == 200
     assert message_texts(response) == [in_chinese(staff_role.message)]
     case.refresh_from_db()
     assert (case.state, case.version, audit_count()) == ("draft", 1, count)
+
+
+def test_transition_page_is_the_form_the_transition_declares(cast: Cast) -> None:
+    case = cast.listed_case()
+    client = staff_client(cast.reviewer, "view_case")
+    page = client.get(transition_url(case, "exit"))
+    assert set(page.context["form"].fields) == {"reason", "grounds", "expected_version"}
+    assert page.context["form"].fields["reason"].required
 
 
 def test_transition_refused_by_a_rule_shows_its_message_and_writes_nothing(cast: Cast) -> None:
@@ -250,8 +260,8 @@ def test_transition_refused_by_a_rule_shows_its_message_and_writes_nothing(cast:
     count, version = audit_count(), case.version
     tasks = list(case.measuretasks.values_list("pk", "state", "version"))
 
-    response = client.post(url(case, "transition", case.pk), {
-        "transition": "exit", "data": '{"reason": "expired"}', "expected_version": case.version,
+    response = client.post(transition_url(case, "exit"), {
+        "reason": "expired", "expected_version": case.version,
     })
     assert response.status_code == 200
     assert message_texts(response) == [in_chinese(exit_expired.message)]
@@ -265,14 +275,10 @@ def test_transition_allowed_advances_the_state_and_appends_an_audit_event(cast: 
     case = cast.open_case()
     client = staff_client(cast.officer, "view_case")
     page = client.get(url(case, "transition", case.pk))
-    assert [name for name, _label in page.context["form"].fields["transition"].choices] == [
-        "notify", "withdraw",
-    ]
+    assert [name for name, _label in page.context["choices"]] == ["notify", "withdraw"]
     count = audit_count()
 
-    response = client.post(url(case, "transition", case.pk), {
-        "transition": "notify", "data": "", "expected_version": 1,
-    }, follow=True)
+    response = client.post(transition_url(case, "notify"), {"expected_version": 1}, follow=True)
     assert response.redirect_chain == [(url(case, "change", case.pk), 302)]
     case.refresh_from_db()
     assert (case.state, case.version) == ("notified", 2)
@@ -290,33 +296,27 @@ def test_transition_on_a_stale_page_is_refused_as_a_conflict(cast: Cast) -> None
     services.advance(case, "notify", cast.officer)
     count = audit_count()
 
-    response = client.post(url(case, "transition", case.pk), {
-        "transition": "withdraw", "data": "", "expected_version": 1,
-    })
+    response = client.post(transition_url(case, "withdraw"), {"expected_version": 1})
     assert response.status_code == 200
     assert len(message_texts(response)) == 1
     case.refresh_from_db()
     assert (case.state, case.version, audit_count()) == ("notified", 2, count)
 
 
-def test_transition_data_must_be_a_json_object(cast: Cast) -> None:
-    case = cast.open_case()
-    client = staff_client(cast.officer, "view_case")
+def test_transition_with_a_bad_value_shows_it_next_to_its_field_and_writes_nothing(cast: Cast) -> None:
+    case = cast.listed_case()
+    client = staff_client(cast.reviewer, "view_case")
     count = audit_count()
-    response = client.post(url(case, "transition", case.pk), {
-        "transition": "notify", "data": "[1, 2]", "expected_version": 1,
-    })
-    assert response.context["form"].errors["data"][0] == in_chinese("The data must be a JSON object.")
+    response = client.post(transition_url(case, "exit"), {"reason": "nosuch", "expected_version": 3})
+    assert list(response.context["form"].errors) == ["reason"]
     case.refresh_from_db()
-    assert (case.state, audit_count()) == ("draft", count)
+    assert (case.state, audit_count()) == ("listed", count)
 
 
 def test_step_transition_goes_through_the_service(records: Records, cast: Cast) -> None:
     client = staff_client(cast.officer, "view_objection")
     objection = records.objection
-    response = client.post(url(objection, "transition", objection.pk), {
-        "transition": "accept", "data": "", "expected_version": 1,
-    })
+    response = client.post(transition_url(objection, "accept"), {"expected_version": 1})
     assert response.status_code == 302
     objection.refresh_from_db()
     assert (objection.state, objection.version) == ("under_review", 2)

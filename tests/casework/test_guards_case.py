@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from casework import services
 from casework.choices import LegalBasisKind, ListType
+from casework.exceptions import PayloadInvalid
 from casework.models import AuditEvent, Case, LegalBasis, Measure, MeasureTask, Objection
 from tests.casework.refusals import (
     build,
@@ -261,17 +262,24 @@ def test_upheld_objection_with_correct_applies_the_correction_and_audits_old_and
 
 
 @pytest.mark.parametrize(
-    ("data", "code"),
+    ("data", "field"),
     [
-        ({"reason": "依据错误"}, "objection_outcome"),
-        ({"outcome": "revoke"}, "reason_required"),
+        ({"reason": "依据错误"}, "outcome"),
+        ({"outcome": "revoke"}, "reason"),
+        ({"outcome": "revoke", "reason": "   "}, "reason"),
         ({"outcome": "correct", "reason": "情节认定有误", "correction": {"dishonesty_class": "x"}},
-         "correction_invalid"),
+         "correction.dishonesty_class"),
+        ({"outcome": "correct", "reason": "情节认定有误", "correction": {"class": "minor"}},
+         "correction.class"),
     ],
-    ids=["no_outcome", "no_reason", "invalid_correction"],
+    ids=["no_outcome", "no_reason", "blank_reason", "invalid_correction", "unknown_correction_field"],
 )
-def test_uphold_refused_without_a_valid_outcome_and_reasons(cast: Cast, data: dict, code: str) -> None:
+def test_uphold_refused_without_a_valid_outcome_and_reasons_naming_the_field(
+    cast: Cast, data: dict, field: str
+) -> None:
     case = cast.listed_case()
     objection = _under_review_objection(case, cast)
-    with nothing_written(case, *MeasureTask.objects.filter(case=case).all()), refused(code, objection):
+    with nothing_written(case, objection, *MeasureTask.objects.filter(case=case).all()), \
+            pytest.raises(PayloadInvalid) as caught:
         services.advance(objection, "uphold", cast.reviewer, data)
+    assert list(caught.value.errors) == [field]

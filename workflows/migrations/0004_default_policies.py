@@ -1,4 +1,4 @@
-"""Load the default SLA policies of shared/SLA_DEFAULTS.md (workflows/policy_defaults.py)."""
+"""Load the default SLA policies, each with its legal source (workflows/policy_defaults.py)."""
 
 from django.db import migrations
 

@@ -62,12 +62,6 @@ from casework.api.serializers.steps import (
     TalkCreateSerializer,
     TalkSerializer,
 )
-from casework.api.serializers.transitions import (
-    OUTCOMES,
-    CorrectionSerializer,
-    TransitionRequestSerializer,
-    TransitionResultSerializer,
-)
 
 # The views read the subject kinds through this module (``s.SubjectKind``).
 from casework.choices import SubjectKind
@@ -82,7 +76,7 @@ __all__ = [
     "MeasureTaskSerializer", "ObjectionCreateSerializer", "ObjectionSerializer",
     "RectificationCreateSerializer", "RectificationSerializer", "RepairCreateSerializer",
     "RepairSerializer", "StepSerializer", "TalkCreateSerializer", "TalkSerializer", "OUTCOMES",
-    "CorrectionSerializer", "TransitionRequestSerializer", "TransitionResultSerializer",
+    
     "EvidenceSerializer", "EvidenceUploadSerializer", "CreditCheckSerializer", "CreditEntrySerializer",
     "CreditMeasureSerializer", "PublicCaseSerializer", "PublicExitSerializer",
     "EscalationNoteCreateSerializer", "EscalationNoteSerializer", "CreditCheckLogFilter",
