@@ -54,3 +54,11 @@ class LegalBasisKind(models.TextChoices):
     LOCAL_REGULATION = "local_regulation", _("Local regulation (地方性法规)")
     STATE_COUNCIL = "state_council", _("State Council decision or order (国务院决定或命令)")
     DEPARTMENTAL_RULE = "departmental_rule", _("Departmental rule (部门规章)")
+
+
+class CaseOrigin(models.TextChoices):
+    """Where the determination was made: the origin decides which steps the city may take."""
+
+    OPENED_HERE = "opened_here", _("Opened in this system")
+    IMPORTED = "imported", _("Determined by the department before it used this system")
+    EXTERNAL = "external", _("Determined elsewhere (national or provincial list)")

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "operations",
     "oversight",
     "workbench",
+    "lists",
     "channels",
     # The staff UI's frontend (Site, Application, Material UI), used unmodified (README, licence).
     "viewflow",

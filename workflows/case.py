@@ -77,6 +77,12 @@ revocation_grounds = Rule(
     lambda case: bool(getattr(case, "pending_exit_grounds", "")),
 )
 
+decision_recorded = Rule(
+    "decision_date_required",
+    _("Recording a determination made elsewhere needs its decision date."),
+    lambda case: case.decided_on is not None and case.decided_on <= timezone.localdate(),
+)
+
 EXIT_RULES = {
     ExitReason.REPAIRED: exit_repaired,
     ExitReason.EXPIRED: exit_expired,
@@ -173,6 +179,23 @@ class CaseMachine(FSMModelMixin, models.Model):
         self.determined_by_id = actor.pk
         self.listed_from = timezone.localdate()
         self.published = True
+
+    @transition(
+        field=state,
+        source=CaseState.DRAFT,
+        target=CaseState.LISTED,
+        conditions=[has_legal_basis, decision_recorded],
+        permission=owner_staff,
+    )
+    def record_determination(self, actor: Any, data: dict[str, Any]) -> None:
+        """Record a determination already made, with its 告知 and 决定 served outside this system.
+
+        A department moving onto the system brings its decided cases; the province pushes
+        lists determined by other authorities. The listing runs from the decision date.
+        Only lists determined here are published by the city.
+        """
+        self.listed_from = self.decided_on
+        self.published = self.is_determined_here()
 
     @transition(
         field=state,

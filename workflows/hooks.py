@@ -69,6 +69,12 @@ SLA_MAP: dict[tuple[str, str], list[Action]] = {
         Open(S.PUBLICATION_MIN, mirror="publication_min_until", start="listed_from"),
         Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from"),
     ],
+    # A recorded determination (import, external list) runs its publication clocks from its
+    # decision date, as if determined that day; there is no statement window to close.
+    ("case", "record_determination"): [
+        Open(S.PUBLICATION_MIN, mirror="publication_min_until", start="listed_from"),
+        Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from"),
+    ],
     ("case", "withdraw"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
     ("case", "exit"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
     ("objection", "created"): [Open(S.OBJECTION_ACCEPT), Pause(PauseReason.OBJECTION_OPEN)],

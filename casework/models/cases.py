@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.choices import DishonestyClass, ListType
+from casework.choices import CaseOrigin, DishonestyClass, ListType
 from casework.models.querysets import CaseQuerySet
 from casework.visibility import Visibility
 from workflows.case import CaseMachine, CaseState, Correction, ExitReason
@@ -62,6 +62,18 @@ class Case(CaseMachine):
         _("exit reason"), max_length=20, choices=ExitReason.choices, blank=True
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    origin = models.CharField(
+        _("origin"), max_length=20, choices=CaseOrigin.choices, default=CaseOrigin.OPENED_HERE
+    )
+    determining_authority = models.CharField(
+        _("determining authority"), max_length=200, blank=True,
+        help_text=_("Who made a determination recorded from an external list (e.g. a court)."),
+    )
+    document_number = models.CharField(_("decision document number"), max_length=100, blank=True)
+    decided_on = models.DateField(
+        _("decided on"), null=True, blank=True,
+        help_text=_("Date of a determination made before the case was recorded here."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -86,6 +98,14 @@ class Case(CaseMachine):
                 | Q(listed_from__isnull=False),
             ),
             models.CheckConstraint(
+                name="case_origin_valid", condition=Q(origin__in=CaseOrigin.values)
+            ),
+            # A recorded determination (imported or external) carries its decision date.
+            models.CheckConstraint(
+                name="case_recorded_has_decision_date",
+                condition=Q(origin=CaseOrigin.OPENED_HERE) | Q(decided_on__isnull=False),
+            ),
+            models.CheckConstraint(
                 name="case_exit_has_reason",
                 condition=~Q(state=CaseState.EXITED) | ~Q(exit_reason=""),
             ),
@@ -105,6 +125,13 @@ class Case(CaseMachine):
         ):
             return self.subject.identifier
         return self.subject.masked_identifier
+
+    def is_determined_here(self) -> bool:
+        """External records are only carried out here: objections and repair go to their authority."""
+        return self.origin != CaseOrigin.EXTERNAL
+
+    def decision_date(self) -> date | None:
+        return self.decided_on or self.listed_from
 
     def is_listed(self) -> bool:
         return self.state == CaseState.LISTED

@@ -2,6 +2,8 @@
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -45,6 +47,12 @@ determining_department = Rule(
     and department.active
     and department.kind == DepartmentKind.DETERMINING,
 )
+determined_here = Rule(
+    "determined_elsewhere",
+    _("This record was determined by another authority: objections, rectification, talks and "
+      "repair go to that authority; this city only carries out the measures."),
+    lambda case, actor: case.owning_case().is_determined_here(),
+)
 no_open_repair = Rule(
     "repair_already_open",
     _("A repair application on this case is already open."),
@@ -74,8 +82,13 @@ def open_case(
     legal_bases: Iterable[LegalBasis],
     facts: str,
     measures: Iterable[Measure] = (),
+    recorded: "RecordedDetermination | None" = None,
 ) -> Case:
-    """A draft case owned by the actor's department (谁认定), drafted by the actor."""
+    """A draft case owned by the actor's department (谁认定), drafted by the actor.
+
+    ``recorded`` describes a determination already made (an imported case or an external
+    list entry); the case is then listed with ``advance(case, "record_determination")``.
+    """
     require([staff_role], None, actor)
     require([determining_department], actor.department, actor)
     bases = list(legal_bases)
@@ -86,13 +99,35 @@ def open_case(
             number=next_case_number(actor.department), subject=subject,
             owner_department=actor.department, list_type=list_type,
             dishonesty_class=dishonesty_class, facts=facts, drafter=actor,
+            **(recorded.case_fields() if recorded else {}),
         )
         case.full_clean(exclude=["state", "legal_bases", "measures"])
         case.save()
         case.legal_bases.set(bases)
         case.measures.set(list(measures))
-        create_step(case, actor, {"legal_bases": [basis.pk for basis in bases]})
+        payload: dict[str, Any] = {"legal_bases": [basis.pk for basis in bases]}
+        if recorded:
+            payload["recorded"] = recorded.as_payload()
+        create_step(case, actor, payload)
     return case
+
+
+@dataclass(frozen=True)
+class RecordedDetermination:
+    """A determination made before the case reached this system, or by another authority."""
+
+    origin: str
+    decided_on: date
+    document_number: str = ""
+    determining_authority: str = ""
+
+    def case_fields(self) -> dict[str, Any]:
+        return {"origin": self.origin, "decided_on": self.decided_on,
+                "document_number": self.document_number,
+                "determining_authority": self.determining_authority}
+
+    def as_payload(self) -> dict[str, str]:
+        return {**self.case_fields(), "decided_on": self.decided_on.isoformat()}
 
 
 def next_case_number(department: Department) -> str:
@@ -110,7 +145,8 @@ def file_objection(case: Case, actor: Any, grounds: str) -> Objection:
     if not grounds.strip():
         raise RuleRefused("grounds_required", _("An objection must state its grounds."))
     objection = Objection(case=case, filed_by=actor, grounds=grounds.strip())
-    create_step(objection, actor, {"grounds": objection.grounds}, rules=[case_subject, case_listed])
+    create_step(objection, actor, {"grounds": objection.grounds},
+                rules=[case_subject, case_listed, determined_here])
     return objection
 
 
@@ -123,7 +159,7 @@ def order_rectification(
         case=case, requirements=requirements.strip(), period_working_days=period_working_days
     )
     create_step(rectification, actor, {"period_working_days": period_working_days},
-                rules=[*OWNER_STAFF, case_listed])
+                rules=[*OWNER_STAFF, case_listed, determined_here])
     return rectification
 
 
@@ -131,7 +167,8 @@ def require_talk(case: Case, actor: Any, kind: str = TalkKind.PROMPT, reason: st
     """谁认定、谁约谈: the organiser is always the case's owner department."""
     require(OWNER_STAFF, case, actor)  # before the organiser is read from the case
     talk = Talk(case=case, kind=kind, organiser=case.owner_department, reason=reason)
-    create_step(talk, actor, {"kind": kind, "reason": reason}, rules=[*OWNER_STAFF, case_listed])
+    create_step(talk, actor, {"kind": kind, "reason": reason},
+                rules=[*OWNER_STAFF, case_listed, determined_here])
     return talk
 
 
@@ -144,7 +181,7 @@ def apply_repair(case: Case, actor: Any, data: dict[str, Any]) -> RepairApplicat
         statement=str(data.get("statement", "")),
     )
     create_step(repair, actor, {"training_certificate": repair.training_certificate},
-                rules=[case_subject, case_listed, no_open_repair])
+                rules=[case_subject, case_listed, determined_here, no_open_repair])
     return repair
 
 

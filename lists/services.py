@@ -1,0 +1,315 @@
+"""Importing a list file: every row checked, the valid ones recorded through casework.services.
+
+Each valid row becomes a case through the same door as a case opened by hand:
+``open_case`` (audited ``created``), then ``advance(case, "record_determination")``
+(audited, the publication clocks opened from the decision date, the credit-check index
+written, the owner department told), then one measure task per catalogue measure pushed to
+its joint department (``create_step``: audited, its clock opened, the joint department
+told). Rows are written in batches: one transaction per batch, a savepoint per row, so a
+row the services refuse is reported and the others go on.
+"""
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from casework import services
+from casework.models import Case, MeasureTask, Subject
+from casework.services.cases import determining_department, require
+from casework.services.effects import measures_for
+from lists.choices import Outcome
+from lists.columns import COLUMN_NAMES
+from lists.models import ImportBatch, ListEntry
+from lists.readers import FileRefused, ListFile, RawRow, open_list
+from lists.validation import Catalogue, ListRow, RowRejected, validate_row
+from workflows.case import CaseState
+from workflows.guards import RuleRefused
+from workflows.rules import staff_role
+
+BATCH_SIZE = 500
+# What an import may correct on a recorded case; any other difference is a new
+# determination (or an objection), never a silent overwrite.
+CORRECTABLE_FIELDS = ("facts", "dishonesty_class")
+CORRECTION_ACTION = "corrected_by_import"
+T = TypeVar("T")
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    read: int = 0
+    imported: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    rejected: int = 0
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    phases: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+    errors_path: Path | None = None
+    file_format: str = ""
+
+    @property
+    def processed(self) -> int:
+        return self.imported + self.unchanged + self.updated + self.rejected
+
+    def count(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+PHASES = ("parse", "validate", "write")
+ProgressCallback = Callable[[Summary], None]
+
+
+class ErrorFile:
+    """The rejected rows, each with its line number and the reason in words (CSV, UTF-8 BOM)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stream: IO[str] | None = None
+        self._writer: Any = None
+
+    def add(self, raw: RawRow, code: str, reason: str) -> None:
+        if self._writer is None:
+            self._stream = self.path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._stream)
+            self._writer.writerow(["line", "reason_code", "reason", *COLUMN_NAMES])
+        self._writer.writerow([raw.line, code, reason,
+                               *(raw.values.get(name, "") for name in COLUMN_NAMES)])
+
+    def close(self) -> Path | None:
+        if self._stream is None:
+            return None
+        self._stream.close()
+        return self.path
+
+
+def errors_path_for(path: Path) -> Path:
+    return path.with_name(f"{path.name}.errors.csv")
+
+
+def check_importer(actor: Any) -> None:
+    """The rules of open_case about the actor, checked once for the whole file."""
+    try:
+        require([staff_role], None, actor)
+        require([determining_department], actor.department, actor)
+    except RuleRefused as error:
+        raise FileRefused(error.message) from None
+
+
+def import_list(
+    path: Path,
+    actor: Any,
+    *,
+    errors_path: Path | None = None,
+    batch: ImportBatch | None = None,
+    on_progress: ProgressCallback | None = None,
+    batch_size: int = BATCH_SIZE,
+    dry_run: bool = False,
+) -> Summary:
+    """Import ``path`` as ``actor``; raise FileRefused (nothing written) for a wrong file."""
+    check_importer(actor)
+    summary = Summary()
+    started = time.perf_counter()
+    list_file = open_list(path)
+    summary.phases["parse"] += time.perf_counter() - started
+    summary.total, summary.file_format = list_file.row_count, list_file.format
+    errors = ErrorFile(errors_path or errors_path_for(path))
+    importer = Importer(actor, Catalogue.load(actor), batch, summary, errors)
+    try:
+        for raw_rows in chunked(_timed(list_file.rows(), summary), batch_size):
+            rows = importer.validate(raw_rows)
+            if not dry_run:
+                importer.write(rows)
+            if on_progress:
+                on_progress(summary)
+    finally:
+        summary.errors_path = errors.close()
+    return summary
+
+
+def _timed(rows: Iterator[RawRow], summary: Summary) -> Iterator[RawRow]:
+    while True:
+        started = time.perf_counter()
+        raw = next(rows, None)
+        summary.phases["parse"] += time.perf_counter() - started
+        if raw is None:
+            return
+        yield raw
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@dataclass
+class Importer:
+    actor: Any
+    catalogue: Catalogue
+    batch: ImportBatch | None
+    summary: Summary
+    errors: ErrorFile
+    seen: dict[str, int] = field(default_factory=dict)  # natural key → first line
+    raws: dict[int, RawRow] = field(default_factory=dict)  # line → raw row, current chunk
+
+    def reject(self, raw: RawRow, code: str, reason: str) -> None:
+        self.summary.count(Outcome.REJECTED)
+        self.summary.rejected_by_reason[code] += 1
+        self.errors.add(raw, code, reason)
+
+    def validate(self, raw_rows: list[RawRow]) -> list[ListRow]:
+        started = time.perf_counter()
+        rows: list[ListRow] = []
+        self.raws = {raw.line: raw for raw in raw_rows}
+        self.summary.read += len(raw_rows)
+        for raw in raw_rows:
+            try:
+                row = validate_row(raw, self.catalogue)
+            except RowRejected as error:
+                self.reject(raw, error.code, error.message)
+                continue
+            first = self.seen.setdefault(row.natural_key, row.line)
+            if first != row.line:
+                self.reject(raw, "duplicate_in_file", str(
+                    _("The same record as line %(line)s (same natural key).") % {"line": first}
+                ))
+                continue
+            rows.append(row)
+        self.summary.phases["validate"] += time.perf_counter() - started
+        return rows
+
+    def write(self, rows: list[ListRow]) -> None:
+        started = time.perf_counter()
+        with transaction.atomic():
+            entries = {entry.natural_key: entry for entry in ListEntry.objects.filter(
+                natural_key__in=[row.natural_key for row in rows]
+            ).select_related("case")}
+            subjects = subjects_for(rows)
+            for row in rows:
+                self.write_row(row, entries.get(row.natural_key), subjects)
+        self.summary.phases["write"] += time.perf_counter() - started
+
+    def write_row(self, row: ListRow, entry: ListEntry | None, subjects: dict[str, Subject]) -> None:
+        try:
+            with transaction.atomic():
+                if entry is None:
+                    outcome = record_new(row, self.actor, subjects, self.batch)
+                else:
+                    outcome = record_again(row, entry, self.actor, subjects, self.batch)
+        except (RowRejected, RuleRefused) as error:
+            self.reject(self.raws[row.line], error.code, str(error.message))
+            return
+        self.summary.count(outcome)
+
+
+def subjects_for(rows: list[ListRow]) -> dict[str, Subject]:
+    """The rows' subjects by identifier; new ones are created (identifiers already checked)."""
+    identifiers = {row.identifier for row in rows}
+    found = {subject.identifier: subject
+             for subject in Subject.objects.filter(identifier__in=identifiers)}
+    new = {}
+    for row in rows:
+        if row.identifier not in found and row.identifier not in new:
+            new[row.identifier] = Subject(kind=row.subject_kind, name=row.subject_name,
+                                          identifier=row.identifier)
+    Subject.objects.bulk_create(new.values(), ignore_conflicts=True)
+    if new:
+        found.update((subject.identifier, subject)
+                     for subject in Subject.objects.filter(identifier__in=list(new)))
+    return found
+
+
+def record_new(
+    row: ListRow, actor: Any, subjects: dict[str, Subject], batch: ImportBatch | None
+) -> str:
+    subject = _subject(row, subjects)
+    case = services.open_case(
+        actor, subject=subject, list_type=row.list_type, dishonesty_class=row.dishonesty_class,
+        legal_bases=row.bases, facts=row.facts,
+        recorded=services.RecordedDetermination(
+            origin=row.origin, decided_on=row.decided_on, document_number=row.document_number,
+            determining_authority=row.determining_authority,
+        ),
+    )
+    services.advance(case, "record_determination", actor, _payload(row, batch))
+    push_measures(case, actor)
+    ListEntry.objects.create(natural_key=row.natural_key, case=case, digest=row.digest, batch=batch)
+    return Outcome.IMPORTED
+
+
+def push_measures(case: Case, actor: Any) -> None:
+    """What the ``determine`` effect does on listing, for a recorded determination.
+
+    The effects table (casework.services.effects.EFFECTS) runs push_measures after
+    ``determine`` only; until it also lists ``record_determination`` the importer pushes
+    here, in the same transaction, through create_step.
+    """
+    for measure in measures_for(case):
+        task = MeasureTask(case=case, measure=measure, department=measure.department)
+        services.create_step(task, actor, {"measure": measure.code})
+
+
+def _subject(row: ListRow, subjects: dict[str, Subject]) -> Subject:
+    subject = subjects[row.identifier]
+    if subject.kind != row.subject_kind:
+        raise RowRejected("subject_kind_differs", _(
+            "The subject %(identifier)s is recorded as “%(kind)s”, not “%(row_kind)s”."
+        ) % {"identifier": subject.masked_identifier, "kind": subject.get_kind_display(),
+             "row_kind": row.subject_kind})
+    return subject
+
+
+def _payload(row: ListRow, batch: ImportBatch | None) -> dict[str, Any]:
+    payload: dict[str, Any] = {"line": row.line, "natural_key": row.natural_key}
+    if batch is not None:
+        payload["import_batch"] = batch.pk
+    return payload
+
+
+def record_again(
+    row: ListRow, entry: ListEntry, actor: Any, subjects: dict[str, Subject],
+    batch: ImportBatch | None,
+) -> str:
+    """The same natural key again: unchanged, or an audited correction of the same case."""
+    if entry.digest == row.digest:
+        return Outcome.UNCHANGED
+    case = entry.case
+    _refuse_conflicts(row, case)
+    changes = {name: (getattr(case, name), getattr(row, name)) for name in CORRECTABLE_FIELDS
+               if getattr(case, name) != getattr(row, name)}
+    if changes:
+        if case.state != CaseState.LISTED:
+            raise RowRejected("case_closed", _("The case %(number)s is closed: it cannot be "
+                                               "corrected by import.") % {"number": case.number})
+        services.record_change(case, CORRECTION_ACTION, actor, changes, _payload(row, batch))
+    entry.digest, entry.batch = row.digest, batch
+    entry.save(update_fields=["digest", "batch", "updated_at"])
+    return Outcome.UPDATED if changes else Outcome.UNCHANGED
+
+
+def _refuse_conflicts(row: ListRow, case: Case) -> None:
+    recorded = {
+        "subject_identifier": (case.subject.identifier, row.identifier),
+        "list_type": (case.list_type, row.list_type),
+        "decided_on": (case.decided_on, row.decided_on),
+        "legal_basis": (sorted(b.pk for b in case.legal_bases.all()), sorted(b.pk for b in row.bases)),
+        "department": (case.owner_department_id, row.department.pk),
+    }
+    differing = [name for name, (old, new) in recorded.items() if old != new]
+    if differing:
+        raise RowRejected("conflicting_record", _(
+            "The case %(number)s recorded under this key differs in %(columns)s; an import "
+            "corrects only the facts and the dishonesty class."
+        ) % {"number": case.number, "columns": ", ".join(differing)})

@@ -1,0 +1,23 @@
+from datetime import date
+from typing import Any
+
+import pytest
+
+from casework.choices import LegalBasisKind
+from casework.models import LegalBasis
+from tests.conftest import Cast
+
+
+@pytest.fixture
+def list_cast(cast: Cast) -> Cast:
+    """The fixed cast plus a local regulation that allows only the key attention list."""
+    LegalBasis.objects.create(
+        kind=LegalBasisKind.LOCAL_REGULATION, title="辽宁省某条例", article="第十条",
+        allows_serious_list=False, allows_focus_list=True, active_from=date(2020, 1, 1),
+    )
+    return cast
+
+
+@pytest.fixture
+def import_dir(tmp_path: Any) -> Any:
+    return tmp_path

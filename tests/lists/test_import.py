@@ -1,0 +1,171 @@
+"""Importing a list file: good rows through the services, each bad row reported with its line."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from casework.choices import CaseOrigin
+from casework.models import AuditEvent, Case, CreditIndexEntry, MeasureTask
+from lists.models import ListEntry
+from lists.readers import FileRefused
+from lists.services import Summary, import_list
+from notifications.models import Message
+from tests.conftest import Cast
+from tests.lists.files import EXPECTED_REJECTIONS, good_row, mixed_rows, write_csv
+from workflows.case import CaseState
+from workflows.choices import Step
+from workflows.models import Deadline
+
+pytestmark = pytest.mark.django_db
+
+
+def rejected_lines(summary: Summary) -> dict[int, str]:
+    assert summary.errors_path is not None
+    with summary.errors_path.open(encoding="utf-8-sig", newline="") as stream:
+        return {int(row["line"]): row["reason_code"] for row in csv.DictReader(stream)}
+
+
+def test_import_records_the_good_rows_and_reports_every_bad_row_with_its_line(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "list.csv", mixed_rows(list_cast))
+
+    summary = import_list(path, list_cast.officer)
+
+    assert (summary.total, summary.imported, summary.rejected) == (10, 3, 7)
+    assert rejected_lines(summary) == EXPECTED_REJECTIONS
+    assert summary.errors_path == tmp_path / "list.csv.errors.csv"
+    assert Case.objects.filter(state=CaseState.LISTED).count() == 3
+    assert ListEntry.objects.count() == 3
+
+
+def test_the_error_file_gives_each_reason_in_words(list_cast: Cast, tmp_path: Path) -> None:
+    summary = import_list(write_csv(tmp_path / "list.csv", mixed_rows(list_cast)), list_cast.officer)
+
+    assert summary.errors_path is not None
+    with summary.errors_path.open(encoding="utf-8-sig", newline="") as stream:
+        reasons = {int(row["line"]): row["reason"] for row in csv.DictReader(stream)}
+    assert "line 2" in reasons[11]
+    assert "不存在的法律 第一条" in reasons[6]
+    assert "no-such-department" in reasons[10]
+
+
+def test_importing_the_same_file_twice_creates_nothing_the_second_time(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "list.csv", mixed_rows(list_cast))
+    import_list(path, list_cast.officer)
+    counts = [model.objects.count() for model in (Case, AuditEvent, MeasureTask, Deadline, Message)]
+
+    again = import_list(path, list_cast.officer)
+
+    assert (again.imported, again.unchanged, again.updated, again.rejected) == (0, 3, 0, 7)
+    assert [model.objects.count() for model in (Case, AuditEvent, MeasureTask, Deadline,
+                                                Message)] == counts
+
+
+def test_a_changed_row_is_an_audited_correction_not_an_overwrite(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    import_list(write_csv(tmp_path / "a.csv", [good_row(list_cast, 1)]), list_cast.officer)
+    case = Case.objects.get()
+    version = case.version
+
+    changed = good_row(list_cast, 1, facts="逾期未履行生效判决")
+    summary = import_list(write_csv(tmp_path / "b.csv", [changed]), list_cast.officer)
+
+    assert (summary.imported, summary.updated) == (0, 1)
+    case.refresh_from_db()
+    assert (case.facts, case.version) == ("逾期未履行生效判决", version + 1)
+    event = AuditEvent.objects.filter(case=case).latest("seq")
+    assert event.action == "corrected_by_import"
+    assert event.changes == {"facts": ["拒不履行法院判决确定的义务", "逾期未履行生效判决"]}
+
+
+def test_a_row_changing_what_an_import_may_not_correct_is_rejected(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    import_list(write_csv(tmp_path / "a.csv", [good_row(list_cast, 1)]), list_cast.officer)
+
+    moved = good_row(list_cast, 1, decided_on="2025-04-01")
+    summary = import_list(write_csv(tmp_path / "b.csv", [moved]), list_cast.officer)
+
+    assert (summary.updated, summary.rejected_by_reason) == (0, {"conflicting_record": 1})
+    assert Case.objects.get().decided_on.isoformat() == "2025-03-01"
+
+
+def test_an_imported_case_goes_through_the_services(list_cast: Cast, tmp_path: Path) -> None:
+    import_list(write_csv(tmp_path / "a.csv", [good_row(list_cast, 1)]), list_cast.officer)
+
+    case = Case.objects.get()
+    assert (case.state, case.origin, case.listed_from.isoformat()) == (
+        CaseState.LISTED, CaseOrigin.IMPORTED, "2025-03-01")
+    assert case.owner_department == list_cast.owner and case.drafter == list_cast.officer
+    assert list(AuditEvent.objects.filter(case=case, object_type="case")
+                .order_by("seq").values_list("action", flat=True)) == [
+        "created", "record_determination"]
+    assert set(Deadline.objects.filter(case=case).values_list("policy__step", flat=True)) == {
+        Step.PUBLICATION_MIN, Step.PUBLICATION_MAX, Step.MEASURE_ACKNOWLEDGE}
+    task = MeasureTask.objects.get(case=case)
+    assert (task.measure, task.department) == (list_cast.measure, list_cast.joint)
+    assert CreditIndexEntry.objects.get(case=case).measures[0]["code"] == "limit-bidding"
+    assert Message.objects.filter(case=case, template="measure_pushed").exists()
+
+
+def test_a_wrong_header_is_refused_naming_the_column_and_writes_nothing(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("subject_identifier,name,subject_kind\n1,2,3\n", encoding="utf-8")
+
+    with pytest.raises(FileRefused, match="Unknown column “name” \\(column 2\\)"):
+        import_list(path, list_cast.officer)
+    assert not Case.objects.exists() and not (tmp_path / "list.csv.errors.csv").exists()
+
+
+def test_a_missing_column_is_refused_by_name(list_cast: Cast, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("subject_identifier,subject_name\n", encoding="utf-8")
+
+    with pytest.raises(FileRefused, match="Missing column “subject_kind”"):
+        import_list(path, list_cast.officer)
+
+
+def test_a_binary_file_is_refused_with_the_byte_offset_and_writes_nothing(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    path = tmp_path / "list.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+    with pytest.raises(FileRefused, match="byte offset 8 is a NUL byte"):
+        import_list(path, list_cast.officer)
+    assert not Case.objects.exists()
+
+
+def test_an_undecodable_byte_late_in_the_file_is_refused_before_any_row_is_written(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "list.csv", [good_row(list_cast, n) for n in range(1, 4)])
+    good = path.read_bytes()
+    path.write_bytes(good + b"\xff\xfe broken\n")
+
+    with pytest.raises(FileRefused, match=f"offset {len(good)}"):
+        import_list(path, list_cast.officer)
+    assert not Case.objects.exists()
+
+
+def test_an_officer_of_another_department_imports_none_of_its_rows(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    summary = import_list(write_csv(tmp_path / "a.csv", [good_row(list_cast, 1)]),
+                          list_cast.other_officer)
+
+    assert summary.rejected_by_reason == {"not_your_department": 1}
+    assert not Case.objects.exists()
+
+
+def test_a_joint_department_may_not_import(list_cast: Cast, tmp_path: Path) -> None:
+    with pytest.raises(FileRefused):
+        import_list(write_csv(tmp_path / "a.csv", [good_row(list_cast, 1)]),
+                    list_cast.joint_officer)
