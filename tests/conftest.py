@@ -157,6 +157,11 @@ def _user(username: str, role: str, **fields: Any) -> User:
 
 @pytest.fixture
 def cast(db: Any) -> Cast:
+    return make_cast()
+
+
+def make_cast() -> Cast:
+    """The cast's rows; a test that empties the database makes them again."""
     owner = _department("scjgj", "市市场监管局", DepartmentKind.DETERMINING)
     other = _department("sthjj", "市生态环境局", DepartmentKind.DETERMINING)
     joint = _department("zjj", "市住房城乡建设局", DepartmentKind.JOINT)

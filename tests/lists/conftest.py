@@ -10,12 +10,16 @@ from tests.conftest import Cast
 
 @pytest.fixture
 def list_cast(cast: Cast) -> Cast:
-    """The fixed cast plus a local regulation that allows only the key attention list."""
+    add_focus_only_basis()
+    return cast
+
+
+def add_focus_only_basis() -> None:
+    """A local regulation that allows only the key attention list."""
     LegalBasis.objects.create(
         kind=LegalBasisKind.LOCAL_REGULATION, title="辽宁省某条例", article="第十条",
         allows_serious_list=False, allows_focus_list=True, active_from=date(2020, 1, 1),
     )
-    return cast
 
 
 @pytest.fixture
