@@ -27,7 +27,7 @@ from casework.services.effects import measures_for
 from lists.choices import Outcome
 from lists.columns import COLUMN_NAMES
 from lists.models import ImportBatch, ListEntry
-from lists.readers import FileRefused, ListFile, RawRow, open_list
+from lists.readers import FileRefused, RawRow, open_list
 from lists.validation import Catalogue, ListRow, RowRejected, validate_row
 from workflows.case import CaseState
 from workflows.guards import RuleRefused

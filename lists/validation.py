@@ -124,7 +124,9 @@ _CHOICE_MAPS: dict[str, dict[str, str]] = {}
 
 
 def choice(values: dict[str, str], column: str, choices: type, code: str) -> str:
-    maps = _CHOICE_MAPS.setdefault(choices.__name__, _choice_map(choices))
+    maps = _CHOICE_MAPS.get(choices.__name__)
+    if maps is None:
+        maps = _CHOICE_MAPS[choices.__name__] = _choice_map(choices)
     value = values.get(column, "")
     found = maps.get(value) or maps.get(value.lower())
     if found is None:

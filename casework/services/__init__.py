@@ -21,7 +21,8 @@ from casework.services.handover import hand_over_department
 from casework.services.oversight import add_escalation_note
 
 __all__ = [
-    "RecordedDetermination", "TransitionResult", "add_escalation_note", "advance", "apply_repair", "attach_evidence",
+    "RecordedDetermination", "TransitionResult", "add_escalation_note", "advance", "apply_repair",
+    "attach_evidence",
     "available_transitions", "create_step", "file_objection", "hand_over_department", "open_case",
     "order_rectification", "record_change", "require_talk", "transition_names",
 ]

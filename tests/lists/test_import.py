@@ -169,3 +169,21 @@ def test_a_joint_department_may_not_import(list_cast: Cast, tmp_path: Path) -> N
     with pytest.raises(FileRefused):
         import_list(write_csv(tmp_path / "a.csv", [good_row(list_cast, 1)]),
                     list_cast.joint_officer)
+
+
+def test_the_command_shows_progress_and_a_summary_and_says_when_nothing_is_new(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "list.csv", mixed_rows(list_cast))
+    call_command("import_list", str(path), "--as", "officer", stdout=StringIO(), stderr=StringIO())
+    out, err = StringIO(), StringIO()
+
+    call_command("import_list", str(path), "--as", "officer", stdout=out, stderr=err)
+
+    assert "rows/s" in err.getvalue() and "ETA" in err.getvalue()
+    assert "Unchanged: 3" in out.getvalue() and "duplicate_in_file: 1" in out.getvalue()
+    assert "Nothing new" not in out.getvalue()  # seven rows are still rejected
