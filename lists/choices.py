@@ -4,10 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 class BatchStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
+    RUNNING = "running", _("Importing")
     DONE = "done", _("Done")
     REFUSED = "refused", _("File refused")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", _("Import failed")
 
 
 class Outcome(models.TextChoices):

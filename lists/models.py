@@ -20,7 +20,7 @@ class ImportBatch(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
     )
-    message = models.TextField(_("message"), blank=True)
+    message = models.TextField(_("reason refused or error"), blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
     imported = models.PositiveIntegerField(_("imported"), default=0)
