@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0005_escalation_note'),
+        ('casework', '0006_repair_one_open'),
     ]
 
     operations = [
