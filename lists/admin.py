@@ -12,7 +12,15 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -92,6 +100,12 @@ class ImportBatchAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         batch_id = obj.pk
         transaction.on_commit(lambda: run_import.delay(batch_id))
+
+    def response_add(
+        self, request: HttpRequest, obj: ImportBatch, post_url_continue: Any = None
+    ) -> HttpResponse:
+        # Straight to the batch's page, where its progress shows.
+        return HttpResponseRedirect(reverse("admin:lists_importbatch_change", args=[obj.pk]))
 
     @admin.display(description=_("progress"))
     def progress_percent(self, batch: ImportBatch) -> str:
