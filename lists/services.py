@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from casework import services
@@ -203,15 +203,26 @@ class Importer:
 
     def write_row(self, row: ListRow, entry: ListEntry | None, subjects: dict[str, Subject]) -> None:
         try:
-            with transaction.atomic():
-                if entry is None:
-                    outcome = record_new(row, self.actor, subjects, self.batch)
-                else:
-                    outcome = record_again(row, entry, self.actor, subjects, self.batch)
+            outcome = self.record(row, entry, subjects)
+        except IntegrityError:
+            # Another import committed the same natural key after this batch looked it up:
+            # its case stands (this row's savepoint rolled back); compare with it instead.
+            entry = ListEntry.objects.select_related("case").get(natural_key=row.natural_key)
+            try:
+                outcome = self.record(row, entry, subjects)
+            except (RowRejected, RuleRefused) as error:
+                self.reject(self.raws[row.line], error.code, str(error.message))
+                return
         except (RowRejected, RuleRefused) as error:
             self.reject(self.raws[row.line], error.code, str(error.message))
             return
         self.summary.count(outcome)
+
+    def record(self, row: ListRow, entry: ListEntry | None, subjects: dict[str, Subject]) -> str:
+        with transaction.atomic():
+            if entry is None:
+                return record_new(row, self.actor, subjects, self.batch)
+            return record_again(row, entry, self.actor, subjects, self.batch)
 
 
 def subjects_for(rows: list[ListRow]) -> dict[str, Subject]:
