@@ -251,10 +251,11 @@ def record_new(
         legal_bases=row.bases, facts=row.facts,
         recorded=services.RecordedDetermination(
             origin=row.origin, decided_on=row.decided_on, document_number=row.document_number,
-            determining_authority=row.determining_authority,
+            determining_authority=row.determining_authority, source=_source(row, batch),
         ),
     )
-    services.advance(case, "record_determination", actor, _payload(row, batch))
+    # The transition takes no data: what it records is on the case, audited at creation.
+    services.advance(case, "record_determination", actor)
     push_measures(case, actor)
     ListEntry.objects.create(natural_key=row.natural_key, case=case, digest=row.digest, batch=batch)
     return Outcome.IMPORTED
@@ -280,6 +281,11 @@ def _subject(row: ListRow, subjects: dict[str, Subject]) -> Subject:
         ) % {"identifier": subject.masked_identifier, "kind": subject.get_kind_display(),
              "row_kind": row.subject_kind})
     return subject
+
+
+def _source(row: ListRow, batch: ImportBatch | None) -> str:
+    where = f"import batch {batch.pk}, " if batch is not None else ""
+    return f"{where}line {row.line}, key {row.natural_key}"
 
 
 def _payload(row: ListRow, batch: ImportBatch | None) -> dict[str, Any]:

@@ -120,6 +120,7 @@ class RecordedDetermination:
     decided_on: date
     document_number: str = ""
     determining_authority: str = ""
+    source: str = ""  # where the record came from, for the audit trail (file, line)
 
     def case_fields(self) -> dict[str, Any]:
         return {"origin": self.origin, "decided_on": self.decided_on,
@@ -127,7 +128,8 @@ class RecordedDetermination:
                 "determining_authority": self.determining_authority}
 
     def as_payload(self) -> dict[str, str]:
-        return {**self.case_fields(), "decided_on": self.decided_on.isoformat()}
+        return {**self.case_fields(), "decided_on": self.decided_on.isoformat(),
+                "source": self.source}
 
 
 def next_case_number(department: Department) -> str:

@@ -46,7 +46,7 @@ def test_the_error_file_gives_each_reason_in_words(list_cast: Cast, tmp_path: Pa
     assert summary.errors_path is not None
     with summary.errors_path.open(encoding="utf-8-sig", newline="") as stream:
         reasons = {int(row["line"]): row["reason"] for row in csv.DictReader(stream)}
-    assert "line 2" in reasons[11]
+    assert "第 2 行" in reasons[11]
     assert "不存在的法律 第一条" in reasons[6]
     assert "no-such-department" in reasons[10]
 
@@ -119,7 +119,7 @@ def test_a_wrong_header_is_refused_naming_the_column_and_writes_nothing(
     path = tmp_path / "list.csv"
     path.write_text("subject_identifier,name,subject_kind\n1,2,3\n", encoding="utf-8")
 
-    with pytest.raises(FileRefused, match="Unknown column “name” \\(column 2\\)"):
+    with pytest.raises(FileRefused, match="未知列“name”（第 2 列）"):
         import_list(path, list_cast.officer)
     assert not Case.objects.exists() and not (tmp_path / "list.csv.errors.csv").exists()
 
@@ -128,7 +128,7 @@ def test_a_missing_column_is_refused_by_name(list_cast: Cast, tmp_path: Path) ->
     path = tmp_path / "list.csv"
     path.write_text("subject_identifier,subject_name\n", encoding="utf-8")
 
-    with pytest.raises(FileRefused, match="Missing column “subject_kind”"):
+    with pytest.raises(FileRefused, match="缺少列“subject_kind”"):
         import_list(path, list_cast.officer)
 
 
@@ -138,7 +138,7 @@ def test_a_binary_file_is_refused_with_the_byte_offset_and_writes_nothing(
     path = tmp_path / "list.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
 
-    with pytest.raises(FileRefused, match="byte offset 8 is a NUL byte"):
+    with pytest.raises(FileRefused, match="字节偏移 8 处是 NUL 字节"):
         import_list(path, list_cast.officer)
     assert not Case.objects.exists()
 
@@ -150,7 +150,7 @@ def test_an_undecodable_byte_late_in_the_file_is_refused_before_any_row_is_writt
     good = path.read_bytes()
     path.write_bytes(good + b"\xff\xfe broken\n")
 
-    with pytest.raises(FileRefused, match=f"offset {len(good)}"):
+    with pytest.raises(FileRefused, match=f"字节偏移 {len(good)} 处无法解码"):
         import_list(path, list_cast.officer)
     assert not Case.objects.exists()
 
@@ -185,5 +185,22 @@ def test_the_command_shows_progress_and_a_summary_and_says_when_nothing_is_new(
     call_command("import_list", str(path), "--as", "officer", stdout=out, stderr=err)
 
     assert "rows/s" in err.getvalue() and "ETA" in err.getvalue()
-    assert "Unchanged: 3" in out.getvalue() and "duplicate_in_file: 1" in out.getvalue()
-    assert "Nothing new" not in out.getvalue()  # seven rows are still rejected
+    assert "未变化：3" in out.getvalue() and "duplicate_in_file: 1" in out.getvalue()
+    assert "没有新内容" not in out.getvalue()  # seven rows are still rejected
+
+
+def test_the_command_says_so_when_a_second_import_finds_nothing_new(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "list.csv", [good_row(list_cast, n) for n in (1, 2)])
+    call_command("import_list", str(path), "--as", "officer", "--no-progress", stdout=StringIO())
+    out = StringIO()
+
+    call_command("import_list", str(path), "--as", "officer", "--no-progress", stdout=out)
+
+    assert "已导入：0" in out.getvalue() and "未变化：2" in out.getvalue()
+    assert "没有新内容：每一行都已导入且未变化。" in out.getvalue()

@@ -58,7 +58,7 @@ def test_an_uploaded_binary_file_is_refused_with_its_reason_on_the_page(
     settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
     batch = upload(staff_client, b"\x00\x01\x02binary", django_capture_on_commit_callbacks)
 
-    assert batch.status == BatchStatus.REFUSED and "NUL byte" in batch.message
+    assert batch.status == BatchStatus.REFUSED and "NUL 字节" in batch.message
     assert not Case.objects.exists()
 
 
