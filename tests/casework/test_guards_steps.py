@@ -41,6 +41,7 @@ OWNER_STEPS: list[tuple[str, str, bool]] = [
     ("case/draft", "withdraw", False),
     ("case/notified", "withdraw", False),
     ("case/notified", "determine", True),
+    ("case/draft", "record_determination", False),
     ("case/listed", "correct", True),
     ("case/listed", "exit", True),
     ("objection/filed", "accept", False),

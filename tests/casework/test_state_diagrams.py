@@ -55,6 +55,7 @@ def test_case_diagram_shows_every_state_and_transition() -> None:
         "draft --> withdrawn: withdraw",
         "notified --> notified: waive_statement",
         "notified --> listed: determine",
+        "draft --> listed: record_determination",
         "notified --> withdrawn: withdraw",
         "listed --> listed: correct",
         "listed --> exited: exit",

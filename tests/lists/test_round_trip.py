@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 
 from casework.api.credit import credit_check
@@ -33,7 +34,7 @@ def answers(identifiers: list[str], viewer: User) -> dict[str, Any]:
 
 
 def test_export_then_import_into_an_empty_database_answers_the_same_credit_check(
-    list_cast: Cast, tmp_path: Path
+    list_cast: Cast, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     list_cast.listed_case()
     import_list(write_csv(tmp_path / "old.csv", [good_row(list_cast, 1), good_row(list_cast, 2)]),
@@ -44,6 +45,10 @@ def test_export_then_import_into_an_empty_database_answers_the_same_credit_check
     export.write_bytes(b"".join(chunks(cases_to_export(list_cast.owner.code), "xlsx")))
 
     call_command("flush", interactive=False, verbosity=0)
+    # flush empties django_content_type too; the test's rollback restores the old rows, so
+    # the process-wide cache must forget both the old and the re-created ids.
+    ContentType.objects.clear_cache()
+    request.addfinalizer(ContentType.objects.clear_cache)
     ensure_reference_data()
     empty_cast = make_cast()  # the same catalogue and staff, in the emptied database
     add_focus_only_basis()
