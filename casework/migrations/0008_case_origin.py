@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0006_repair_one_open'),
+        ('casework', '0007_credit_check_log'),
     ]
 
     operations = [
