@@ -1,3 +1,4 @@
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -25,3 +26,13 @@ def add_focus_only_basis() -> None:
 @pytest.fixture
 def import_dir(tmp_path: Any) -> Any:
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks() -> Iterator[None]:
+    """The import task runs in the test, broker or not (the brief: eager in tests)."""
+    from config.celery import app
+
+    previous, app.conf.task_always_eager = app.conf.task_always_eager, True
+    yield
+    app.conf.task_always_eager = previous

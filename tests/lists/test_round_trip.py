@@ -16,7 +16,8 @@ from tests.conftest import Cast, ensure_reference_data, make_cast
 from tests.lists.conftest import add_focus_only_basis
 from tests.lists.files import good_row, write_csv
 
-pytestmark = pytest.mark.django_db
+# Transactional: emptying the database (flush) needs no open transaction on PostgreSQL.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def answers(identifiers: list[str], viewer: User) -> dict[str, Any]:
@@ -45,8 +46,8 @@ def test_export_then_import_into_an_empty_database_answers_the_same_credit_check
     export.write_bytes(b"".join(chunks(cases_to_export(list_cast.owner.code), "xlsx")))
 
     call_command("flush", interactive=False, verbosity=0)
-    # flush empties django_content_type too; the test's rollback restores the old rows, so
-    # the process-wide cache must forget both the old and the re-created ids.
+    # flush empties django_content_type too and re-creates it with new ids: the
+    # process-wide cache must forget the old ones (and the next test's flush the new ones).
     ContentType.objects.clear_cache()
     request.addfinalizer(ContentType.objects.clear_cache)
     ensure_reference_data()
