@@ -17,11 +17,12 @@ SCREENSHOTS = Path(os.environ.get("CASEWORK_SCREENSHOTS", "var/screenshots"))
 
 
 @pytest.fixture
-def page() -> Iterator[Any]:
+def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     # The test talks to the database while Playwright's loop runs in this thread.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
+    # Set for this test only: a leaked value would fail `check --deploy` in later tests.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(locale="zh-CN")
