@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from workflows.guards import Rule, RuleRefused, all_of, any_of
-from workflows.payloads import choice, optional, payload, text
+from workflows.payloads import NoInput, choice, optional, payload, text
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, case_subject, system_actor
 
 
@@ -185,9 +185,9 @@ class CaseMachine(FSMModelMixin, models.Model):
         source=CaseState.DRAFT,
         target=CaseState.LISTED,
         conditions=[has_legal_basis, decision_recorded],
-        permission=owner_staff,
+        permission=owner_staff, custom={"payload": NoInput},
     )
-    def record_determination(self, actor: Any, data: dict[str, Any]) -> None:
+    def record_determination(self, actor: Any, data: NoInput) -> None:
         """Record a determination already made, with its 告知 and 决定 served outside this system.
 
         A department moving onto the system brings its decided cases; the province pushes

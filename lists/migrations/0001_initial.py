@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('casework', '0011_case_origin'),
+        ('casework', '0012_case_origin'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

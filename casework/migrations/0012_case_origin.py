@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0010_hash_tokens_and_key_audit_chains'),
+        ('casework', '0011_idempotency_fingerprint'),
     ]
 
     operations = [
