@@ -229,6 +229,12 @@ EVIDENCE_CONTENT_TYPES = env_list(
 )
 # Request bodies: the largest evidence upload plus its form; anything declared larger gets 413.
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", EVIDENCE_MAX_BYTES + 1024 * 1024)
+# What one subject's cases may hold in evidence, all files together (a quota, not a rule of law).
+EVIDENCE_QUOTA_BYTES_PER_SUBJECT = env_int("EVIDENCE_QUOTA_BYTES_PER_SUBJECT", 200 * 1024 * 1024)
+
+# JSON request bodies (casework.api.parsers): the deepest body the API takes nests three levels.
+API_JSON_MAX_BYTES = env_int("API_JSON_MAX_BYTES", 1024 * 1024)
+API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32)
 
 REDIS_URL = env_str("REDIS_URL", "")
 

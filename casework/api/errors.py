@@ -15,6 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from casework.api.parsers import BodyTooLarge
 from casework.exceptions import Conflict, PayloadInvalid
 from workflows.guards import RuleRefused
 
@@ -31,6 +32,7 @@ CODES: list[tuple[type[Exception], str]] = [
     (exceptions.NotAcceptable, "not_acceptable"),
     (exceptions.UnsupportedMediaType, "unsupported_media_type"),
     (exceptions.Throttled, "throttled"),
+    (BodyTooLarge, "too_large"),
 ]
 
 
