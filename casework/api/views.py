@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from casework import services
 from casework.api import permissions as perms
 from casework.api import serializers as s
-from casework.api.evidence import check_upload
+from casework.api.evidence import check_upload, download_response
 from casework.choices import ListType, Role
 from casework.models import (
     Case,
@@ -152,11 +152,17 @@ def idempotency_key(request: Request) -> str | None:
 
 def evidence_schema(model: type[Any]) -> Any:
     return extend_schema_view(
-        evidence=extend_schema(
-            methods=["POST"],
-            request={"multipart/form-data": s.EvidenceUploadSerializer},
-            responses={201: s.EvidenceSerializer, **WRITE_ERRORS},
-        ),
+        evidence=[
+            extend_schema(methods=["GET"], responses={200: s.EvidenceSerializer(many=True), **READ_ERRORS}),
+            extend_schema(
+                methods=["POST"],
+                request={"multipart/form-data": s.EvidenceUploadSerializer},
+                responses={201: s.EvidenceSerializer,
+                           200: OpenApiResponse(s.EvidenceSerializer,
+                                                description="The same bytes were already attached here."),
+                           **WRITE_ERRORS},
+            ),
+        ],
     )
 
 
@@ -165,9 +171,7 @@ class StepActions(viewsets.GenericViewSet):
 
     permission_classes = [IsAuthenticated, perms.Writes]
 
-    @extend_schema(methods=["GET"], responses={200: s.EvidenceSerializer(many=True), **READ_ERRORS})
-    @action(detail=True, methods=["get", "post"], url_path="evidence",
-            parser_classes=[MultiPartParser], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], url_path="evidence", parser_classes=[MultiPartParser])
     def evidence(self, request: Request, pk: str | None = None) -> Response:
         obj = self.get_object()
         case = obj.owning_case()
@@ -175,7 +179,8 @@ class StepActions(viewsets.GenericViewSet):
             evidence = for_viewer(perms.visible_evidence(request.user).filter(case=case), request.user)
             if not isinstance(obj, Case):
                 evidence = evidence.filter(attached_type__model=obj._meta.model_name, attached_id=obj.pk)
-            return Response(s.EvidenceSerializer(evidence.order_by("pk"), many=True).data)
+            page = self.paginate_queryset(evidence.select_related("attached_type").order_by("pk"))
+            return self.get_paginated_response(s.EvidenceSerializer(page, many=True).data)
         if not may_attach(request.user, obj):
             raise PermissionDenied(_("Only the owner department, the subject or the task's joint "
                                      "department may attach evidence here."))
@@ -183,9 +188,10 @@ class StepActions(viewsets.GenericViewSet):
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
         check_upload(file)
-        evidence = services.attach_evidence(case, request.user, file,
-                                            attached_to=None if isinstance(obj, Case) else obj)
-        return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+        evidence, created = services.store_evidence(case, request.user, file,
+                                                    attached_to=None if isinstance(obj, Case) else obj)
+        return Response(s.EvidenceSerializer(evidence).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 def may_attach(user: Any, obj: Any) -> bool:
@@ -420,10 +426,7 @@ class EvidenceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     })
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
-        evidence = self.get_object()
-        # Always a download of opaque bytes: an uploaded file is never rendered by the browser.
-        return FileResponse(evidence.file.open("rb"), as_attachment=True,
-                            filename=evidence.original_name, content_type="application/octet-stream")
+        return download_response(self.get_object())
 
 
 # --- public lists --------------------------------------------------------------------

@@ -8,6 +8,7 @@ from casework.services.cases import (
     open_case,
     order_rectification,
     require_talk,
+    store_evidence,
 )
 from casework.services.engine import (
     TransitionResult,
@@ -24,5 +25,5 @@ __all__ = [
     "RecordedDetermination", "TransitionResult", "add_escalation_note", "advance", "apply_repair",
     "attach_evidence",
     "available_transitions", "create_step", "file_objection", "hand_over_department", "open_case",
-    "order_rectification", "record_change", "require_talk", "transition_names",
+    "order_rectification", "record_change", "require_talk", "store_evidence", "transition_names",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +29,7 @@ from casework.models import (
     Talk,
 )
 from casework.services.engine import create_step
+from casework.text import clean_file_name
 from workflows.case import CaseState
 from workflows.guards import Rule, RuleRefused
 from workflows.repair import RepairState
@@ -190,7 +191,18 @@ def apply_repair(case: Case, actor: Any, data: dict[str, Any]) -> RepairApplicat
 def attach_evidence(
     case: Case, actor: Any, upload: UploadedFile, attached_to: Model | None = None
 ) -> Evidence:
-    """Store a file after checking its size and type; its SHA-256 is recorded and audited."""
+    return store_evidence(case, actor, upload, attached_to)[0]
+
+
+def store_evidence(
+    case: Case, actor: Any, upload: UploadedFile, attached_to: Model | None = None
+) -> tuple[Evidence, bool]:
+    """Store a file after checking its size, type, the case and the subject's quota.
+
+    Its SHA-256 is recorded and audited. The same bytes already attached to the same
+    record are not stored again: the existing evidence is returned (``created`` False).
+    """
+    require([case_open_for_evidence], case, actor)
     if not (upload.size and 0 < upload.size <= settings.EVIDENCE_MAX_BYTES):
         raise RuleRefused("evidence_size", _("The file is empty or larger than the limit."))
     if upload.content_type not in settings.EVIDENCE_CONTENT_TYPES:
@@ -199,13 +211,39 @@ def attach_evidence(
     for chunk in upload.chunks():
         digest.update(chunk)
     evidence = Evidence(
-        case=case, file=upload, original_name=(upload.name or "")[:200],
+        case=case, file=upload, original_name=clean_file_name(upload.name or ""),
         content_type=upload.content_type, size=upload.size, sha256=digest.hexdigest(),
         uploaded_by=actor, attached_to=attached_to,
     )
     with transaction.atomic():
+        # The subject row serialises uploads to its cases, so the quota cannot be raced past.
+        Subject.objects.select_for_update().filter(pk=case.subject_id).first()
+        same = Evidence.objects.filter(case=case, sha256=evidence.sha256).order_by("pk")
+        duplicate = same.filter(attached_type=evidence.attached_type, attached_id=evidence.attached_id).first()
+        if duplicate is not None:
+            return duplicate, False
+        stored = same.first()
+        if stored is not None:
+            evidence.file = stored.file.name  # the bytes are on disk already: point at them
+        else:
+            require_quota(case, upload.size)
         evidence.save()
         audit.append(obj=evidence, action="evidence_attached", actor=actor, case=case,
                      payload={"sha256": evidence.sha256, "size": evidence.size,
                               "content_type": evidence.content_type})
-    return evidence
+    return evidence, True
+
+
+case_open_for_evidence = Rule(
+    "case_closed",
+    _("The case is closed: no evidence can be attached any more."),
+    lambda case, actor: case.state not in CaseState.terminal_states(),
+)
+
+
+def require_quota(case: Case, size: int) -> None:
+    used = Evidence.objects.filter(case__subject_id=case.subject_id).aggregate(total=Sum("size"))["total"]
+    if (used or 0) + size > settings.EVIDENCE_QUOTA_BYTES_PER_SUBJECT:
+        raise RuleRefused("evidence_quota",
+                          _("The evidence of this subject's cases would exceed its quota of %(limit)s bytes.")
+                          % {"limit": settings.EVIDENCE_QUOTA_BYTES_PER_SUBJECT})
