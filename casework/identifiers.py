@@ -182,6 +182,25 @@ def validate_uscc(code: str) -> str:
     return code
 
 
+# GB 32100-2015 table 1 assigns no registration authority the code 0, and GB 11714 never
+# assigns the all-zero organisation code: a code made of them passes both check characters
+# (their weighted sums are 0) but is a placeholder typed to get past a form.
+UNASSIGNED_AUTHORITY = "0"
+PLACEHOLDER_ORG_BODY = "0" * ORG_BODY_LENGTH
+
+
+def validate_registrable_uscc(code: str) -> str:
+    """A valid USCC that can belong to a real organisation (used when registering a subject)."""
+    code = validate_uscc(code)
+    if code[0] == UNASSIGNED_AUTHORITY or code[ORG_CODE_START:ORG_CODE_END] == PLACEHOLDER_ORG_BODY:
+        raise ValidationError(
+            _("This unified social credit code is a placeholder: no registration authority "
+              "or organisation has it (GB 32100-2015)."),
+            code="uscc_placeholder",
+        )
+    return code
+
+
 # --- citizen ID ------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ only decide visibility (404), role (403) and the request's shape (400).
 
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
@@ -23,6 +24,7 @@ from rest_framework.response import Response
 from casework import services
 from casework.api import permissions as perms
 from casework.api import serializers as s
+from casework.api.errors import error
 from casework.api.evidence import check_upload, download_response
 from casework.choices import ListType, Role
 from casework.models import (
@@ -52,6 +54,11 @@ def errors(*codes: int) -> dict[int, Any]:
 
 
 READ_ERRORS = errors(400, 401, 403, 404)
+EXPLAIN = OpenApiParameter(
+    "explain", bool, OpenApiParameter.QUERY, required=False,
+    description="1: `unavailable_transitions` names, for each transition you cannot take now, "
+                "the rule refusing it (`code`, `detail`); otherwise it is null.",
+)
 WRITE_ERRORS = errors(400, 401, 403, 404, 422)
 
 
@@ -96,7 +103,7 @@ class SubjectFilter(serializers.Serializer):
                        responses={200: s.SubjectSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.SubjectSerializer, **READ_ERRORS}),
     create=extend_schema(request=s.SubjectCreateSerializer,
-                         responses={201: s.SubjectSerializer, **WRITE_ERRORS}),
+                         responses={201: s.SubjectSerializer, **errors(400, 401, 403, 409)}),
 )
 class SubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      viewsets.GenericViewSet):
@@ -126,8 +133,16 @@ class SubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = s.SubjectCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        subject = Subject.objects.create(**incoming.validated_data)
-        return Response(self.get_serializer(subject).data, status=status.HTTP_201_CREATED)
+        try:
+            with transaction.atomic():  # the unique index decides a race between registrations
+                subject = Subject.objects.create(**incoming.validated_data)
+        except IntegrityError:
+            existing = Subject.objects.get(identifier=incoming.validated_data["identifier"])
+            return error("subject_exists", _("A subject with this identifier is already registered."),
+                         status.HTTP_409_CONFLICT, subject=existing.pk)
+        # The registering officer typed the number: the answer shows it whole, as stored.
+        return Response({**self.get_serializer(subject).data, "identifier": subject.identifier},
+                        status=status.HTTP_201_CREATED)
 
 
 def validated_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -251,7 +266,7 @@ def step_create_schema(kind: str) -> Any:
 @evidence_schema(Case)
 @extend_schema_view(
     list=extend_schema(parameters=[CaseFilter], responses={200: s.CaseSerializer(many=True), **READ_ERRORS}),
-    retrieve=extend_schema(responses={200: s.CaseDetailSerializer, **READ_ERRORS}),
+    retrieve=extend_schema(parameters=[EXPLAIN], responses={200: s.CaseDetailSerializer, **READ_ERRORS}),
     create=extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseDetailSerializer,
                                                                     **WRITE_ERRORS}),
     objections=step_create_schema("objections"),
@@ -375,7 +390,7 @@ def step_views(model: type[Any], serializer: type[serializers.Serializer]) -> An
         cls = extend_schema_view(
             list=extend_schema(parameters=[StepFilter],
                                responses={200: serializer(many=True), **READ_ERRORS}),
-            retrieve=extend_schema(responses={200: serializer, **READ_ERRORS}),
+            retrieve=extend_schema(parameters=[EXPLAIN], responses={200: serializer, **READ_ERRORS}),
         )(cls)
         return evidence_schema(model)(cls)
 

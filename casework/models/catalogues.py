@@ -1,11 +1,18 @@
+from collections.abc import Callable
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import LegalBasisKind, ListType, SubjectKind
-from casework.identifiers import mask_identifier, validate_citizen_id, validate_uscc
+from casework.identifiers import (
+    mask_identifier,
+    validate_citizen_id,
+    validate_registrable_uscc,
+    validate_uscc,
+)
 
 
 class Subject(models.Model):
@@ -55,9 +62,31 @@ class Subject(models.Model):
 
 
 def normalise_identifier(kind: str, identifier: str) -> str:
-    if kind == SubjectKind.NATURAL_PERSON:
-        return validate_citizen_id(identifier)
-    return validate_uscc(identifier)
+    """The identifier checked against its kind's standard; the other kind's number is named as such."""
+    natural = kind == SubjectKind.NATURAL_PERSON
+    validate, other = (
+        (validate_citizen_id, validate_uscc) if natural else (validate_registrable_uscc, validate_citizen_id)
+    )
+    try:
+        return validate(identifier)
+    except ValidationError:
+        if passes(other, identifier):
+            raise ValidationError(KIND_MISMATCH, code="kind_mismatch") from None
+        raise
+
+
+KIND_MISMATCH = _(
+    "The kind and the identifier do not match: a natural person has a 公民身份号码 (GB 11643), "
+    "an organisation a 统一社会信用代码 (GB 32100-2015)."
+)
+
+
+def passes(validate: Callable[[str], str], identifier: str) -> bool:
+    try:
+        validate(identifier)
+    except ValidationError:
+        return False
+    return True
 
 
 class LegalBasis(models.Model):

@@ -30,7 +30,7 @@ from casework.models import (
 )
 from casework.services.engine import create_step
 from casework.text import clean_file_name
-from workflows.case import CaseState
+from workflows.case import CaseState, has_legal_basis
 from workflows.guards import Rule, RuleRefused
 from workflows.repair import RepairState
 from workflows.rules import OWNER_STAFF, case_subject, staff_role
@@ -105,6 +105,8 @@ def open_case(
         case.full_clean(exclude=["state", "legal_bases", "measures"])
         case.save()
         case.legal_bases.set(bases)
+        if not has_legal_basis(case):  # refused now, not only at notify: it could never go on
+            raise RuleRefused.of(has_legal_basis)
         case.measures.set(list(measures))
         payload: dict[str, Any] = {"legal_bases": [basis.pk for basis in bases]}
         if recorded:
@@ -219,7 +221,8 @@ def store_evidence(
         # The subject row serialises uploads to its cases, so the quota cannot be raced past.
         Subject.objects.select_for_update().filter(pk=case.subject_id).first()
         same = Evidence.objects.filter(case=case, sha256=evidence.sha256).order_by("pk")
-        duplicate = same.filter(attached_type=evidence.attached_type, attached_id=evidence.attached_id).first()
+        duplicate = same.filter(attached_type=evidence.attached_type,
+                                attached_id=evidence.attached_id).first()
         if duplicate is not None:
             return duplicate, False
         stored = same.first()

@@ -6,7 +6,8 @@ from django.db.models import Model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.api.serializers.common import text
+from casework.api.serializers.common import PrimaryKeysField, StrictSerializer, text
+from casework.api.serializers.explain import ExplainsTransitions
 from casework.choices import DishonestyClass, ListType
 from casework.models import (
     AuditEvent,
@@ -111,7 +112,7 @@ class StepRefSerializer(serializers.Serializer):
     state = serializers.CharField()
 
 
-class CaseDetailSerializer(CaseSerializer):
+class CaseDetailSerializer(CaseSerializer, ExplainsTransitions):
     available_transitions = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
@@ -120,7 +121,7 @@ class CaseDetailSerializer(CaseSerializer):
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "facts", "legal_bases", "measures", "notified_at",
                   "statement_due_on", "statement_waived", "publication_min_until", "closed_at",
-                  "available_transitions", "deadlines", "timeline", "steps"]
+                  "available_transitions", "unavailable_transitions", "deadlines", "timeline", "steps"]
 
     def get_available_transitions(self, case: Case) -> list[str]:
         return available_transitions(case, self.context["request"].user)
@@ -149,15 +150,11 @@ class CaseDetailSerializer(CaseSerializer):
         return refs
 
 
-class CaseCreateSerializer(serializers.Serializer):
+class CaseCreateSerializer(StrictSerializer):
     subject = serializers.PrimaryKeyRelatedField(queryset=Subject.objects.all())
     list_type = serializers.ChoiceField(choices=ListType.choices)
     dishonesty_class = serializers.ChoiceField(choices=DishonestyClass.choices)
-    legal_bases = serializers.PrimaryKeyRelatedField(
-        queryset=LegalBasis.objects.all(), many=True, allow_empty=False
-    )
+    legal_bases = PrimaryKeysField(LegalBasis.objects.all(), allow_empty=False)
     facts = text()
-    measures = serializers.PrimaryKeyRelatedField(
-        queryset=Measure.objects.all(), many=True, required=False
-    )
+    measures = PrimaryKeysField(Measure.objects.all(), required=False)
 

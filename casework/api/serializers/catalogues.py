@@ -3,10 +3,9 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from casework.api.serializers.common import SHORT_TEXT_MAX, text
+from casework.api.serializers.common import SHORT_TEXT_MAX, StrictSerializer, display_name, text
 from casework.choices import SubjectKind
 from casework.models import Department, LegalBasis, Measure, Subject
 from casework.models.catalogues import normalise_identifier
@@ -53,9 +52,9 @@ class SubjectSerializer(serializers.ModelSerializer):
         return subject.identifier_for(self.context["request"].user)
 
 
-class SubjectCreateSerializer(serializers.Serializer):
+class SubjectCreateSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=SubjectKind.choices)
-    name = text(SHORT_TEXT_MAX)
+    name = display_name(SHORT_TEXT_MAX)
     identifier = text(40)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -63,9 +62,5 @@ class SubjectCreateSerializer(serializers.Serializer):
             attrs["identifier"] = normalise_identifier(attrs["kind"], attrs["identifier"])
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"identifier": exc.messages}, code=exc.code) from None
-        if Subject.objects.filter(identifier=attrs["identifier"]).exists():
-            raise serializers.ValidationError(
-                {"identifier": [_("A subject with this identifier is already registered.")]}
-            )
         return attrs
 

@@ -7,7 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.api.serializers.cases import DeadlineSerializer, deadlines_of
-from casework.api.serializers.common import MAX_ORDER_PERIOD_WORKING_DAYS, text
+from casework.api.serializers.common import MAX_ORDER_PERIOD_WORKING_DAYS, StrictSerializer, text
+from casework.api.serializers.explain import ExplainsTransitions
 from casework.models import MeasureTask, Objection, Rectification, RepairApplication, Talk
 from casework.services import available_transitions
 from casework.visibility import for_viewer
@@ -16,13 +17,14 @@ from workflows.talk import TalkKind
 # --- steps -----------------------------------------------------------------------------
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(serializers.ModelSerializer, ExplainsTransitions):
     """Common to every step: its case, state, version, what the caller may do, its clocks."""
 
     available_transitions = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
 
-    COMMON = ["id", "case", "state", "version", "created_at", "available_transitions", "deadlines"]
+    COMMON = ["id", "case", "state", "version", "created_at", "available_transitions",
+              "unavailable_transitions", "deadlines"]
 
     def get_available_transitions(self, obj: Model) -> list[str]:
         return available_transitions(obj, self.context["request"].user)
@@ -79,23 +81,23 @@ class RepairSerializer(StepSerializer):
                   "decision_reason"]
 
 
-class ObjectionCreateSerializer(serializers.Serializer):
+class ObjectionCreateSerializer(StrictSerializer):
     grounds = text()
 
 
-class RectificationCreateSerializer(serializers.Serializer):
+class RectificationCreateSerializer(StrictSerializer):
     requirements = text()
     period_working_days = serializers.IntegerField(
         min_value=1, max_value=MAX_ORDER_PERIOD_WORKING_DAYS, required=False, allow_null=True
     )
 
 
-class TalkCreateSerializer(serializers.Serializer):
+class TalkCreateSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=TalkKind.choices, default=TalkKind.PROMPT)
     reason = text(required=False, allow_blank=True, default="")
 
 
-class RepairCreateSerializer(serializers.Serializer):
+class RepairCreateSerializer(StrictSerializer):
     commitment_letter = serializers.BooleanField()
     rectification_proof = text(required=False, allow_blank=True, default="")
     training_certificate = serializers.BooleanField(required=False, default=False)
