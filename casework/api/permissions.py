@@ -122,3 +122,17 @@ def subjects_visible(user: Any) -> Q | None:
     if user.role in DEPARTMENT_STAFF or reads_all(user):
         return Q()
     return None
+
+
+class ReadsCases(BasePermission):
+    """A system client reads cases, their steps, evidence and subjects only with ``cases_read``.
+
+    Without the scope it is refused (403), not shown empty lists: an integrating system
+    misconfigured without its scope learns so at once.
+    """
+
+    message = _("This system client has no cases_read scope.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        user = request.user
+        return user.role != Role.SYSTEM or SCOPE_CASES_READ in scopes_of(user)

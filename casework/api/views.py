@@ -112,7 +112,7 @@ class SubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def get_permissions(self) -> list[Any]:
         if self.action == "create":
             return [IsAuthenticated(), perms.RegistersSubjects()]
-        return [IsAuthenticated(), perms.ReadsCatalogues()]
+        return [IsAuthenticated(), perms.ReadsCatalogues(), perms.ReadsCases()]
 
     def get_queryset(self) -> QuerySet[Subject]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -290,8 +290,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         if self.action == "create":
             return [IsAuthenticated(), perms.OpensCases()]
         if self.action == "escalation_notes":
-            return [IsAuthenticated(), perms.WritesEscalationNotes()]
-        return super().get_permissions()
+            return [IsAuthenticated(), perms.WritesEscalationNotes(), perms.ReadsCases()]
+        return [*super().get_permissions(), perms.ReadsCases()]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = s.CaseCreateSerializer(data=request.data)
@@ -368,6 +368,7 @@ class StepFilter(serializers.Serializer):
 
 class StepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StepActions):
     model: type[Any]
+    permission_classes = [IsAuthenticated, perms.Writes, perms.ReadsCases]
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):
@@ -429,6 +430,7 @@ class RepairViewSet(StepViewSet):
 @extend_schema_view(retrieve=extend_schema(responses={200: s.EvidenceSerializer, **READ_ERRORS}))
 class EvidenceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.EvidenceSerializer
+    permission_classes = [IsAuthenticated, perms.ReadsCases]
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
