@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "workbench.staticfiles.WorkbenchStaticFilesConfig",  # django.contrib.staticfiles
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
@@ -363,6 +364,7 @@ REST_FRAMEWORK = {
     # JSON everywhere; evidence uploads add multipart on their own endpoints.
     "DEFAULT_PARSER_CLASSES": ["casework.api.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.Pagination",
+    "DEFAULT_FILTER_BACKENDS": ["casework.api.filters.ListFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "casework.api.errors.exception_handler",
     # Anonymous callers are throttled per address (only the public lists take them).

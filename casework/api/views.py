@@ -7,9 +7,8 @@ only decide visibility (404), role (403) and the request's shape (400).
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -22,11 +21,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from casework import services
+from casework.api import filters
 from casework.api import permissions as perms
 from casework.api import serializers as s
 from casework.api.errors import error
 from casework.api.evidence import check_upload, download_response
-from casework.choices import ListType, Role
+from casework.choices import Role
 from casework.models import (
     Case,
     Department,
@@ -42,8 +42,6 @@ from casework.models import (
 )
 from casework.visibility import for_viewer
 from workflows.case import CaseState
-from workflows.choices import DeadlineState
-from workflows.models import Deadline
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 100
@@ -74,6 +72,7 @@ class CatalogueViewSet(viewsets.ReadOnlyModelViewSet):
 class DepartmentViewSet(CatalogueViewSet):
     queryset = Department.objects.order_by("code")
     serializer_class = s.DepartmentSerializer
+    filterset_class = filters.DepartmentFilter
 
 
 @extend_schema_view(list=extend_schema(responses={200: s.LegalBasisSerializer(many=True), **READ_ERRORS}),
@@ -81,6 +80,7 @@ class DepartmentViewSet(CatalogueViewSet):
 class LegalBasisViewSet(CatalogueViewSet):
     queryset = LegalBasis.objects.order_by("pk")
     serializer_class = s.LegalBasisSerializer
+    filterset_class = filters.LegalBasisFilter
 
 
 @extend_schema_view(list=extend_schema(responses={200: s.MeasureSerializer(many=True), **READ_ERRORS}),
@@ -88,19 +88,14 @@ class LegalBasisViewSet(CatalogueViewSet):
 class MeasureViewSet(CatalogueViewSet):
     queryset = Measure.objects.select_related("department").order_by("code")
     serializer_class = s.MeasureSerializer
+    filterset_class = filters.MeasureFilter
 
 
 # --- subjects --------------------------------------------------------------------------
 
 
-class SubjectFilter(serializers.Serializer):
-    identifier = serializers.CharField(max_length=40, required=False)
-    kind = serializers.ChoiceField(choices=s.SubjectKind.choices, required=False)
-
-
 @extend_schema_view(
-    list=extend_schema(parameters=[SubjectFilter],
-                       responses={200: s.SubjectSerializer(many=True), **READ_ERRORS}),
+    list=extend_schema(responses={200: s.SubjectSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: s.SubjectSerializer, **READ_ERRORS}),
     create=extend_schema(request=s.SubjectCreateSerializer,
                          responses={201: s.SubjectSerializer, **errors(400, 401, 403, 409)}),
@@ -108,6 +103,7 @@ class SubjectFilter(serializers.Serializer):
 class SubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      viewsets.GenericViewSet):
     serializer_class = s.SubjectSerializer
+    filterset_class = filters.SubjectFilter
 
     def get_permissions(self) -> list[Any]:
         if self.action == "create":
@@ -120,15 +116,7 @@ class SubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         condition = perms.subjects_visible(self.request.user)
         if condition is None:
             return Subject.objects.none()
-        subjects = Subject.objects.filter(condition).order_by("pk")
-        if self.action == "list":
-            query = validated_query(SubjectFilter, self.request)
-            if "identifier" in query:
-                # Exact match only: the register is not searchable by fragments of numbers.
-                subjects = subjects.filter(identifier=query["identifier"].strip().upper())
-            if "kind" in query:
-                subjects = subjects.filter(kind=query["kind"])
-        return subjects
+        return Subject.objects.filter(condition).order_by("pk")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         incoming = s.SubjectCreateSerializer(data=request.data)
@@ -143,12 +131,6 @@ class SubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         # The registering officer typed the number: the answer shows it whole, as stored.
         return Response({**self.get_serializer(subject).data, "identifier": subject.identifier},
                         status=status.HTTP_201_CREATED)
-
-
-def validated_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    query = serializer_class(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    return dict(query.validated_data)
 
 
 # --- transitions and evidence, shared by cases and steps --------------------------------
@@ -221,35 +203,6 @@ def may_attach(user: Any, obj: Any) -> bool:
 # --- cases -----------------------------------------------------------------------------
 
 
-class CaseFilter(serializers.Serializer):
-    state = serializers.ChoiceField(choices=CaseState.choices, required=False)
-    department = serializers.SlugField(max_length=40, required=False)
-    list_type = serializers.ChoiceField(choices=ListType.choices, required=False)
-    subject = serializers.IntegerField(min_value=1, max_value=s.MAX_VERSION, required=False)
-    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-
-
-def overdue_clocks() -> QuerySet[Deadline]:
-    return Deadline.objects.filter(case=OuterRef("pk"), closed_at__isnull=True).filter(
-        Q(state=DeadlineState.BREACHED) | Q(state=DeadlineState.RUNNING, due_at__lt=timezone.now())
-    )
-
-
-def filter_cases(cases: QuerySet[Case], query: dict[str, Any]) -> QuerySet[Case]:
-    if "state" in query:
-        cases = cases.filter(state=query["state"])
-    if "department" in query:
-        cases = cases.filter(owner_department__code=query["department"])
-    if "list_type" in query:
-        cases = cases.filter(list_type=query["list_type"])
-    if "subject" in query:
-        cases = cases.filter(subject_id=query["subject"])
-    if query.get("overdue") is not None:
-        overdue = Exists(overdue_clocks())
-        cases = cases.filter(overdue if query["overdue"] else ~overdue)
-    return cases
-
-
 STEP_CREATES: dict[str, tuple[type[serializers.Serializer], type[serializers.Serializer]]] = {
     "objections": (s.ObjectionCreateSerializer, s.ObjectionSerializer),
     "rectifications": (s.RectificationCreateSerializer, s.RectificationSerializer),
@@ -265,7 +218,7 @@ def step_create_schema(kind: str) -> Any:
 
 @evidence_schema(Case)
 @extend_schema_view(
-    list=extend_schema(parameters=[CaseFilter], responses={200: s.CaseSerializer(many=True), **READ_ERRORS}),
+    list=extend_schema(responses={200: s.CaseSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(parameters=[EXPLAIN], responses={200: s.CaseDetailSerializer, **READ_ERRORS}),
     create=extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseDetailSerializer,
                                                                     **WRITE_ERRORS}),
@@ -275,12 +228,12 @@ def step_create_schema(kind: str) -> Any:
     repairs=step_create_schema("repairs"),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, StepActions):
+    filterset_class = filters.CaseFilter
+
     def get_queryset(self) -> QuerySet[Case]:
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
         cases = perms.visible_cases(self.request.user).select_related("subject", "owner_department")
-        if self.action == "list":
-            cases = filter_cases(cases, validated_query(CaseFilter, self.request))
         return cases.order_by("-created_at", "-pk")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
@@ -327,19 +280,19 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @extend_schema(methods=["GET"], responses={200: s.EscalationNoteSerializer(many=True), **READ_ERRORS},
                    description="The leadership office's escalation notes (督办意见) on the case, oldest "
-                               "first; internal to the departments: the case's subject gets an empty "
-                               "list.")
+                               "first, paginated like every list; internal to the departments: the "
+                               "case's subject gets an empty list.")
     @extend_schema(methods=["POST"], request=s.EscalationNoteCreateSerializer,
                    responses={201: s.EscalationNoteSerializer, **WRITE_ERRORS},
                    description="Leadership office only: chase the case, optionally naming one of its "
                                "open deadlines (`deadline_id`). The owner department is notified.")
-    @action(detail=True, methods=["get", "post"], url_path="escalation-notes", pagination_class=None)
+    @action(detail=True, methods=["get", "post"], url_path="escalation-notes")
     def escalation_notes(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         if request.method == "GET":
             notes = for_viewer(case.escalation_notes.select_related("department"), request.user)
-            notes = notes.order_by("created_at", "pk")
-            return Response(s.EscalationNoteSerializer(notes, many=True).data)
+            page = self.paginate_queryset(notes.order_by("created_at", "pk"))
+            return self.get_paginated_response(s.EscalationNoteSerializer(page, many=True).data)
         incoming = s.EscalationNoteCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         note = services.add_escalation_note(case, request.user, incoming.validated_data["text"],
@@ -361,11 +314,6 @@ def start_step(kind: str, case: Case, actor: Any, data: dict[str, Any]) -> Any:
 # --- steps -----------------------------------------------------------------------------
 
 
-class StepFilter(serializers.Serializer):
-    case = serializers.IntegerField(min_value=1, max_value=s.MAX_VERSION, required=False)
-    state = serializers.CharField(max_length=20, required=False)
-
-
 class StepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StepActions):
     model: type[Any]
     permission_classes = [IsAuthenticated, perms.Writes, perms.ReadsCases]
@@ -375,12 +323,6 @@ class StepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StepActions)
             return self.model._default_manager.none()
         user = self.request.user
         steps = for_viewer(perms.visible_steps(self.model, user), user).select_related("case")
-        if self.action == "list":
-            query = validated_query(StepFilter, self.request)
-            if "case" in query:
-                steps = steps.filter(case_id=query["case"])
-            if "state" in query:
-                steps = steps.filter(state=query["state"])
         return steps.order_by("pk")
 
 
@@ -388,9 +330,9 @@ def step_views(model: type[Any], serializer: type[serializers.Serializer]) -> An
     def decorate(cls: type[StepViewSet]) -> type[StepViewSet]:
         cls.model = model
         cls.serializer_class = serializer
+        cls.filterset_class = filters.step_filter(model)
         cls = extend_schema_view(
-            list=extend_schema(parameters=[StepFilter],
-                               responses={200: serializer(many=True), **READ_ERRORS}),
+            list=extend_schema(responses={200: serializer(many=True), **READ_ERRORS}),
             retrieve=extend_schema(parameters=[EXPLAIN], responses={200: serializer, **READ_ERRORS}),
         )(cls)
         return evidence_schema(model)(cls)

@@ -62,10 +62,10 @@ def test_the_departments_that_see_the_case_read_its_notes_oldest_first(cast: Cas
     for user in (cast.officer, cast.leadership_user):
         response = client_for(user).get(notes_path(case))
         assert response.status_code == 200
-        assert [row["text"] for row in response.json()] == ["第一次督办", "第二次督办"]
+        assert [row["text"] for row in response.json()["results"]] == ["第一次督办", "第二次督办"]
     # Internal supervision: the case's subject sees the case but not the notes on it.
     subject_view = client_for(cast.subject_user).get(notes_path(case))
-    assert (subject_view.status_code, subject_view.json()) == (200, [])
+    assert (subject_view.status_code, subject_view.json()["results"]) == (200, [])
     assert client_for(cast.other_officer).get(notes_path(case)).status_code == 404
 
 
