@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from casework.choices import ListType
 from casework.identifiers import (
     BODY_LENGTH,
     CITIZEN_ID_CHECK_CHARS,
@@ -18,8 +19,11 @@ from casework.identifiers import (
     validate_uscc,
 )
 from casework.models import CreditIndexEntry
+from workflows.measure_task import MeasureTaskState
 
 OBJECTION_LABEL = _("Objection pending (有异议)")
+LIST_TYPE_LABELS = dict(ListType.choices)
+TASK_STATE_LABELS = dict(MeasureTaskState.choices)
 ENTRY_FIELDS = ("case_number", "list_type", "owner_department", "listed_from", "listed_until",
                 "objection_open", "measures")
 
@@ -50,12 +54,15 @@ def credit_check(identifier: str, user: Any) -> dict[str, Any]:
     entries, measures = [], []
     for number, list_type, department, since, until, objection_open, case_measures in rows:
         entries.append({
-            "case_number": number, "list_type": list_type, "owner_department": department,
+            "case_number": number, "list_type": list_type,
+            "list_type_label": str(LIST_TYPE_LABELS.get(list_type, list_type)),
+            "owner_department": department,
             "since": since, "until": until, "objection_pending": objection_open,
             "label": str(OBJECTION_LABEL) if objection_open else "",
         })
         measures += [
-            {"case_number": number, "code": m["code"], "title": m["title"], "state": m["state"]}
+            {"case_number": number, "code": m["code"], "title": m["title"], "state": m["state"],
+             "state_label": str(TASK_STATE_LABELS.get(m["state"], m["state"]))}
             for m in case_measures
             if user.department_id is not None and m.get("department_id") == user.department_id
         ]

@@ -21,7 +21,6 @@ from workflows.case import CaseState
 from workflows.choices import DeadlineState
 from workflows.models import Deadline
 
-
 TRUE_VALUES = frozenset({"true", "True", "1"})
 FALSE_VALUES = frozenset({"false", "False", "0"})
 

@@ -54,7 +54,9 @@ def test_the_evidence_list_of_a_case_is_a_page_not_a_bare_array(cast: Cast, worl
     ("departments/", "kind=ministry", "kind"),
     ("legal-bases/", "list_type=black", "list_type"),
 ])
-def test_an_unknown_filter_value_is_400_naming_the_filter(cast: Cast, path: str, query: str, named: str) -> None:
+def test_an_unknown_filter_value_is_400_naming_the_filter(
+    cast: Cast, path: str, query: str, named: str
+) -> None:
     response = client_for(cast.officer).get(f"/api/v1/{path}?{query}")
     assert response.status_code == 400
     assert (response.json()["code"], list(response.json()["errors"])) == ("invalid", [named])

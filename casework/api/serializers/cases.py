@@ -6,7 +6,7 @@ from django.db.models import Model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.api.serializers.common import PrimaryKeysField, StrictSerializer, text
+from casework.api.serializers.common import PrimaryKeysField, StrictSerializer, label, text
 from casework.api.serializers.explain import ExplainsTransitions
 from casework.choices import DishonestyClass, ListType
 from casework.models import (
@@ -31,10 +31,14 @@ from workflows.models import Deadline, DeadlineEvent
 
 class DeadlineSerializer(serializers.ModelSerializer):
     target_type = serializers.CharField(source="target_type.model", read_only=True)
+    step_label = label("step")
+    party_label = label("party")
+    state_label = label("state")
 
     class Meta:
         model = Deadline
-        fields = ["id", "step", "target_type", "target_id", "party", "state", "started_on",
+        fields = ["id", "step", "step_label", "target_type", "target_id", "party", "party_label", "state",
+                  "state_label", "started_on",
                   "due_on", "due_at", "provisional", "escalation_level"]
 
 
@@ -95,12 +99,17 @@ class CaseSerializer(serializers.ModelSerializer):
     subject_name = serializers.CharField(source="subject.name", read_only=True)
     subject_identifier = serializers.SerializerMethodField()
     owner_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    list_type_label = label("list_type")
+    dishonesty_class_label = label("dishonesty_class")
+    state_label = label("state")
+    exit_reason_label = label("exit_reason")
 
     class Meta:
         model = Case
         fields = ["id", "number", "subject", "subject_name", "subject_identifier",
-                  "owner_department", "list_type", "dishonesty_class", "state", "version",
-                  "listed_from", "listed_until", "published", "exit_reason", "created_at"]
+                  "owner_department", "list_type", "list_type_label", "dishonesty_class",
+                  "dishonesty_class_label", "state", "state_label", "version", "listed_from",
+                  "listed_until", "published", "exit_reason", "exit_reason_label", "created_at"]
 
     def get_subject_identifier(self, case: Case) -> str:
         return case.subject_identifier_for(self.context["request"].user)

@@ -28,6 +28,14 @@ def text(max_length: int = TEXT_MAX, **kwargs: Any) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, **kwargs)
 
 
+def label(field: str) -> serializers.CharField:
+    """The translated label of a choice field, beside its code (``state`` → ``state_label``).
+
+    Clients branch on the code, which is the same in every language; the label is for people.
+    """
+    return serializers.CharField(source=f"get_{field}_display", read_only=True)
+
+
 def visible_text(value: str) -> str:
     """A name people read: no control, bidi or zero-width characters that change what they see."""
     if has_invisible(value):
@@ -64,8 +72,11 @@ class BoundedDateTimeField(serializers.DateTimeField):
 
 
 def mask_name(name: str) -> str:
-    """A natural person's name in public: the family name, the rest starred (张某 → 张*)."""
-    return name[:1] + "*" * max(len(name) - 1, 1)
+    """A natural person's name in public: the first character and one star, whatever the length.
+
+    张某 and 欧阳某某 become 张* and 欧*: one star per hidden character would tell the length.
+    """
+    return name[:1] + "*"
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from casework.api.serializers.common import mask_name
+from casework.api.serializers.common import label, mask_name
 from casework.choices import ListType
 from casework.identifiers import mask_identifier
 from casework.models import Case
@@ -19,6 +19,7 @@ from workflows.case import ExitReason
 class CreditEntrySerializer(serializers.Serializer):
     case_number = serializers.CharField()
     list_type = serializers.ChoiceField(choices=ListType.choices)
+    list_type_label = serializers.CharField()
     owner_department = serializers.CharField()
     since = serializers.DateField()
     until = serializers.DateField(allow_null=True)
@@ -31,6 +32,7 @@ class CreditMeasureSerializer(serializers.Serializer):
     code = serializers.CharField()
     title = serializers.CharField()
     state = serializers.CharField()
+    state_label = serializers.CharField()
 
 
 class CreditCheckSerializer(serializers.Serializer):
@@ -52,13 +54,16 @@ class PublicCaseSerializer(serializers.ModelSerializer):
     subject_name = serializers.SerializerMethodField()
     subject_identifier = serializers.SerializerMethodField()
     subject_kind = serializers.CharField(source="subject.kind", read_only=True)
+    subject_kind_label = serializers.CharField(source="subject.get_kind_display", read_only=True)
+    list_type_label = label("list_type")
     owner_department = serializers.CharField(source="owner_department.name", read_only=True)
     legal_bases = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
-        fields = ["number", "subject_kind", "subject_name", "subject_identifier", "owner_department",
-                  "list_type", "listed_from", "listed_until", "legal_bases"]
+        fields = ["number", "subject_kind", "subject_kind_label", "subject_name", "subject_identifier",
+                  "owner_department", "list_type", "list_type_label", "listed_from", "listed_until",
+                  "legal_bases"]
 
     def get_subject_name(self, case: Case) -> str:
         name = case.subject.name
@@ -74,10 +79,11 @@ class PublicCaseSerializer(serializers.ModelSerializer):
 
 class PublicExitSerializer(PublicCaseSerializer):
     exit_reason = serializers.ChoiceField(choices=ExitReason.choices, read_only=True)
+    exit_reason_label = label("exit_reason")
     exited_on = serializers.SerializerMethodField()
 
     class Meta(PublicCaseSerializer.Meta):
-        fields = [*PublicCaseSerializer.Meta.fields, "exit_reason", "exited_on"]
+        fields = [*PublicCaseSerializer.Meta.fields, "exit_reason", "exit_reason_label", "exited_on"]
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_exited_on(self, case: Case) -> date | None:

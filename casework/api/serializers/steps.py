@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.api.serializers.cases import DeadlineSerializer, deadlines_of
-from casework.api.serializers.common import MAX_ORDER_PERIOD_WORKING_DAYS, StrictSerializer, text
+from casework.api.serializers.common import MAX_ORDER_PERIOD_WORKING_DAYS, StrictSerializer, label, text
 from casework.api.serializers.explain import ExplainsTransitions
 from casework.models import MeasureTask, Objection, Rectification, RepairApplication, Talk
 from casework.services import available_transitions
@@ -22,8 +22,9 @@ class StepSerializer(serializers.ModelSerializer, ExplainsTransitions):
 
     available_transitions = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
+    state_label = label("state")
 
-    COMMON = ["id", "case", "state", "version", "created_at", "available_transitions",
+    COMMON = ["id", "case", "state", "state_label", "version", "created_at", "available_transitions",
               "unavailable_transitions", "deadlines"]
 
     def get_available_transitions(self, obj: Model) -> list[str]:
@@ -36,10 +37,11 @@ class StepSerializer(serializers.ModelSerializer, ExplainsTransitions):
 
 
 class ObjectionSerializer(StepSerializer):
+    outcome_label = label("outcome")
     class Meta:
         model = Objection
-        fields = [*StepSerializer.COMMON, "grounds", "outcome", "decision_reason", "accepted_at",
-                  "review_suspended", "decided_at"]
+        fields = [*StepSerializer.COMMON, "grounds", "outcome", "outcome_label", "decision_reason",
+                  "accepted_at", "review_suspended", "decided_at"]
 
 
 class RectificationSerializer(StepSerializer):
@@ -52,10 +54,11 @@ class RectificationSerializer(StepSerializer):
 class TalkSerializer(StepSerializer):
     organiser = serializers.SlugRelatedField(slug_field="code", read_only=True)
     co_organiser = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    kind_label = label("kind")
 
     class Meta:
         model = Talk
-        fields = [*StepSerializer.COMMON, "kind", "organiser", "co_organiser", "reason",
+        fields = [*StepSerializer.COMMON, "kind", "kind_label", "organiser", "co_organiser", "reason",
                   "scheduled_for", "place", "record", "held_at", "missed_at"]
 
 
