@@ -73,7 +73,7 @@ def visible_cases(request: Any) -> QuerySet[Case]:
 
 
 class DepartmentFilter(filters.FilterSet):
-    kind = filters.ChoiceFilter(choices=DepartmentKind.choices, help_text=_("Department kind."))
+    kind = filters.ChoiceFilter(choices=DepartmentKind.choices, help_text="Department kind.")
     active = StrictBooleanFilter()
 
     class Meta:
@@ -84,7 +84,7 @@ class DepartmentFilter(filters.FilterSet):
 class LegalBasisFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=LegalBasisKind.choices)
     list_type = filters.ChoiceFilter(choices=ListType.choices, method="allowing",
-                                     help_text=_("Bases that allow this list type."))
+                                     help_text="Bases that allow this list type.")
 
     class Meta:
         model = LegalBasis
@@ -97,7 +97,7 @@ class LegalBasisFilter(filters.FilterSet):
 
 class MeasureFilter(filters.FilterSet):
     department = filters.ModelChoiceFilter(queryset=Department.objects.all(), to_field_name="code",
-                                           help_text=_("The implementing department's code."))
+                                           help_text="The implementing department's code.")
     legal_basis = filters.ModelChoiceFilter(queryset=LegalBasis.objects.all())
     active = StrictBooleanFilter()
 
@@ -108,7 +108,7 @@ class MeasureFilter(filters.FilterSet):
 
 class SubjectFilter(filters.FilterSet):
     identifier = filters.CharFilter(method="exact_identifier", max_length=40,
-                                    help_text=_("Exact 统一社会信用代码 or 公民身份号码 (no fragments)."))
+                                    help_text="Exact 统一社会信用代码 or 公民身份号码 (no fragments).")
     kind = filters.ChoiceFilter(choices=SubjectKind.choices)
 
     class Meta:
@@ -133,11 +133,11 @@ class CaseFilter(filters.FilterSet):
     state = filters.ChoiceFilter(choices=CaseState.choices)
     department = filters.ModelChoiceFilter(field_name="owner_department", to_field_name="code",
                                            queryset=Department.objects.all(),
-                                           help_text=_("The owner department's code."))
+                                           help_text="The owner department's code.")
     list_type = filters.ChoiceFilter(choices=ListType.choices)
-    subject = filters.ModelChoiceFilter(queryset=visible_subjects, help_text=_("Subject id."))
+    subject = filters.ModelChoiceFilter(queryset=visible_subjects, help_text="Subject id.")
     overdue = StrictBooleanFilter(method="filter_overdue",
-                                    help_text=_("An open clock of the case is past due or breached."))
+                                    help_text="An open clock of the case is past due or breached.")
 
     class Meta:
         model = Case
@@ -154,6 +154,6 @@ def step_filter(model: type[Model]) -> type[filters.FilterSet]:
     meta = type("Meta", (), {"model": model, "fields": ["case", "state"]})
     return type(f"{model.__name__}Filter", (filters.FilterSet,), {
         "Meta": meta,
-        "case": filters.ModelChoiceFilter(queryset=visible_cases, help_text=_("Case id.")),
+        "case": filters.ModelChoiceFilter(queryset=visible_cases, help_text="Case id."),
         "state": filters.ChoiceFilter(choices=state_choices),
     })
