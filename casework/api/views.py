@@ -168,7 +168,8 @@ class StepActions(viewsets.GenericViewSet):
 
     permission_classes = [IsAuthenticated, perms.Writes]
 
-    @action(detail=True, methods=["get", "post"], url_path="evidence", parser_classes=[MultiPartParser])
+    @action(detail=True, methods=["get", "post"], url_path="evidence", parser_classes=[MultiPartParser],
+            filter_backends=[])
     def evidence(self, request: Request, pk: str | None = None) -> Response:
         obj = self.get_object()
         case = obj.owning_case()
@@ -286,7 +287,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
                    responses={201: s.EscalationNoteSerializer, **WRITE_ERRORS},
                    description="Leadership office only: chase the case, optionally naming one of its "
                                "open deadlines (`deadline_id`). The owner department is notified.")
-    @action(detail=True, methods=["get", "post"], url_path="escalation-notes")
+    @action(detail=True, methods=["get", "post"], url_path="escalation-notes", filter_backends=[])
     def escalation_notes(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         if request.method == "GET":
