@@ -24,6 +24,7 @@ from tests.casework.refusals import (
     serve_minimum_publication,
 )
 from tests.conftest import Cast
+from workflows.guards import RuleRefused
 
 YESTERDAY = -1
 TOMORROW = 1
@@ -54,8 +55,26 @@ def _basis(cast: Cast, **fields: object) -> LegalBasis:
     ],
     ids=["repealed", "not_yet_in_force"],
 )
-def test_notify_refused_when_the_only_legal_basis_is_inactive(cast: Cast, window: dict) -> None:
-    case = cast.open_case(legal_bases=[_basis(cast, **window)])
+def test_opening_a_case_refused_when_its_only_legal_basis_is_inactive(cast: Cast, window: dict) -> None:
+    basis = _basis(cast, **window)
+    with pytest.raises(RuleRefused) as caught:
+        cast.open_case(legal_bases=[basis])
+    assert caught.value.code == "legal_basis_required"
+    assert (Case.objects.count(), AuditEvent.objects.count()) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        {"active_until": _days(YESTERDAY)},
+        {"active_from": _days(TOMORROW)},
+    ],
+    ids=["repealed", "not_yet_in_force"],
+)
+def test_notify_refused_when_the_only_legal_basis_is_no_longer_in_force(cast: Cast, window: dict) -> None:
+    basis = _basis(cast)
+    case = cast.open_case(legal_bases=[basis])
+    LegalBasis.objects.filter(pk=basis.pk).update(**window)
     with refused("legal_basis_required", case):
         services.advance(case, "notify", cast.officer)
     assert case.state == "draft"
@@ -69,9 +88,18 @@ def test_determine_refused_when_the_legal_basis_was_repealed_after_notice(cast: 
     assert (case.state, case.determined_by_id, case.listed_from) == ("notified", None, None)
 
 
-def test_notify_refused_when_the_basis_allows_only_the_focus_list_on_a_serious_case(cast: Cast) -> None:
+def test_opening_a_serious_case_refused_when_its_basis_allows_only_the_focus_list(cast: Cast) -> None:
     focus_only = _basis(cast, allows_serious_list=False)
-    case = cast.open_case(list_type=ListType.SERIOUS, legal_bases=[focus_only])
+    with pytest.raises(RuleRefused) as caught:
+        cast.open_case(list_type=ListType.SERIOUS, legal_bases=[focus_only])
+    assert caught.value.code == "legal_basis_required"
+    assert Case.objects.count() == 0
+
+
+def test_notify_refused_when_the_basis_no_longer_allows_the_serious_list(cast: Cast) -> None:
+    basis = _basis(cast)
+    case = cast.open_case(list_type=ListType.SERIOUS, legal_bases=[basis])
+    LegalBasis.objects.filter(pk=basis.pk).update(allows_serious_list=False)
     with refused("legal_basis_required", case):
         services.advance(case, "notify", cast.officer)
 
