@@ -12,11 +12,14 @@ from django import forms
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import serializers
 
 from casework.api import permissions as perms
+from casework.api.serializers.common import bounded_date
 from casework.choices import DepartmentKind, LegalBasisKind, ListType, SubjectKind
-from casework.models import Case, Department, LegalBasis, Measure, Subject
+from casework.models import Case, CreditCheck, Department, LegalBasis, Measure, Subject
 from workflows.case import CaseState
 from workflows.choices import DeadlineState
 from workflows.models import Deadline
@@ -157,3 +160,36 @@ def step_filter(model: type[Model]) -> type[filters.FilterSet]:
         "case": filters.ModelChoiceFilter(queryset=visible_cases, help_text="Case id."),
         "state": filters.ChoiceFilter(choices=state_choices),
     })
+
+
+# --- the credit-check log ----------------------------------------------------------------
+
+
+class BoundedDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time within the API's date bounds; a time past year 9999 in UTC is an error."""
+
+    def clean(self, value: Any) -> Any:
+        try:
+            result = super().clean(value)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(_("Enter a valid date/time."), code="invalid") from None
+        if result is not None:
+            try:
+                bounded_date(result.date())
+            except serializers.ValidationError as error:
+                raise forms.ValidationError(error.detail[0], code="invalid") from None
+        return result
+
+
+class BoundedDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = BoundedDateTimeField
+
+
+class CreditCheckLogFilter(filters.FilterSet):
+    subject = filters.ModelChoiceFilter(queryset=visible_subjects, help_text="Subject id.")
+    since = BoundedDateTimeFilter(field_name="checked_at", lookup_expr="gte",
+                                  help_text="Checks at or after this time (ISO 8601).")
+
+    class Meta:
+        model = CreditCheck
+        fields = ["subject", "since"]

@@ -133,6 +133,13 @@ class SubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
                         status=status.HTTP_201_CREATED)
 
 
+def validated_query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """Query parameters of a single object's read (lists use their FilterSet)."""
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
+
+
 # --- transitions and evidence, shared by cases and steps --------------------------------
 
 

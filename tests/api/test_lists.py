@@ -22,7 +22,7 @@ def list_paths(world: World) -> list[str]:
     return ["departments/", "legal-bases/", "measures/", "subjects/", "cases/", "objections/",
             "rectifications/", "talks/", "measure-tasks/", "repairs/", f"cases/{case.pk}/evidence/",
             f"objections/{objection.pk}/evidence/", f"cases/{case.pk}/escalation-notes/",
-            "public/listings/", "public/exits/"]
+            "credit-checks/", "public/listings/", "public/exits/"]
 
 
 def test_every_list_endpoint_paginates_the_same_way(cast: Cast, world: World) -> None:
@@ -53,6 +53,9 @@ def test_the_evidence_list_of_a_case_is_a_page_not_a_bare_array(cast: Cast, worl
     ("measures/", "department=nosuch", "department"),
     ("departments/", "kind=ministry", "kind"),
     ("legal-bases/", "list_type=black", "list_type"),
+    ("credit-checks/", "subject=999999", "subject"),
+    ("credit-checks/", "since=yesterday", "since"),
+    ("credit-checks/", "since=1900-01-01T00:00:00Z", "since"),
 ])
 def test_an_unknown_filter_value_is_400_naming_the_filter(
     cast: Cast, path: str, query: str, named: str

@@ -37,7 +37,6 @@ from casework.api.serializers.common import (
     text,
 )
 from casework.api.serializers.credit_checks import (
-    CreditCheckLogFilter,
     CreditCheckLogSerializer,
     CreditCheckQuerySerializer,
 )
@@ -79,6 +78,6 @@ __all__ = [
     
     "EvidenceSerializer", "EvidenceUploadSerializer", "CreditCheckSerializer", "CreditEntrySerializer",
     "CreditMeasureSerializer", "PublicCaseSerializer", "PublicExitSerializer",
-    "EscalationNoteCreateSerializer", "EscalationNoteSerializer", "CreditCheckLogFilter",
+    "EscalationNoteCreateSerializer", "EscalationNoteSerializer",
     "CreditCheckLogSerializer", "CreditCheckQuerySerializer",
 ]

@@ -1,12 +1,10 @@
 """The credit check's query and its log (who checked whom, when, for what purpose)."""
 
-from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from casework.api.serializers.common import MAX_VERSION, BoundedDateTimeField
 from casework.models import CreditCheck
 from casework.models.credit_checks import PURPOSE_MAX
 
@@ -37,14 +35,3 @@ class CreditCheckLogSerializer(serializers.ModelSerializer):
         fields = ["id", "checked_at", "checked_by", "department", "subject", "identifier",
                   "identifier_kind", "purpose", "listed", "case_numbers"]
 
-
-class CreditCheckLogFilter(serializers.Serializer):
-    subject = serializers.IntegerField(min_value=1, max_value=MAX_VERSION, required=False)
-    since = BoundedDateTimeField(required=False)
-
-    def filter(self, checks: Any) -> Any:
-        if "subject" in self.validated_data:
-            checks = checks.filter(subject_id=self.validated_data["subject"])
-        if "since" in self.validated_data:
-            checks = checks.filter(checked_at__gte=self.validated_data["since"])
-        return checks
