@@ -9,9 +9,9 @@ import pytest
 from django.conf import settings
 from django.core import signals
 from django.db import close_old_connections
-from rest_framework.authtoken.models import Token
 
 from config.wsgi import application
+from tests.api.conftest import key_for
 from tests.conftest import Cast
 
 DOC = Path(settings.BASE_DIR) / "docs" / "api.md"
@@ -35,7 +35,7 @@ def test_the_documented_client_takes_a_case_from_draft_to_listing(cast: Cast) ->
     exec(compile(match.group(1), str(DOC), "exec"), example)  # noqa: S102 - our own documentation
 
     def connect(user: Any) -> httpx.Client:
-        token = Token.objects.create(user=user).key
+        token = key_for(user)
         return example["connect"](token, base_url="http://testserver/api/v1",
                                   transport=httpx.WSGITransport(app=application))
 

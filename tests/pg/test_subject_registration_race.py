@@ -4,10 +4,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.models import Subject
+from tests.api.conftest import key_for
 from tests.conftest import Cast
 from tests.pg.concurrency import run_together
 
@@ -17,7 +17,7 @@ NEW_USCC = "91210300MA0D000170"
 
 @pytest.mark.django_db(transaction=True)
 def test_racing_registrations_of_one_identifier_create_one_subject_and_answer_409(cast: Cast) -> None:
-    key = Token.objects.create(user=cast.officer).key
+    key = key_for(cast.officer)
 
     def register(index: int) -> Any:
         client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
