@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.core import signals
 from django.db import close_old_connections
+from django.utils import translation
 
 from config.wsgi import application
 from tests.api.conftest import key_for
@@ -23,7 +24,9 @@ def _keep_the_test_connection() -> Any:
     """The real WSGI handler closes the connection after each request: not inside a test."""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    yield
+    # LocaleMiddleware activates the client's language in this thread: give the next test its own.
+    with translation.override(translation.get_language()):
+        yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
 
