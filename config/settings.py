@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "casework",
     "workflows",
+    "documents",
     "notifications",
     "operations",
     "oversight",
@@ -239,6 +240,10 @@ API_JSON_MAX_DEPTH = env_int("API_JSON_MAX_DEPTH", 32)
 
 REDIS_URL = env_str("REDIS_URL", "")
 
+# Official documents (documents/): the language of the issued texts (the templates exist in
+# zh-hans and en; an office edits them in the admin).
+DOCUMENTS_LANGUAGE = env_str("DOCUMENTS_LANGUAGE", "zh-hans")
+
 # One JSON object per line with the request id (operations/logs.py); LOG_FORMAT=text for a terminal.
 LOGGING = {
     "version": 1,
@@ -249,6 +254,8 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": env_str("LOG_FORMAT", "json")}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every layout step at INFO; its warnings are what matter.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 # Shared by every server process (throttle counters): Redis when there is one.
 CACHES = {

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/oversight/", include("oversight.api_urls")),
     path("api/v1/", include("casework.api.urls")),
+    path("documents/", include("documents.urls")),
     path("", include("operations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

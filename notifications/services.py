@@ -176,7 +176,16 @@ def transition_context(event: TransitionEvent) -> dict[str, Any]:
         "actor": str(event.actor), "at": plain(event.at), "link": case_link(case.pk),
         "deadline": deadlines[0] if deadlines else None,
         "deadlines": {row["step"]: row for row in deadlines}, "details": details_of(obj, case),
+        "documents": documents_of(event),
     }
+
+
+def documents_of(event: TransitionEvent) -> list[dict[str, Any]]:
+    """The official documents the transition issued, each with its link (documents/issue.py)."""
+    base = settings.SITE_URL.rstrip("/")
+    return [{"title": document["title"], "number": document["number"],
+             "link": f"{base}{document['path']}"}
+            for document in event.extra.get("documents", [])]
 
 
 def case_link(case_id: int) -> str:

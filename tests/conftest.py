@@ -64,6 +64,11 @@ def ensure_reference_data() -> None:
         import_module("workflows.migrations.0002_seed_calendar").seed_calendar(apps, None)
     if not Policy.objects.exists():
         import_module("workflows.migrations.0004_default_policies").load(apps, None)
+    from documents.models import DocumentTemplate
+    from documents.seed import load as load_document_texts
+
+    if not DocumentTemplate.objects.exists():
+        load_document_texts(apps)
 
 
 @pytest.fixture(autouse=True)
@@ -139,6 +144,16 @@ class Cast:
         )
         case.refresh_from_db()
         return case
+
+    def served(self, target: Any) -> Any:
+        """The documents about ``target`` handed over in person today (送达); periods from service start."""
+        from documents.models import ServiceAct
+        from documents.services import serve
+
+        for act in ServiceAct.objects.of_target(target).pending():
+            serve(act, self.officer, {"method": "in_person",
+                                      "served_on": timezone.localdate().isoformat()})
+        return type(target)._default_manager.get(pk=target.pk)
 
     def listed_case(self, **overrides: Any) -> Case:
         case = self.notified_case(**overrides)

@@ -81,6 +81,8 @@ class PauseReason(models.TextChoices):
     OBJECTION_OPEN = "objection_open", _("An objection on the case is open")
     EXPERT_REVIEW = "expert_review", _("Testing, appraisal or expert review")
     AWAITING_SUBJECT = "awaiting_subject", _("Waiting on the subject")
+    # A period that runs from service (送达) waits until the document is served.
+    AWAITING_SERVICE = "awaiting_service", _("Waiting for the document to be served")
 
 
 class TimelineKind(models.TextChoices):
@@ -95,4 +97,5 @@ class TimelineKind(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
     RECOMPUTED = "recomputed", _("Recomputed")
     REASSIGNED = "reassigned", _("Reassigned to a successor department")
+    SERVED = "served", _("Started on service of the document (送达)")
     FAILED = "failed", _("Sweep failed on this row")

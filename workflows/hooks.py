@@ -57,7 +57,17 @@ class CheckNotice:
     """约谈 notice: the talk must be at least the policy's working days ahead."""
 
 
-Action = Open | Close | Pause | Resume | CheckNotice | Reassign
+@dataclass(frozen=True)
+class StartOnService:
+    """送达: the periods of the served object that run from service start the day after.
+
+    The served object (a service act) answers ``target`` (the case or step its documents
+    are about) and ``served_on``; which periods wait for service is the policy's
+    ``starts_on_service``, not this map.
+    """
+
+
+Action = Open | Close | Pause | Resume | CheckNotice | Reassign | StartOnService
 S = Step
 OBJECTION_CLOSED = [Close((S.OBJECTION_ACCEPT, S.OBJECTION_DECIDE)), Resume(PauseReason.OBJECTION_OPEN)]
 
@@ -116,6 +126,7 @@ SLA_MAP: dict[tuple[str, str], list[Action]] = {
     ("repairapplication", "reject_inadmissible"): [Close((S.REPAIR_DECIDE, S.REPAIR_ANSWER))],
     ("repairapplication", "approve"): [Close((S.REPAIR_ANSWER,))],
     ("repairapplication", "deny"): [Close((S.REPAIR_ANSWER,))],
+    ("serviceact", "serve"): [StartOnService()],
     ("case", "handed_over"): [Reassign()],
     ("talk", "handed_over"): [Reassign()],
     ("measuretask", "handed_over"): [Reassign()],
@@ -239,5 +250,10 @@ def _reassign(action: Reassign, event: Any) -> None:
     )
 
 
+def _start_on_service(action: StartOnService, event: Any) -> None:
+    act = event.obj
+    services.start_on_service(act.target, act.served_on, event.actor)
+
+
 APPLY = {Open: _open, Close: _close, Pause: _pause, Resume: _resume, CheckNotice: _check_notice,
-         Reassign: _reassign}
+         Reassign: _reassign, StartOnService: _start_on_service}

@@ -23,8 +23,10 @@ def _step(step: str, length: int, party: str, source: str, confidence: str, **ex
 STEPS: list[dict[str, Any]] = [
     _step("statement_window", 5, "subject",
           "陈述申辩期：国办发〔2020〕49号 第（七）项要求认定前告知并听取陈述申辩；"
-          "期限参照《行政处罚法》第六十四条，默认5个工作日，可配置。", "C",
-          on_due="milestone", escalates=False, leadership_after=None, warn_percent=None),
+          "期限参照《行政处罚法》第六十四条，默认5个工作日，可配置；自告知书送达之次日起算"
+          "（《民法典》第二百零一条：开始的当日不计入），未送达不起算。", "C",
+          on_due="milestone", escalates=False, leadership_after=None, warn_percent=None,
+          starts_on_service=True),
     _step("objection_accept", 2, "department",
           "异议受理：国办发〔2020〕49号 第（八）项；地方信用条例（上海第36条、浙江第30条等）"
           "规定2个工作日内决定是否受理。" + LEADERSHIP_SOURCE, "A"),
@@ -35,9 +37,9 @@ STEPS: list[dict[str, Any]] = [
           max_extension=15, pause_on=["expert_review"]),
     _step("rectification_period", 15, "subject",
           "限期整改：鞍政办发〔2020〕18号 第10项；整改期限在整改通知中确定，默认15个工作日；"
-          "逾期未整改的进行约谈。异议处理期间整改期限中止。", "C",
+          "逾期未整改的进行约谈。异议处理期间整改期限中止。自整改通知书送达之次日起算。", "C",
           on_due="rectification_overdue", escalates=False, leadership_after=None,
-          pause_on=["objection_open"]),
+          pause_on=["objection_open"], starts_on_service=True),
     _step("rectification_verify", 5, "department",
           "整改核查：部门在5个工作日内核查整改材料（默认值）。" + LEADERSHIP_SOURCE, "C"),
     _step("talk_schedule", 5, "department",

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workflows.calendar import DayCount, add_period_ex, add_working_days_ex, is_working_day
-from workflows.choices import Clock, DeadlineState, OnDue, Rung, TimelineKind
+from workflows.choices import Clock, DeadlineState, OnDue, PauseReason, Rung, TimelineKind
 from workflows.guards import RuleRefused
 from workflows.models import Deadline, DeadlineEvent, Policy
 
@@ -140,13 +140,41 @@ def open_deadline(
         department=department or case.owner_department,
     )
     set_due(deadline, context.jurisdiction)
+    if policy.starts_on_service:
+        # The period runs from service (送达): it waits, and shows no date, until served.
+        deadline.state, deadline.paused_since = DeadlineState.PAUSED, started_on
+        deadline.pause_reason = PauseReason.AWAITING_SERVICE
     schedule(deadline, context.jurisdiction)
     deadline.save()
     log(deadline, TimelineKind.OPENED, actor, policy=policy.pk, source=policy.source,
-        length=deadline.length, clock=policy.clock, provisional=deadline.provisional)
+        length=deadline.length, clock=policy.clock, provisional=deadline.provisional,
+        awaiting_service=policy.starts_on_service)
     if mirror_field:
-        setattr(target, mirror_field, deadline.due_on)
+        setattr(target, mirror_field, None if policy.starts_on_service else deadline.due_on)
     return deadline
+
+
+def start_on_service(target: Model, served_on: date, actor: Any = None) -> list[Deadline]:
+    """送达: the clocks of ``target`` that run from service start counting.
+
+    The day of service is not counted (《民法典》第二百零一条): a period of N working days
+    ends on the Nth working day after ``served_on``. Each start is on the deadline's timeline
+    and, where the step shows the date, audited on the case's chain as a field change.
+    """
+    rows = list(Deadline.objects.of_target(target).open().filter(
+        state=DeadlineState.PAUSED, pause_reason=PauseReason.AWAITING_SERVICE,
+    ).select_for_update(of=("self",)).select_related("policy", "case__owner_department").order_by("pk"))
+    for deadline in rows:
+        jurisdiction = Context(deadline.case).jurisdiction
+        old_due = deadline.due_on
+        deadline.started_on = served_on
+        deadline.state, deadline.paused_since, deadline.pause_reason = DeadlineState.RUNNING, None, ""
+        set_due(deadline, jurisdiction)
+        schedule(deadline, jurisdiction)
+        deadline.save()
+        log(deadline, TimelineKind.SERVED, actor, old_due=old_due, served_on=served_on.isoformat())
+        mirror(deadline, actor, "deadline_started_on_service")
+    return rows
 
 
 def open_deadlines_of(target: Model, steps: tuple[str, ...] | None = None) -> list[Deadline]:

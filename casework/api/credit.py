@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from casework.choices import ListType
@@ -19,9 +18,9 @@ from casework.identifiers import (
     validate_uscc,
 )
 from casework.models import CreditIndexEntry
+from casework.public import OBJECTION_LABEL
 from workflows.measure_task import MeasureTaskState
 
-OBJECTION_LABEL = _("Objection pending (有异议)")
 LIST_TYPE_LABELS = dict(ListType.choices)
 TASK_STATE_LABELS = dict(MeasureTaskState.choices)
 ENTRY_FIELDS = ("case_number", "list_type", "owner_department", "listed_from", "listed_until",

@@ -2,7 +2,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from casework.api import accounts, credit_views, transitions, views
+from casework.api import accounts, credit_views, statements, transitions, views
+from documents import api as documents_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -16,6 +17,9 @@ router.register("rectifications", views.RectificationViewSet, basename="rectific
 router.register("talks", views.TalkViewSet, basename="talk")
 router.register("measure-tasks", views.MeasureTaskViewSet, basename="measure-task")
 router.register("repairs", views.RepairViewSet, basename="repair")
+router.register("statements", statements.StatementViewSet, basename="statement")
+router.register("service-acts", documents_api.ServiceActViewSet, basename="service-act")
+router.register("documents", documents_api.DocumentViewSet, basename="document")
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
 router.register("credit-checks", credit_views.CreditCheckLogViewSet, basename="credit-check-log")
 router.register("public/listings", views.PublicListingViewSet, basename="public-listing")

@@ -40,8 +40,8 @@ from casework.models import (
     Subject,
     Talk,
 )
+from casework.public import public_exits, public_listings
 from casework.visibility import for_viewer
-from workflows.case import CaseState
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 100
@@ -404,23 +404,27 @@ class PublicList(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [AllowAny]
 
 
+PUBLIC_SEARCH = OpenApiParameter("q", str, description="The subject's name (part) or its whole code.")
+
+
 @extend_schema_view(list=extend_schema(responses={200: s.PublicCaseSerializer(many=True),
-                                                  **errors(400, 404)}))
+                                                  **errors(400, 404)}, parameters=[PUBLIC_SEARCH]))
 class PublicListingViewSet(PublicList):
-    """What is published now: listed cases inside their publication window."""
+    """What is published now: listed cases inside their publication window (the public pages
+    show the same rows, casework.public)."""
 
     serializer_class = s.PublicCaseSerializer
-    queryset = Case.objects.filter(state=CaseState.LISTED, published=True).select_related(
-        "subject", "owner_department"
-    ).prefetch_related("legal_bases").order_by("-listed_from", "-pk")
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return public_listings(self.request.query_params.get("q", ""))
 
 
 @extend_schema_view(list=extend_schema(responses={200: s.PublicExitSerializer(many=True),
-                                                  **errors(400, 404)}))
+                                                  **errors(400, 404)}, parameters=[PUBLIC_SEARCH]))
 class PublicExitViewSet(PublicList):
-    """Exit and repair notices (信用修复公示)."""
+    """Exit and repair notices (信用修复公示); a revoked determination is not shown."""
 
     serializer_class = s.PublicExitSerializer
-    queryset = Case.objects.filter(state=CaseState.EXITED).select_related(
-        "subject", "owner_department"
-    ).prefetch_related("legal_bases").order_by("-closed_at", "-pk")
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return public_exits(self.request.query_params.get("q", ""))

@@ -149,7 +149,8 @@ def objection(city: DemoCity, case: Case, grounds: str) -> Objection:
 
 
 def repair(city: DemoCity, case: Case) -> RepairApplication:
-    return services.apply_repair(case, city.subject_user(case), {
+    minimum_publication_served(case)  # a repair is filed only once the minimum period is served
+    return services.apply_repair(Case.objects.get(pk=case.pk), city.subject_user(case), {
         "commitment_letter": True, "rectification_proof": "整改报告及验收意见",
         "training_certificate": True, "statement": "已纠正失信行为，申请信用修复",
     })

@@ -11,6 +11,7 @@ from casework.models.processes import (
     Objection,
     Rectification,
     RepairApplication,
+    Statement,
     Talk,
 )
 from casework.models.tokens import ApiToken, TokenCacheVersion
@@ -18,6 +19,7 @@ from casework.models.tokens import ApiToken, TokenCacheVersion
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "Case", "CaseNumberCounter", "CreditCheck", "CreditCheckAlert",
     "CreditIndexEntry", "Department", "EscalationAnswer", "EscalationNote", "Evidence", "IdempotencyRecord",
-    "LegalBasis", "Measure", "MeasureTask", "Objection", "Rectification", "RepairApplication", "Subject",
+    "LegalBasis", "Measure", "MeasureTask", "Objection", "Rectification", "RepairApplication", "Statement",
+    "Subject",
     "Talk", "TokenCacheVersion", "User",
 ]

@@ -15,6 +15,7 @@ from workflows.guards import RuleRefused
 from workflows.objection import ObjectionState
 from workflows.rectification import RectificationState
 from workflows.repair import RepairState
+from workflows.statement import StatementState
 
 
 class Case(CaseMachine):
@@ -147,6 +148,14 @@ class Case(CaseMachine):
         if self.statement_waived:
             return True
         return self.statement_due_on is not None and today > self.statement_due_on
+
+    def statement_window_running(self, today: date) -> bool:
+        """Served (the window has an end date), not waived, and not yet past its end."""
+        return (not self.statement_waived and self.statement_due_on is not None
+                and today <= self.statement_due_on)
+
+    def has_unanswered_statement(self) -> bool:
+        return self.statements.filter(state__in=StatementState.open_states()).exists()
 
     def has_approved_repair(self) -> bool:
         return self.repairapplications.filter(state=RepairState.APPROVED).exists()

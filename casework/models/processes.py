@@ -15,6 +15,7 @@ from workflows.measure_task import MeasureTaskMachine, MeasureTaskState
 from workflows.objection import ObjectionMachine, ObjectionOutcome, ObjectionState
 from workflows.rectification import RectificationMachine, RectificationState
 from workflows.repair import RepairMachine, RepairState
+from workflows.statement import StatementMachine, StatementState
 from workflows.talk import TalkKind, TalkMachine, TalkState
 
 
@@ -204,3 +205,26 @@ class RepairApplication(RepairMachine, CaseStep):
                 name="repair_one_open_per_case",
             ),
         ]
+
+
+class Statement(StatementMachine, CaseStep):
+    """陈述申辩: the subject's statement and defence, and the department's answer to it."""
+
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
+    text = models.TextField(_("statement and defence"))
+    answer_reason = models.TextField(_("reasons for adopting or not"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    visibility = Visibility.SUBJECT
+    objects = StepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("statement and defence")
+        verbose_name_plural = _("statements and defences")
+        constraints = [_state_constraint("statement_state_valid", StatementState.values)]

@@ -3,6 +3,7 @@
 The rules themselves (who sees what) are stated in casework/access.py.
 """
 
+from datetime import date
 from typing import Any
 
 from django.db import models
@@ -25,6 +26,43 @@ class CaseQuerySet(models.QuerySet):
 
     def of_subject(self, subject_id: int) -> "CaseQuerySet":
         return self.filter(subject_id=subject_id)
+
+    def published(self, today: date) -> "CaseQuerySet":
+        """On the public list today: listed, published, and its publication not yet ended.
+
+        The sweep exits a case whose maximum period passed; until it runs, the date alone
+        already takes the record off the public pages.
+        """
+        from workflows.case import CaseState
+
+        return self.filter(state=CaseState.LISTED, published=True).filter(
+            models.Q(listed_until__isnull=True) | models.Q(listed_until__gte=today)
+        )
+
+    def exit_notices(self) -> "CaseQuerySet":
+        """Exit notices (信用修复公示): exited cases, except revoked ones — a revoked
+        determination is not shown with its original bases at all."""
+        from workflows.case import CaseState, ExitReason
+
+        return self.filter(state=CaseState.EXITED).exclude(exit_reason=ExitReason.REVOKED)
+
+    def with_open_objection(self) -> "CaseQuerySet":
+        """Annotate ``objection_open``: an objection on the case is being processed (异议处理中)."""
+        from casework.models.processes import Objection
+        from workflows.objection import ObjectionState
+
+        open_objections = Objection.objects.filter(
+            case=models.OuterRef("pk"), state__in=ObjectionState.open_states()
+        )
+        return self.annotate(objection_open=models.Exists(open_objections))
+
+    def search(self, text: str) -> "CaseQuerySet":
+        """By the subject's name (part of it) or its whole code or number."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(models.Q(subject__name__icontains=text)
+                           | models.Q(subject__identifier=text.upper()))
 
 
 class StepQuerySet(models.QuerySet):

@@ -20,10 +20,12 @@ from casework.services.engine import (
 )
 from casework.services.handover import hand_over_department
 from casework.services.oversight import add_escalation_note
+from casework.services.statements import submit_statement
 
 __all__ = [
     "RecordedDetermination", "TransitionResult", "add_escalation_note", "advance", "apply_repair",
     "attach_evidence",
     "available_transitions", "create_step", "file_objection", "hand_over_department", "open_case",
-    "order_rectification", "record_change", "require_talk", "store_evidence", "transition_names",
+    "order_rectification", "record_change", "require_talk", "store_evidence", "submit_statement",
+    "transition_names",
 ]

@@ -61,6 +61,11 @@ no_open_repair = Rule(
         state__in=RepairState.open_states()
     ).exists(),
 )
+minimum_period_served_at_filing = Rule(
+    "minimum_publication_not_served",
+    _("Repair needs the minimum publication period to have been served."),
+    lambda case, actor: case.minimum_publication_served(timezone.localdate()),
+)
 commitment_given = Rule(
     "commitment_letter_required",
     _("A repair application needs the public credit commitment letter (信用承诺书)."),
@@ -178,6 +183,8 @@ def require_talk(case: Case, actor: Any, kind: str = TalkKind.PROMPT, reason: st
 
 
 def apply_repair(case: Case, actor: Any, data: dict[str, Any]) -> RepairApplication:
+    """File a repair application; one filed before the minimum period ends is refused at
+    filing, naming the day it ends (国办发〔2025〕22号), and nothing is written."""
     require([commitment_given], data, actor)
     repair = RepairApplication(
         case=case, applicant=actor, commitment_letter=True,
@@ -185,8 +192,17 @@ def apply_repair(case: Case, actor: Any, data: dict[str, Any]) -> RepairApplicat
         training_certificate=bool(data.get("training_certificate", False)),
         statement=str(data.get("statement", "")),
     )
-    create_step(repair, actor, {"training_certificate": repair.training_certificate},
-                rules=[case_subject, case_listed, determined_here, no_open_repair])
+    try:
+        create_step(repair, actor, {"training_certificate": repair.training_certificate},
+                    rules=[case_subject, case_listed, determined_here, minimum_period_served_at_filing,
+                           no_open_repair])
+    except RuleRefused as refusal:
+        if refusal.code != minimum_period_served_at_filing.code:
+            raise
+        raise RuleRefused(refusal.code, _(
+            "The minimum publication period has not been served: you may apply for repair from "
+            "%(date)s."
+        ) % {"date": case.publication_min_until}) from None
     return repair
 
 

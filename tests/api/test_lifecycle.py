@@ -39,6 +39,14 @@ def step(client: APIClient, path: str, name: str, **data: Any) -> dict[str, Any]
     return response.json()
 
 
+def open_latest_document(client: APIClient, case_path: str) -> dict[str, Any]:
+    """The subject downloads the newest document of the case (its read receipt: 送达)."""
+    listing = client.get("/api/v1/documents/", {"case": case_path.split("/")[1]}).json()
+    document: dict[str, Any] = listing["results"][-1]
+    assert client.get(f"/api/v1/documents/{document['id']}/download/").status_code == 200
+    return document
+
+
 def credit(checker: APIClient, cast: Cast) -> dict[str, Any]:
     return get(checker, f"credit-check/{cast.subject.identifier}")
 
@@ -58,6 +66,8 @@ def test_lifecycle_through_the_api_with_the_credit_check_at_each_stage(
         assert credit(check, cast)["listed"] is False
 
         assert step(officer, case_path, "notify")["state"] == "notified"
+        # The subject downloads the 信用信息告知书: that is its service (送达), the window starts.
+        assert open_latest_document(subject, case_path)["kind"] == "credit_notice"
         statement_due = get(officer, case_path)["statement_due_on"]
         refused = transition(reviewer, case_path, "determine", get(reviewer, case_path)["version"])
         assert (refused.status_code, refused.json()["code"]) == (422, "statement_window_open")
@@ -82,7 +92,10 @@ def test_lifecycle_through_the_api_with_the_credit_check_at_each_stage(
                                format="json")
         assert ordered.status_code == 201, ordered.json()
         rect_path = f"rectifications/{ordered.json()['id']}"
-        traveller.move_to(next_day(ordered.json()["due_on"]))
+        assert ordered.json()["due_on"] is None  # the period runs from service of the order
+        served = open_latest_document(subject, case_path)
+        assert served["kind"] == "rectification_notice"
+        traveller.move_to(next_day(get(officer, rect_path)["due_on"]))
         sweep()
         assert get(officer, rect_path)["state"] == "overdue"
         talks = [ref for ref in get(officer, case_path)["steps"] if ref["type"] == "talk"]

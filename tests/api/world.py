@@ -53,7 +53,9 @@ def build_world(cast: Cast) -> World:
         objects[("rectification", which)] = services.order_rectification(case, officer, "整改要求")
         objects[("talk", which)] = services.require_talk(case, officer)
         objects[("measure_task", which)] = case.measuretasks.get()
-        objects[("repair", which)] = services.apply_repair(case, subject, {"commitment_letter": True})
+        Case.objects.filter(pk=case.pk).update(publication_min_until=timezone.localdate())
+        objects[("repair", which)] = services.apply_repair(Case.objects.get(pk=case.pk), subject,
+                                                           {"commitment_letter": True})
         objects[("evidence", which)] = services.attach_evidence(
             case, officer, SimpleUploadedFile(f"{which}.txt", b"evidence " + which.encode(), "text/plain")
         )

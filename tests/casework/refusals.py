@@ -25,16 +25,20 @@ from casework.models import (
     Objection,
     Rectification,
     RepairApplication,
+    Statement,
     Talk,
     User,
 )
+from documents.models import ServiceAct
 from tests.conftest import Cast
 from workflows.guards import RuleRefused
 
 MACHINE_MODELS: tuple[type[Model], ...] = (
     Case, Objection, Rectification, Talk, MeasureTask, RepairApplication,
 )
-PROJECT_APPS = ("casework", "workflows", "notifications")
+PROJECT_APPS = ("casework", "workflows", "notifications", "documents")
+# Machine rows whose (state, version) a refusal must leave alone, besides the six above.
+STEP_MODELS: tuple[type[Model], ...] = (Statement, ServiceAct)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def snapshot() -> Snapshot:
         model._meta.label: list(
             model._default_manager.order_by("pk").values_list("pk", "state", "version")
         )
-        for model in MACHINE_MODELS
+        for model in MACHINE_MODELS + STEP_MODELS
     }
     return Snapshot(counts, rows)
 
@@ -201,6 +205,13 @@ def _measure_task(cast: Cast, *steps: tuple[str, User]) -> MeasureTask:
     return task
 
 
+def _statement(cast: Cast) -> Statement:
+    """A statement submitted while the window runs (the notice served today)."""
+    case = cast.open_case()
+    services.advance(case, "notify", cast.officer)
+    return services.submit_statement(cast.served(case), cast.subject_user, "我方已于判决后履行部分义务")
+
+
 def _repair(cast: Cast, *steps: str) -> RepairApplication:
     case = cast.listed_case()
     serve_minimum_publication(case)
@@ -238,6 +249,9 @@ BUILDERS: dict[str, Callable[[Cast], Model]] = {
     "repair/applied": lambda cast: _repair(cast),
     "repair/under_review": lambda cast: _repair(cast, "accept"),
     "repair/approved": lambda cast: _repair(cast, "accept", "approve"),
+    "statement/submitted": lambda cast: _statement(cast),
+    "serviceact/pending": lambda cast: ServiceAct.objects.get(case=cast.listed_case(),
+                                                              documents__kind="determination"),
 }
 
 

@@ -35,6 +35,7 @@ from casework.models import (
 )
 from casework.services.accounts import issue_token
 from casework.services.credit_checks import record_credit_check
+from tests.casework.refusals import serve_minimum_publication
 from tests.conftest import Cast
 from workflows.case import exit_expired
 from workflows.rules import staff_role
@@ -59,6 +60,7 @@ def records(cast: Cast, settings: Any, tmp_path: Any) -> Records:
     settings.MEDIA_ROOT = tmp_path
     case = cast.listed_case()
     issue_token(None, cast.system, name="sharing platform")
+    serve_minimum_publication(case)
     upload = SimpleUploadedFile("决定书.pdf", b"%PDF-1.4 decision", content_type="application/pdf")
     answer = {"listed": True, "entries": [{"case_number": case.number}], "checked_at": timezone.now()}
     checked = record_credit_check(checker=cast.officer, identifier=cast.subject.identifier,
@@ -282,7 +284,9 @@ def test_transition_allowed_advances_the_state_and_appends_an_audit_event(cast: 
     assert response.redirect_chain == [(url(case, "change", case.pk), 302)]
     case.refresh_from_db()
     assert (case.state, case.version) == ("notified", 2)
-    assert audit_count() == count + 1
+    # The transition, then the 信用信息告知书 it issued (number and checksum on the chain).
+    assert audit_count() == count + 2
+    assert AuditEvent.objects.get(chain=f"case:{case.pk}", seq=3).action == "documents_issued"
     event = AuditEvent.objects.get(chain=f"case:{case.pk}", seq=2)
     assert (event.action, event.from_state, event.to_state, event.actor) == (
         "notify", "draft", "notified", cast.officer,

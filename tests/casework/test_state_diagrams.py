@@ -16,7 +16,7 @@ from workflows.case import CaseState
 COMMITTED = Path(settings.BASE_DIR) / "docs" / "state-diagrams"
 MACHINE_FILES = {
     "case.md", "measure_task.md", "objection.md", "rectification.md", "repair_application.md",
-    "talk.md",
+    "service_act.md", "statement.md", "talk.md",
 }
 
 
@@ -104,7 +104,7 @@ def test_output_is_the_same_whatever_language_is_active() -> None:
 
 def test_check_passes_on_the_committed_diagrams() -> None:
     assert run(str(COMMITTED), "--check") == (
-        f"State diagrams in {COMMITTED} match the code (7 files).\n"
+        f"State diagrams in {COMMITTED} match the code (9 files).\n"
     )
 
 
@@ -134,16 +134,16 @@ def test_write_regenerates_what_is_stale_and_leaves_hand_written_files(diagrams:
     (diagrams / "gone.md").write_text(f"{MARKER}\n", encoding="utf-8")
     (diagrams / "notes.md").write_text("# Notes written by hand\n", encoding="utf-8")
 
-    assert run(str(diagrams)) == f"Wrote {diagrams}: 2 of 7 files changed.\n"
+    assert run(str(diagrams)) == f"Wrote {diagrams}: 2 of 9 files changed.\n"
 
     assert (diagrams / "case.md").read_text(encoding="utf-8") == generate()["case.md"]
     assert not (diagrams / "gone.md").exists()
     assert (diagrams / "notes.md").read_text(encoding="utf-8") == "# Notes written by hand\n"
-    assert run(str(diagrams), "--check").endswith("match the code (7 files).\n")
+    assert run(str(diagrams), "--check").endswith("match the code (9 files).\n")
 
 
 def test_write_into_a_new_directory_creates_every_file(tmp_path: Path) -> None:
     outdir = tmp_path / "new" / "diagrams"
-    assert run(str(outdir)) == f"Wrote {outdir}: 7 of 7 files changed.\n"
+    assert run(str(outdir)) == f"Wrote {outdir}: 9 of 9 files changed.\n"
     assert {path.name for path in outdir.iterdir()} == MACHINE_FILES | {"README.md"}
-    assert run(str(outdir)) == f"Wrote {outdir}: 0 of 7 files changed.\n"
+    assert run(str(outdir)) == f"Wrote {outdir}: 0 of 9 files changed.\n"

@@ -49,9 +49,10 @@ def test_english_preference_renders_the_notice_in_english(cast: Cast, committed:
     case = cast.open_case()
     committed(lambda: services.advance(case, "notify", cast.officer))
     notice = Delivery.objects.get(recipient=cast.subject_user)
-    window_due = Case.objects.get(pk=case.pk).statement_due_on
     assert notice.title.startswith("[Notice] 市市场监管局 intends to put 鞍山某建材有限公司 on the serious")
-    assert f"by {window_due.isoformat()}" in notice.body and "Rule: " in notice.body
+    # The window runs from service (送达), so the notice states its length, not a date.
+    assert "within 5 working days from service" in notice.body and "Rule: " in notice.body
+    assert "Opening the notice in the subject portal serves it" in notice.body
     officer_copy = Delivery.objects.get(recipient=cast.officer, message__event="case.notify")
     assert officer_copy.title.startswith("【")
 

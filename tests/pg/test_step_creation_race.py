@@ -1,6 +1,7 @@
 """Creating a step checks its rules under the case lock, as a transition does."""
 
 import pytest
+from django.utils import timezone
 
 from casework import services
 from casework.exceptions import NotAvailable
@@ -16,6 +17,7 @@ CREATIONS = 30
 @pytest.mark.django_db(transaction=True)
 def test_parallel_repair_applications_create_exactly_one_open_application(cast: Cast) -> None:
     case = cast.listed_case()
+    Case.objects.filter(pk=case.pk).update(publication_min_until=timezone.localdate())
 
     def apply(_index: int) -> object:
         return services.apply_repair(Case.objects.get(pk=case.pk), cast.subject_user,

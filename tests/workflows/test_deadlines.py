@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from casework import services
 from casework.models import AuditEvent, Case
+from documents.models import Document
+from documents.services import open_document
 from tests.conftest import Cast
 from workflows import calendar
 from workflows.choices import DeadlineState, Step, TimelineKind
@@ -24,22 +26,35 @@ def clock(obj: object, step: str) -> Deadline:
     return Deadline.objects.get(target_id=obj.pk, step=step, closed_at__isnull=True)  # type: ignore[attr-defined]
 
 
-def test_notify_opens_statement_window_of_five_working_days_and_audits_the_date(cast: Cast) -> None:
+def notify_and_serve(cast: Cast, case: Case) -> None:
+    """Notify, and the subject opens the notice in the portal the same day (送达)."""
+    services.advance(case, "notify", cast.officer)
+    open_document(Document.objects.get(case=case, kind="credit_notice"), cast.subject_user)
+
+
+def test_notify_opens_statement_window_of_five_working_days_from_service_and_audits_the_date(
+    cast: Cast,
+) -> None:
     with time_machine.travel(at(date(2026, 9, 30)), tick=False):
         case = cast.open_case()
         services.advance(case, "notify", cast.officer)
+        waiting = clock(case, Step.STATEMENT_WINDOW)
+        assert (waiting.state, waiting.pause_reason) == (DeadlineState.PAUSED, "awaiting_service")
+        assert Case.objects.get(pk=case.pk).statement_due_on is None
+        open_document(Document.objects.get(case=case, kind="credit_notice"), cast.subject_user)
     case.refresh_from_db()
     deadline = clock(case, Step.STATEMENT_WINDOW)
     assert case.statement_due_on == deadline.due_on == date(2026, 10, 13)
+    assert deadline.state == DeadlineState.RUNNING and deadline.started_on == date(2026, 9, 30)
     assert deadline.policy.length == 5 and "陈述申辩" in deadline.policy.source
-    notify = AuditEvent.objects.get(case=case, action="notify")
-    assert notify.changes["statement_due_on"] == [None, "2026-10-13"]
+    started = AuditEvent.objects.get(case=case, action="deadline_started_on_service")
+    assert started.changes["statement_due_on"] == [None, "2026-10-13"]
 
 
 def test_determination_refused_until_the_window_has_ended(cast: Cast) -> None:
     with time_machine.travel(at(date(2026, 9, 30)), tick=False):
         case = cast.open_case()
-        services.advance(case, "notify", cast.officer)
+        notify_and_serve(cast, case)
     with time_machine.travel(at(date(2026, 10, 13)), tick=False):
         with pytest.raises(RuleRefused) as refused:
             services.advance(case, "determine", cast.reviewer)
@@ -80,7 +95,7 @@ def test_case_decided_in_2024_keeps_the_2023_rule_set(cast: Cast) -> None:
 def test_objection_during_rectification_pauses_the_clock_and_restores_the_lost_days(cast: Cast) -> None:
     with time_machine.travel(at(date(2026, 3, 2)), tick=False):
         case = cast.listed_case()
-        rectification = services.order_rectification(case, cast.officer, "补缴税款", 10)
+        rectification = cast.served(services.order_rectification(case, cast.officer, "补缴税款", 10))
     period = clock(rectification, Step.RECTIFICATION_PERIOD)
     assert period.due_on == date(2026, 3, 16)
     with time_machine.travel(at(date(2026, 3, 4)), tick=False):
@@ -95,14 +110,14 @@ def test_objection_during_rectification_pauses_the_clock_and_restores_the_lost_d
     assert period.state == DeadlineState.RUNNING and period.paused_days == 3
     assert period.due_on == rectification.due_on == date(2026, 3, 19)
     kinds = list(period.events.values_list("kind", flat=True))
-    assert kinds == [TimelineKind.OPENED, TimelineKind.PAUSED, TimelineKind.RESUMED]
+    assert kinds == [TimelineKind.OPENED, TimelineKind.SERVED, TimelineKind.PAUSED, TimelineKind.RESUMED]
     moved = AuditEvent.objects.get(case=case, action="deadline_resumed")
     assert moved.changes == {"due_on": ["2026-03-16", "2026-03-19"]}
 
 
 def test_second_objection_keeps_the_clock_paused_until_both_are_closed(cast: Cast) -> None:
     case = cast.listed_case()
-    rectification = services.order_rectification(case, cast.officer, "补缴税款")
+    rectification = cast.served(services.order_rectification(case, cast.officer, "补缴税款"))
     first = services.file_objection(case, cast.subject_user, "理由一")
     second = services.file_objection(case, cast.subject_user, "理由二")
     services.advance(first, "reject_inadmissible", cast.officer, {"reason": "重复"})
@@ -150,7 +165,7 @@ def test_extension_needs_the_department_head_and_a_reason(cast: Cast) -> None:
 def test_expert_review_pauses_only_the_objection_decision(cast: Cast) -> None:
     with time_machine.travel(at(date(2026, 6, 1)), tick=False):
         case = cast.listed_case()
-        rectification = services.order_rectification(case, cast.officer, "整改")
+        rectification = cast.served(services.order_rectification(case, cast.officer, "整改"))
         objection = services.file_objection(case, cast.subject_user, "检测报告有误")
         services.advance(objection, "accept", cast.officer)
         services.advance(objection, "suspend_review", cast.officer)
@@ -182,7 +197,7 @@ def test_talk_notice_must_be_three_working_days_ahead(cast: Cast) -> None:
 def test_deadline_into_2027_is_provisional_and_moves_when_the_year_is_entered(cast: Cast) -> None:
     with time_machine.travel(at(date(2026, 12, 24)), tick=False):
         case = cast.listed_case()
-        rectification = services.order_rectification(case, cast.officer, "整改", 10)
+        rectification = cast.served(services.order_rectification(case, cast.officer, "整改", 10))
     period = clock(rectification, Step.RECTIFICATION_PERIOD)
     # Mon–Fri minus 01-01 for the unknown 2027: 12-25, 28–31, 01-04 … 01-08.
     assert period.due_on == date(2027, 1, 8) and period.provisional

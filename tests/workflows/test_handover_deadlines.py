@@ -10,7 +10,7 @@ from workflows.models import Deadline
 
 def test_handover_reassigns_the_open_deadlines_and_the_credit_index(cast: Cast) -> None:
     case = cast.listed_case()
-    rectification = services.order_rectification(case, cast.officer, "整改")
+    rectification = cast.served(services.order_rectification(case, cast.officer, "整改"))
     successor = Department.objects.create(code="scjgj2", name="市市场监督管理局",
                                           kind=DepartmentKind.DETERMINING)
     closed = Deadline.objects.filter(closed_at__isnull=False)

@@ -92,7 +92,7 @@ def test_maximum_publication_passed_exits_the_case_as_expired(cast: Cast) -> Non
 def test_rectification_overdue_requires_a_talk_by_the_owner_department(cast: Cast) -> None:
     with time_machine.travel(at(date(2026, 3, 2)), tick=False):
         case = cast.listed_case()
-        rectification = services.order_rectification(case, cast.officer, "整改", 5)
+        rectification = cast.served(services.order_rectification(case, cast.officer, "整改", 5))
     assert Rectification.objects.get(pk=rectification.pk).due_on == date(2026, 3, 9)
     sweep_on(date(2026, 3, 10))
     rectification.refresh_from_db()
@@ -147,7 +147,7 @@ def test_sla_sweep_command_prints_a_summary(cast: Cast) -> None:
 def test_sla_recompute_lists_moves_then_applies_them(cast: Cast) -> None:
     with time_machine.travel(at(date(2026, 3, 2)), tick=False):
         case = cast.listed_case()
-        rectification = services.order_rectification(case, cast.officer, "整改")  # policy: 15 WD
+        rectification = cast.served(services.order_rectification(case, cast.officer, "整改"))  # policy: 15 WD
         Policy.objects.filter(step=Step.RECTIFICATION_VERIFY).update(length=7)
         Policy.objects.filter(step=Step.RECTIFICATION_PERIOD).update(length=20)
         dry = StringIO()

@@ -70,6 +70,11 @@ class Policy(models.Model):
                               default=OnDue.ESCALATE)
     pause_on = models.JSONField(_("pauses while"), default=list, blank=True,
                                 help_text=_("Pause reasons that stop this clock."))
+    starts_on_service = models.BooleanField(
+        _("runs from service (送达)"), default=False,
+        help_text=_("The period counts from the day after the document is served; until it is "
+                    "served the clock waits."),
+    )
     max_extension = models.PositiveIntegerField(
         _("maximum extension"), default=0, help_text=_("In the clock's units; 0: none.")
     )

@@ -11,6 +11,7 @@ from casework.api.serializers.common import label, mask_name
 from casework.choices import ListType
 from casework.identifiers import mask_identifier
 from casework.models import Case
+from casework.public import OBJECTION_LABEL
 from workflows.case import ExitReason
 
 # --- credit check ----------------------------------------------------------------------
@@ -58,12 +59,14 @@ class PublicCaseSerializer(serializers.ModelSerializer):
     list_type_label = label("list_type")
     owner_department = serializers.CharField(source="owner_department.name", read_only=True)
     legal_bases = serializers.SerializerMethodField()
+    objection_pending = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
         fields = ["number", "subject_kind", "subject_kind_label", "subject_name", "subject_identifier",
                   "owner_department", "list_type", "list_type_label", "listed_from", "listed_until",
-                  "legal_bases"]
+                  "legal_bases", "objection_pending", "label"]
 
     def get_subject_name(self, case: Case) -> str:
         name = case.subject.name
@@ -75,6 +78,14 @@ class PublicCaseSerializer(serializers.ModelSerializer):
 
     def get_legal_bases(self, case: Case) -> list[str]:
         return [f"{basis.title} {basis.article}".strip() for basis in case.legal_bases.all()]
+
+    def get_objection_pending(self, case: Case) -> bool:
+        """An objection is being processed: the record carries the label (at once, same day)."""
+        annotated = getattr(case, "objection_open", None)
+        return case.has_open_objection() if annotated is None else bool(annotated)
+
+    def get_label(self, case: Case) -> str:
+        return str(OBJECTION_LABEL) if self.get_objection_pending(case) else ""
 
 
 class PublicExitSerializer(PublicCaseSerializer):
