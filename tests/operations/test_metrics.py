@@ -56,7 +56,9 @@ def test_transitions_are_counted_by_machine_and_name_once_committed(cast: Cast) 
 
 @pytest.mark.django_db
 def test_open_deadlines_are_counted_by_state(cast: Cast) -> None:
-    services.advance(cast.open_case(), "notify", cast.officer)
+    case = cast.open_case()
+    services.advance(case, "notify", cast.officer)
+    cast.served(case)  # the statement window runs from service of the notice
     open_count = Deadline.objects.filter(state="running").count()
     assert open_count > 0
     assert scrape()["casework_open_deadlines"][(("state", "running"),)] == open_count
@@ -64,7 +66,9 @@ def test_open_deadlines_are_counted_by_state(cast: Cast) -> None:
 
 @pytest.mark.django_db
 def test_sweep_lag_rises_while_the_sweep_is_stopped_and_falls_when_it_runs(cast: Cast) -> None:
-    services.advance(cast.open_case(), "notify", cast.officer)
+    case = cast.open_case()
+    services.advance(case, "notify", cast.officer)
+    cast.served(case)  # the statement window runs from service of the notice
     first_fire = Deadline.objects.filter(next_fire_at__isnull=False).order_by("next_fire_at").first()
     assert first_fire is not None and first_fire.next_fire_at is not None
     assert scrape()["casework_sweep_lag_seconds"][()] == 0
