@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "casework",
     "workflows",
     "documents",
+    "portal",
     "notifications",
     "operations",
     "oversight",

@@ -11,6 +11,8 @@ urlpatterns = [
     path("api/v1/oversight/", include("oversight.api_urls")),
     path("api/v1/", include("casework.api.urls")),
     path("documents/", include("documents.urls")),
+    path("portal/", include("portal.urls")),
+    path("public/", include("portal.public_urls")),
     path("", include("operations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -16,6 +16,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from workflows.guards import Rule, RuleRefused, all_of, any_of
 from workflows.payloads import NoInput, choice, optional, payload, text
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, case_subject, system_actor
+from workflows.statement import statements_answered
 
 
 class CaseState(models.TextChoices):
@@ -171,7 +172,7 @@ class CaseMachine(FSMModelMixin, models.Model):
         field=state,
         source=CaseState.NOTIFIED,
         target=CaseState.LISTED,
-        conditions=[has_legal_basis, statement_window_ended],
+        conditions=[has_legal_basis, statement_window_ended, statements_answered],
         permission=owner_reviewer, custom={"payload": Determination},
     )
     def determine(self, actor: Any, data: Determination) -> None:

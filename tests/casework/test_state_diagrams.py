@@ -70,7 +70,7 @@ def test_case_table_names_permission_and_condition_rule_codes() -> None:
     case = generate()["case.md"]
     assert (
         "| `determine` | `notified` | `listed` | `reviewer_role` + `owner_department` + `four_eyes` "
-        "| `legal_basis_required`, `statement_window_open` |"
+        "| `legal_basis_required`, `statement_window_open`, `statement_not_answered` |"
     ) in case
     assert (
         "| `exit` | `listed` | `exited` | `reviewer_role` + `owner_department` + `four_eyes` "

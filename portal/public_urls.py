@@ -1,0 +1,9 @@
+from django.urls import path
+
+from portal.views import public
+
+app_name = "public"
+urlpatterns = [
+    path("", public.listings, name="listings"),
+    path("exits/", public.exits, name="exits"),
+]
