@@ -59,7 +59,9 @@ def test_hash_survives_jsonb_round_trip_of_floats_jsonb_prints_differently(cast:
 @pytest.mark.django_db
 def test_hash_survives_jsonb_round_trip_through_the_transition_service(cast: Cast) -> None:
     case = cast.notified_case()
-    result = services.advance(case, "determine", cast.reviewer, {**PAYLOAD, **NUMBERS})
+    # The transition takes only its declared fields: the text carries the escapes and Chinese.
+    result = services.advance(case, "determine", cast.reviewer,
+                              {"decision": PAYLOAD["emoji and escapes"] + "两书同达"})
 
     read_back = AuditEvent.objects.get(pk=result.audit_event_id)
 
