@@ -70,17 +70,17 @@ def _unwrap(hint: Any) -> tuple[type, bool]:
 
 class BoundedDateField(serializers.DateField):
     def to_internal_value(self, value: Any) -> date:
-        return _bounded(super().to_internal_value(value))
+        return bounded_date(super().to_internal_value(value))
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value: Any) -> datetime:
         result = super().to_internal_value(value)
-        _bounded(result.date())
+        bounded_date(result.date())
         return result  # type: ignore[no-any-return]
 
 
-def _bounded(day: date) -> date:
+def bounded_date(day: date) -> date:
     from django.utils.translation import gettext as _
 
     if not EARLIEST_DATE <= day <= LATEST_DATE:

@@ -2,18 +2,23 @@
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+# The date bounds and fields are the transitions' payloads' own: one definition for every input.
+from casework.payloads import (  # noqa: F401 - re-exported
+    EARLIEST_DATE,
+    LATEST_DATE,
+    BoundedDateField,
+    BoundedDateTimeField,
+    bounded_date,
+)
 from casework.text import has_invisible
 
 # Sanity bounds on dates a client sends: outside them the input is an error, not a policy.
-EARLIEST_DATE = date(2000, 1, 1)
-LATEST_DATE = date(2099, 12, 31)
 # Free text limits: long enough for any real decision, short enough to keep rows sane.
 TEXT_MAX = 10_000
 SHORT_TEXT_MAX = 200
@@ -50,25 +55,6 @@ def display_name(max_length: int = SHORT_TEXT_MAX) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, validators=[visible_text])
 
 
-def bounded_date(value: date) -> date:
-    if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise serializers.ValidationError(
-            _("Dates must lie between %(first)s and %(last)s.")
-            % {"first": EARLIEST_DATE, "last": LATEST_DATE}
-        )
-    return value
-
-
-class BoundedDateField(serializers.DateField):
-    def to_internal_value(self, value: Any) -> date:
-        return bounded_date(super().to_internal_value(value))
-
-
-class BoundedDateTimeField(serializers.DateTimeField):
-    def to_internal_value(self, value: Any) -> datetime:
-        result = super().to_internal_value(value)
-        bounded_date(result.date())
-        return result
 
 
 def mask_name(name: str) -> str:
