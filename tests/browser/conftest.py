@@ -9,7 +9,6 @@
   embedded-mode test (test_embedded.py) checks the real ASGI server with nothing ignored.
 """
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,9 +20,15 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from config.celery import app
 from tests.browser.harness import SCREENSHOT_DIR, Watch, launch
 
+
 # Playwright's sync API runs an event loop in the test's thread; the ORM calls of the test
-# itself are plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# itself are plain synchronous code. Set for this package only: set at import, it leaked into
+# every later test and into the servers they start (production settings refuse it).
+@pytest.fixture(scope="package", autouse=True)
+def _orm_beside_playwright() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 WEBSOCKET = re.compile(r"/ws/notifications/")
 

@@ -34,6 +34,11 @@ def _days(offset: int) -> date:
     return timezone.localdate() + timedelta(days=offset)
 
 
+def _dates(window: dict[str, int]) -> dict[str, date]:
+    """Day offsets → dates when the test runs (not at collection: the suite may cross midnight)."""
+    return {field: _days(offset) for field, offset in window.items()}
+
+
 def _basis(cast: Cast, **fields: object) -> LegalBasis:
     values: dict[str, object] = {
         "kind": LegalBasisKind.ADMINISTRATIVE_REGULATION, "title": "企业信息公示暂行条例",
@@ -50,13 +55,13 @@ def _basis(cast: Cast, **fields: object) -> LegalBasis:
 @pytest.mark.parametrize(
     "window",
     [
-        {"active_until": _days(YESTERDAY)},
-        {"active_from": _days(TOMORROW)},
+        {"active_until": YESTERDAY},
+        {"active_from": TOMORROW},
     ],
     ids=["repealed", "not_yet_in_force"],
 )
 def test_opening_a_case_refused_when_its_only_legal_basis_is_inactive(cast: Cast, window: dict) -> None:
-    basis = _basis(cast, **window)
+    basis = _basis(cast, **_dates(window))
     with pytest.raises(RuleRefused) as caught:
         cast.open_case(legal_bases=[basis])
     assert caught.value.code == "legal_basis_required"
@@ -66,15 +71,15 @@ def test_opening_a_case_refused_when_its_only_legal_basis_is_inactive(cast: Cast
 @pytest.mark.parametrize(
     "window",
     [
-        {"active_until": _days(YESTERDAY)},
-        {"active_from": _days(TOMORROW)},
+        {"active_until": YESTERDAY},
+        {"active_from": TOMORROW},
     ],
     ids=["repealed", "not_yet_in_force"],
 )
 def test_notify_refused_when_the_only_legal_basis_is_no_longer_in_force(cast: Cast, window: dict) -> None:
     basis = _basis(cast)
     case = cast.open_case(legal_bases=[basis])
-    LegalBasis.objects.filter(pk=basis.pk).update(**window)
+    LegalBasis.objects.filter(pk=basis.pk).update(**_dates(window))
     with refused("legal_basis_required", case):
         services.advance(case, "notify", cast.officer)
     assert case.state == "draft"
@@ -192,11 +197,11 @@ def test_decision_refused_for_an_officer_who_is_not_a_reviewer(
 
 
 @pytest.mark.parametrize(
-    "due_on", [_days(TOMORROW), _days(0), None], ids=["before_due_day", "on_due_day", "no_due_date"]
+    "due_in", [TOMORROW, 0, None], ids=["before_due_day", "on_due_day", "no_due_date"]
 )
-def test_determine_refused_while_the_statement_window_is_open(cast: Cast, due_on: date | None) -> None:
+def test_determine_refused_while_the_statement_window_is_open(cast: Cast, due_in: int | None) -> None:
     case = cast.notified_case()
-    Case.objects.filter(pk=case.pk).update(statement_due_on=due_on)
+    Case.objects.filter(pk=case.pk).update(statement_due_on=None if due_in is None else _days(due_in))
     with refused("statement_window_open", case):
         services.advance(case, "determine", cast.reviewer)
 

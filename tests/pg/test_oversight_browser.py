@@ -29,7 +29,13 @@ from workflows.choices import DeadlineState, Rung
 from workflows.models import Deadline, Policy
 from workflows.sweep import sweep
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
+
+@pytest.fixture(scope="module", autouse=True)
+def _orm_beside_playwright() -> Iterator[None]:
+    """Playwright's loop runs in this thread: the ORM may run beside it, in this module only."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
 
 
 @contextmanager
