@@ -57,7 +57,7 @@ run: demo static
 # Production (REDIS_URL set): workers deliver notifications and sweep; beat schedules the periodic tasks.
 # Workers keep their database connection between tasks (a new one per task costs more than the task).
 worker: venv
-	DB_CONN_MAX_AGE=$${DB_CONN_MAX_AGE:-60} $(BIN)/celery -A config worker -l info --prefetch-multiplier 1
+	DB_CONN_MAX_AGE=$${DB_CONN_MAX_AGE:-60} $(BIN)/celery -A config worker -l info --prefetch-multiplier 1 -Q celery,documents
 
 beat: venv
 	$(BIN)/celery -A config beat -l info -s var/celerybeat-schedule

@@ -274,6 +274,11 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_B
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# PDFs of official documents take seconds each: on their own queue they never hold up the
+# delivery of a legal notice (which must reach the subject's open page within a second).
+# Workers consume both queues (`make worker`, deploy/); a large city runs a separate
+# `-Q documents` worker.
+CELERY_TASK_ROUTES = {"documents.tasks.render_pdfs": {"queue": "documents"}}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {

@@ -113,7 +113,8 @@ def server(name: str, port: int, env: dict[str, str], log_dir: Path) -> Process:
 
 def worker(name: str, env: dict[str, str], log_dir: Path) -> Process:
     return Process(name, [sys.executable, "-m", "celery", "-A", "config", "worker", "-l", "info",
-                          "--concurrency", "2", "--prefetch-multiplier", "1", "-n", f"{name}@%h"],
+                          "--concurrency", "2", "--prefetch-multiplier", "1", "-Q", "celery,documents",
+                          "-n", f"{name}@%h"],
                    env, log_dir)
 
 

@@ -87,7 +87,7 @@ def test_the_application_role_appends_audit_events_but_cannot_alter_them(cast: C
             refused("ALTER TABLE casework_auditevent OWNER TO CURRENT_USER"),
         ]
 
-    assert events == 2  # created, notify
+    assert events == 3  # created, notify, documents_issued (the notice of the notify)
     assert refusals == [
         "permission denied for table casework_auditevent",
         "permission denied for table casework_auditevent",

@@ -52,7 +52,9 @@ def test_audit_event_update_and_delete_are_refused_by_the_database(
     cast: Cast, write: Callable[[AuditEvent], None], operation: str
 ) -> None:
     case = cast.notified_case()
-    event = AuditEvent.objects.get(case=case, action="notify")
+    # The notify event issued the notice: a document references it (PROTECT), so an ORM delete
+    # would stop in Python first. The opening event has no document: only the trigger can refuse.
+    event = AuditEvent.objects.get(case=case, action="created")
     before: dict[str, Any] = AuditEvent.objects.filter(pk=event.pk).values().get()
     count = AuditEvent.objects.count()
 

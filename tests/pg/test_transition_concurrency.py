@@ -19,6 +19,9 @@ from tests.pg.concurrency import WAIT_TIMEOUT, backend_pid, run_together, wait_u
 ATTEMPTS = 50
 APPENDS = 40
 
+# The case chain from draft to listing: the notice and the decision each issue a document.
+DRAFT_TO_LISTING = ["created", "notify", "documents_issued", "determine", "created", "documents_issued"]
+
 
 def actions_of(case: Case) -> list[str]:
     return list(AuditEvent.objects.filter(case=case).order_by("seq").values_list("action", flat=True))
@@ -52,7 +55,7 @@ def test_concurrent_transition_applies_exactly_once(cast: Cast) -> None:
     assert {(refusal.expected, refusal.actual) for refusal in refusals} == {(version, version + 1)}
     case.refresh_from_db()
     assert (case.state, case.version) == ("listed", version + 1)
-    assert actions_of(case) == ["created", "notify", "determine", "created"]
+    assert actions_of(case) == DRAFT_TO_LISTING
     assert AuditEvent.objects.get(case=case, action="determine").pk == results[0].audit_event_id
     assert MeasureTask.objects.filter(case=case).count() == 1
     assert all(broken is None for _chain, broken in verify_chains())
@@ -76,7 +79,7 @@ def test_concurrent_transition_without_expected_version_applies_once_others_not_
     assert {refusal.code for refusal in refusals} == {"transition_not_available"}
     case.refresh_from_db()
     assert (case.state, case.version) == ("listed", version + 1)
-    assert actions_of(case) == ["created", "notify", "determine", "created"]
+    assert actions_of(case) == DRAFT_TO_LISTING
     assert MeasureTask.objects.filter(case=case).count() == 1
 
 

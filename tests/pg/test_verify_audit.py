@@ -104,7 +104,9 @@ def test_verify_audit_names_the_next_event_when_an_altered_event_was_rehashed(ca
 @pytest.mark.django_db
 def test_verify_audit_reports_a_sequence_gap_when_a_middle_event_is_deleted(cast: Cast) -> None:
     case = cast.listed_case()
-    tamper("DELETE FROM casework_auditevent WHERE id = %s", [event_of(case, 2).pk])
+    deleted = event_of(case, 2).pk
+    tamper("DELETE FROM documents_document WHERE audit_event_id = %s", [deleted])  # what it produced
+    tamper("DELETE FROM casework_auditevent WHERE id = %s", [deleted])
     events = AuditEvent.objects.count()
 
     lines, _message = verify_audit_refuses()
