@@ -15,7 +15,7 @@ AUDIT_HMAC_KEY ?= $(shell mkdir -p var && (test -s var/audit-hmac.key || (umask 
 	"import secrets; print(secrets.token_hex(32))" > var/audit-hmac.key)) && cat var/audit-hmac.key)
 export AUDIT_HMAC_KEY
 
-.PHONY: run worker beat test venv migrate demo static browser lint diagrams messages clean bench-credit-check scale-test
+.PHONY: run worker beat test venv migrate demo static browser lint diagrams messages clean bench-credit-check bench-transition scale-test
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -83,6 +83,11 @@ clean:
 bench-credit-check: venv
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/credit_check.py
+
+# One transition four ways (engine, raw-SQL floor, django-fsm-2 peer, HTTP under uvicorn) with 1 and
+# 2 processes on a city of 100 000 cases in its own database (casework_bench_transition, reused).
+bench-transition: venv
+	$(BIN)/python bench/transition.py
 
 # Scale-out for real (docs/operations.md): a private PostgreSQL primary (:5433) with a streaming
 # replica (:5434), two ASGI servers, two Celery workers and one beat; checks and figures. ~2 minutes.

@@ -26,7 +26,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "casework_case": ("id", "state", "number", "list_type", "dishonesty_class", "facts", "notified_at",
                       "statement_due_on", "statement_waived", "listed_from", "listed_until",
                       "publication_min_until", "published", "exit_reason", "closed_at", "version",
-                      "created_at", "determined_by_id", "drafter_id", "owner_department_id", "subject_id"),
+                      "created_at", "determined_by_id", "drafter_id", "owner_department_id", "subject_id",
+                      "origin", "determining_authority", "document_number"),
     "casework_case_legal_bases": ("case_id", "legalbasis_id"),
     "casework_case_measures": ("case_id", "measure_id"),
     "casework_objection": ("id", "state", "version", "created_at", "grounds", "outcome",
@@ -217,7 +218,7 @@ class Life:
                    f["statement_due_on"], f["waived"], f["listed_from"], f["listed_until"],
                    f["min_until"], f["published"], f["exit_reason"], f["closed_at"], case.version,
                    at_hour(created_on, 0), f["determined_by"], case.department.officer,
-                   case.department.pk, self.ref_subject_id(subject_index))
+                   case.department.pk, self.ref_subject_id(subject_index), "opened_here", "", "")
 
     def ref_subject_id(self, subject_index: int) -> int:
         return self.ref.first_subject + subject_index
