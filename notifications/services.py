@@ -170,6 +170,7 @@ def transition_context(event: TransitionEvent) -> dict[str, Any]:
     deadlines = chased_deadline_of(obj) if isinstance(obj, EscalationNote) else open_deadlines_of(obj)
     return {
         "event": f"{obj._meta.model_name}.{event.name}", "model": obj._meta.model_name,
+        "app": obj._meta.app_label,
         "transition": event.name, "source": event.source, "target": event.target,
         "object_id": obj.pk, "case_id": case.pk, "case_number": case.number,
         "subject": case.subject.name, "owner_department": case.owner_department.name,

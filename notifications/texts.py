@@ -51,7 +51,8 @@ def labels(context: dict[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     model_name = context.get("model")
     if model_name:
-        model = apps.get_model("casework", model_name)
+        # A service act (送达) is the documents app's; messages written before "app" was kept are casework's.
+        model = apps.get_model(context.get("app") or "casework", model_name)
         found["object_label"] = str(model._meta.verbose_name)
         # An escalation note has no state machine: its notice names no target state.
         fields = {field.name for field in model._meta.get_fields()}

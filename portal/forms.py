@@ -1,5 +1,7 @@
 """The subject's forms: each maps onto one service call (file, submit, waive, apply)."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,19 +15,32 @@ def evidence_field() -> forms.FileField:
     )
 
 
-class ObjectionForm(forms.Form):
+class PortalForm(forms.Form):
+    """A case page shows several forms at once: each gets its own ids (id_objection_evidence, …)."""
+
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ObjectionForm(PortalForm):
+    id_prefix = "objection"
     grounds = forms.CharField(label=_("Grounds of the objection"), max_length=TEXT_MAX,
                               widget=forms.Textarea(attrs={"rows": 4}))
     evidence = evidence_field()
 
 
-class StatementForm(forms.Form):
+class StatementForm(PortalForm):
+    id_prefix = "statement"
     text = forms.CharField(label=_("Your statement and defence"), max_length=TEXT_MAX,
                            widget=forms.Textarea(attrs={"rows": 5}))
     evidence = evidence_field()
 
 
-class WaiverForm(forms.Form):
+class WaiverForm(PortalForm):
+    id_prefix = "waiver"
     declaration = forms.CharField(
         label=_("Written waiver"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
         initial=_("I waive my right to make a statement and defence on this case."),
@@ -33,13 +48,15 @@ class WaiverForm(forms.Form):
     confirm = forms.BooleanField(label=_("I understand that the department may then decide at once."))
 
 
-class RectificationForm(forms.Form):
+class RectificationForm(PortalForm):
+    id_prefix = "rectification"
     note = forms.CharField(label=_("What you have rectified"), max_length=TEXT_MAX,
                            widget=forms.Textarea(attrs={"rows": 3}))
     evidence = evidence_field()
 
 
-class RepairForm(forms.Form):
+class RepairForm(PortalForm):
+    id_prefix = "repair"
     commitment_letter = forms.BooleanField(
         label=_("I give the public credit commitment (信用承诺书)"), required=False,
     )

@@ -6,4 +6,5 @@ app_name = "public"
 urlpatterns = [
     path("", public.listings, name="listings"),
     path("exits/", public.exits, name="exits"),
+    path("records/<str:number>/", public.record, name="record"),
 ]

@@ -1,4 +1,4 @@
-"""Browser fixtures (docs/ui.md, "Browser tests"): Playwright on Debian's chromium.
+"""Browser fixtures (docs/portal.md, "Browser tests"): Playwright on Debian's chromium.
 
 * ``browser``: one chromium for the session (``harness.launch``).
 * ``site``: the live server (pytest-django's, on the transactional test database) with

@@ -159,3 +159,17 @@ def test_email_and_file_sms_carry_the_text_and_the_delivery_key(
         (Delivery.objects.get(channel="sms").key, "13800000001")
     ]
     assert Message.objects.count() == 1 and set(statuses().values()) == {"sent"}
+
+
+def test_a_service_acts_notice_is_rendered_with_the_documents_apps_model_label(
+        cast: Cast, committed: Callable[..., Any]) -> None:
+    # The service act (送达) lives in the documents app: its message names it by its own app,
+    # not casework's, or every delivery of "served" raised LookupError and was retried.
+    case = committed(cast.open_case)
+    committed(lambda: services.advance(case, "notify", cast.officer))
+    committed(lambda: cast.served(case))
+    served = Message.objects.filter(context__model="serviceact")
+    assert served.exists() and all(m.context["app"] == "documents" for m in served)
+    rows = Delivery.objects.filter(message__in=served)
+    assert rows.exists()
+    assert set(rows.values_list("status", flat=True)) == {DeliveryStatus.SENT}

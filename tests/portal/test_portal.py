@@ -1,6 +1,7 @@
 """The subject portal and the public pages, as a person uses them (Django's test client)."""
 
 import re
+from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -88,3 +89,21 @@ def test_public_pages_mask_a_person_and_drop_ended_or_revoked_records(cast: Cast
     assert "张*" not in Client().get("/public/").content.decode()
     assert Client().get("/api/v1/public/listings/").json()["results"] == [] or all(
         row["number"] != person.number for row in Client().get("/api/v1/public/listings/").json()["results"])
+
+
+def test_a_public_record_page_shows_the_lists_row_masked_and_is_gone_when_publication_ends(
+    cast: Cast,
+) -> None:
+    case = cast.listed_case(subject=cast.other_subject)  # a natural person: name and number masked
+    public = Client()
+    row = public.get("/api/v1/public/listings/").json()["results"][0]
+    page = public.get(f"/public/records/{case.number}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert row["subject_name"] in text and row["subject_identifier"] in text
+    assert cast.other_subject.identifier not in text and row["subject_name"] != cast.other_subject.name
+    assert f'href="/public/records/{case.number}/"' in public.get("/public/").content.decode()
+    assert public.get("/public/records/no-such-case/").status_code == 404
+    Case.objects.filter(pk=case.pk).update(listed_until=timezone.localdate() - timedelta(days=1))
+    assert public.get(f"/public/records/{case.number}/").status_code == 404
+    assert public.get("/api/v1/public/listings/").json()["results"] == []
