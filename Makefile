@@ -15,7 +15,7 @@ AUDIT_HMAC_KEY ?= $(shell mkdir -p var && (test -s var/audit-hmac.key || (umask 
 	"import secrets; print(secrets.token_hex(32))" > var/audit-hmac.key)) && cat var/audit-hmac.key)
 export AUDIT_HMAC_KEY
 
-.PHONY: run worker beat test venv migrate demo static browser lint diagrams messages clean bench-credit-check bench-transition scale-test
+.PHONY: run worker beat test venv migrate demo static browser lint diagrams sla messages clean bench-credit-check bench-transition scale-test
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,9 @@ lint: venv
 
 diagrams: venv
 	$(BIN)/python manage.py state_diagrams docs/state-diagrams
+
+sla: venv
+	$(BIN)/python manage.py sla_policies docs/sla.md
 
 messages: venv
 	$(BIN)/python manage.py compilemessages --ignore=.venv

@@ -245,6 +245,10 @@ REDIS_URL = env_str("REDIS_URL", "")
 # zh-hans and en; an office edits them in the admin).
 DOCUMENTS_LANGUAGE = env_str("DOCUMENTS_LANGUAGE", "zh-hans")
 
+# The provincial rule layer of the SLA policies (workflows/models/sla.py): rows with this
+# jurisdiction override the national defaults and are overridden by a department's own code.
+CASEWORK_PROVINCE = env_str("CASEWORK_PROVINCE", "辽宁")
+
 # One JSON object per line with the request id (operations/logs.py); LOG_FORMAT=text for a terminal.
 LOGGING = {
     "version": 1,

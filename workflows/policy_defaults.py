@@ -28,12 +28,14 @@ STEPS: list[dict[str, Any]] = [
           on_due="milestone", escalates=False, leadership_after=None, warn_percent=None,
           starts_on_service=True),
     _step("objection_accept", 2, "department",
-          "异议受理：国办发〔2020〕49号 第（八）项；地方信用条例（上海第36条、浙江第30条等）"
-          "规定2个工作日内决定是否受理。" + LEADERSHIP_SOURCE, "A"),
+          "异议受理：国办发〔2020〕49号 第（八）项要求建立异议处理机制，未规定受理期限；"
+          "默认2个工作日内决定是否受理，参照外省市信用条例（上海第36条、浙江第30条等），"
+          "并非国家规定，可配置。" + LEADERSHIP_SOURCE, "C"),
     _step("objection_decide", 5, "department",
-          "异议核查决定：地方信用条例（深圳第48–51条2个工作日、山东第39条/河南第41条3个工作日，"
-          "默认5个工作日）；经负责人批准可延长，合计不超过20个工作日（浙江第31条）；"
-          "检测、鉴定、专家评审时间不计入（河南第41条）。" + LEADERSHIP_SOURCE, "A",
+          "异议核查决定：国家层面未规定核查期限；默认5个工作日，参照外省市信用条例"
+          "（深圳第48–51条2个工作日、山东第39条/河南第41条3个工作日），并非国家规定，可配置；"
+          "经负责人批准可延长，合计不超过20个工作日（参照浙江第31条）；"
+          "检测、鉴定、专家评审时间不计入（参照河南第41条）。" + LEADERSHIP_SOURCE, "C",
           max_extension=15, pause_on=["expert_review"]),
     _step("rectification_period", 15, "subject",
           "限期整改：鞍政办发〔2020〕18号 第10项；整改期限在整改通知中确定，默认15个工作日；"
@@ -103,4 +105,26 @@ PUBLICATION: list[dict[str, Any]] = [
     _publication("publication_max", 36, D2026, None, "serious", RULES_2026, "A"),
 ]
 
-DEFAULT_POLICIES: list[dict[str, Any]] = STEPS + PUBLICATION
+# The 辽宁 layer (jurisdiction = settings.CASEWORK_PROVINCE): what 《辽宁省社会信用条例》 sets.
+LIAONING = "辽宁"
+LIAONING_ADOPTED = date(2021, 11, 26)  # 辽宁省第十三届人大常委会第三十次会议通过
+LIAONING_NOT_OBTAINED = (
+    "《辽宁省社会信用条例》（2021年11月26日辽宁省第十三届人民代表大会常务委员会第三十次会议通过）"
+    "关于信用信息异议处理的条款：未取得条文原文，条号、期限与施行日期均未核实；"
+    "在取得原文并核对前，本行期限与默认值相同，自通过之日起适用。"
+)
+
+
+def _liaoning(step: str, source: str, confidence: str) -> dict[str, Any]:
+    """A provincial row: the national default's numbers with the provincial source."""
+    default = next(row for row in STEPS if row["step"] == step and not row.get("jurisdiction"))
+    return {**default, "jurisdiction": LIAONING, "effective_from": LIAONING_ADOPTED,
+            "source": source + LEADERSHIP_SOURCE, "confidence": confidence}
+
+
+PROVINCE: list[dict[str, Any]] = [
+    _liaoning("objection_accept", "异议受理（辽宁）：" + LIAONING_NOT_OBTAINED, "D"),
+    _liaoning("objection_decide", "异议核查决定（辽宁）：" + LIAONING_NOT_OBTAINED, "D"),
+]
+
+DEFAULT_POLICIES: list[dict[str, Any]] = STEPS + PUBLICATION + PROVINCE

@@ -28,14 +28,43 @@ class PolicyQuerySet(models.QuerySet["Policy"]):
         self, step: str, on: date, *, list_type: str = "", dishonesty_class: str = "",
         jurisdiction: str = "",
     ) -> "Policy | None":
-        """The most specific row in force on ``on``: jurisdiction, then class, then list type."""
+        """The most specific row in force on ``on``: layer, then class, then list type.
+
+        Layers, most specific first: the department's own jurisdiction, the province
+        (``settings.CASEWORK_PROVINCE``), the national default (empty jurisdiction).
+        """
+        province = province_layer()
         rows = self.filter(
             Q(effective_to__isnull=True) | Q(effective_to__gt=on),
             step=step, effective_from__lte=on,
             list_type__in=["", list_type], dishonesty_class__in=["", dishonesty_class],
-            jurisdiction__in=["", jurisdiction],
+            jurisdiction__in=["", province, jurisdiction],
         )
         return max(rows, key=Policy.specificity, default=None)
+
+
+def province_layer() -> str:
+    """The jurisdiction code of the provincial rule layer (辽宁 for 鞍山)."""
+    return getattr(settings, "CASEWORK_PROVINCE", "") or ""
+
+
+class Layer:
+    """The rule layer of a policy row, from its jurisdiction."""
+
+    NATIONAL = "national"
+    PROVINCE = "province"
+    LOCAL = "local"
+    RANK = {NATIONAL: 0, PROVINCE: 1, LOCAL: 2}
+
+
+class Confidence:
+    """How sure the row's numbers are (the grade of its source)."""
+
+    READ = "A"  # read in the legal text
+    SUMMARY = "B"  # an official summary or interpretation
+    DEFAULT = "C"  # a default the product chose (other regions' rules as a reference)
+    NOT_OBTAINED = "D"  # the rule exists but its text was not obtained: the numbers are unverified
+    VALUES = (READ, SUMMARY, DEFAULT, NOT_OBTAINED)
 
 
 class Policy(models.Model):
@@ -79,8 +108,11 @@ class Policy(models.Model):
         _("maximum extension"), default=0, help_text=_("In the clock's units; 0: none.")
     )
     source = models.TextField(_("legal source"))
-    confidence = models.CharField(_("confidence"), max_length=1, default="C",
-                                  help_text=_("A: read in the legal text; B: official summary; C: default."))
+    confidence = models.CharField(
+        _("confidence"), max_length=1, default=Confidence.DEFAULT,
+        help_text=_("A: read in the legal text; B: official summary; C: default; "
+                    "D: the text was not obtained, the numbers are unverified."),
+    )
 
     objects = PolicyQuerySet.as_manager()
 
@@ -95,6 +127,8 @@ class Policy(models.Model):
             ),
             models.CheckConstraint(name="policy_step_valid", condition=Q(step__in=Step.values)),
             models.CheckConstraint(name="policy_clock_valid", condition=Q(clock__in=Clock.values)),
+            models.CheckConstraint(name="policy_confidence_valid",
+                                   condition=Q(confidence__in=Confidence.VALUES)),
             models.CheckConstraint(
                 name="policy_window_ordered",
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gt=models.F("effective_from")),
@@ -104,8 +138,14 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return f"{self.get_step_display()}: {self.length} {self.get_clock_display()}"
 
-    def specificity(self) -> tuple[bool, bool, bool, date]:
-        return (bool(self.jurisdiction), bool(self.dishonesty_class), bool(self.list_type),
+    @property
+    def layer(self) -> str:
+        if not self.jurisdiction:
+            return Layer.NATIONAL
+        return Layer.PROVINCE if self.jurisdiction == province_layer() else Layer.LOCAL
+
+    def specificity(self) -> tuple[int, bool, bool, date]:
+        return (Layer.RANK[self.layer], bool(self.dishonesty_class), bool(self.list_type),
                 self.effective_from)
 
     def pauses_on(self, reason: str) -> bool:
