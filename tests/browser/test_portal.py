@@ -15,7 +15,6 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from casework import services
-from casework.api.credit import credit_check
 from casework.models import Case, Objection, Rectification, RepairApplication, Statement
 from documents.models import Document
 from tests.browser.harness import check_page
@@ -40,6 +39,12 @@ def evidence_pdf(tmp_path: Path) -> Path:
     path = tmp_path / "证据.pdf"
     path.write_bytes(b"%PDF-1.4\n% evidence\n")
     return path
+
+
+def credit_label(checker: Any, identifier: str) -> str:
+    response = checker.context.request.get(f"{checker.base}/api/v1/credit-check/{identifier}/")
+    assert response.status == 200
+    return str(response.json()["entries"][0]["label"])
 
 
 def submit(page: Page, form: str) -> None:
@@ -87,6 +92,13 @@ def test_a_subject_receives_its_notice_sees_the_countdown_and_submits_a_statemen
     assert statement.text.startswith("我公司")
     assert case.evidence.get().original_name == "证据.pdf"
     check_page(page, "portal-03-statement-submitted-390")
+
+    # The same page in English (the demo's second language), by the header's switch.
+    page.click("form.lang button[value=en]")
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_contain_text(f"Case {case.number}")
+    expect(page.locator("#statement-title")).to_contain_text("Statement and defence")
+    check_page(page, "portal-03b-statement-submitted-390-en")
     subject.watch.assert_clean()
 
 
@@ -108,6 +120,8 @@ def test_an_objection_with_a_pdf_labels_the_public_record_and_the_credit_check_u
     expect(page.locator(".stage").first).to_contain_text("异议正在处理")
     subject.watch.assert_clean()
 
+    # The credit check (a joint department's, over the live server's API) says the same.
+    checker = visit("joint_officer")
     # The public pages need no sign-in.
     public = browser.new_context(locale="zh-CN", viewport=PHONE)
     try:
@@ -119,8 +133,7 @@ def test_an_objection_with_a_pdf_labels_the_public_record_and_the_credit_check_u
         record = page.locator(f"[data-public-record='{case.number}']")
         expect(record.locator("[data-public-label]")).to_have_text("异议处理中")
         check_both_widths(page, "public-01-list-objection-open")
-        check = credit_check(cast.subject.identifier, cast.joint_officer)
-        assert check["entries"][0]["label"] == "异议处理中"
+        assert credit_label(checker, cast.subject.identifier) == "异议处理中"
 
         record.locator("h2 a").click()
         page.wait_for_load_state()
@@ -135,7 +148,7 @@ def test_an_objection_with_a_pdf_labels_the_public_record_and_the_credit_check_u
         page.reload()
         expect(page.locator("h1")).to_contain_text(cast.subject.name)
         expect(page.locator("[data-public-label]")).to_have_count(0)
-        assert credit_check(cast.subject.identifier, cast.joint_officer)["entries"][0]["label"] == ""
+        assert credit_label(checker, cast.subject.identifier) == ""
         page.goto(f"{site}/public/?q={cast.subject.identifier}")
         expect(page.locator(f"[data-public-record='{case.number}'] [data-public-label]")).to_have_count(0)
     finally:
