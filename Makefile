@@ -14,6 +14,10 @@ export SECRET_KEY
 AUDIT_HMAC_KEY ?= $(shell mkdir -p var && (test -s var/audit-hmac.key || (umask 077 && $(PYTHON) -c \
 	"import secrets; print(secrets.token_hex(32))" > var/audit-hmac.key)) && cat var/audit-hmac.key)
 export AUDIT_HMAC_KEY
+# And the key the subjects' identifiers are encrypted with (casework/crypto.py), in var/.
+IDENTIFIER_KEY ?= $(shell mkdir -p var && (test -s var/identifier.key || (umask 077 && $(PYTHON) -c \
+	"import base64, os; print(base64.b64encode(os.urandom(64)).decode())" > var/identifier.key)) && cat var/identifier.key)
+export IDENTIFIER_KEY
 
 .PHONY: run worker beat test venv migrate demo static browser lint diagrams sla messages clean bench-credit-check bench-transition scale-test
 

@@ -186,6 +186,7 @@ def _max_id(connection: Any, table: str) -> int:
 
 def _write_subjects(tables: Any, count: int, ref: Any, now: datetime) -> None:
     """Subjects with valid 统一社会信用代码 (enterprises 91…, individual businesses 92…) and accounts."""
+    from casework.crypto import encrypt
     from casework.identifiers import org_code_check_char, uscc_check_char
 
     for number in range(count):
@@ -194,8 +195,9 @@ def _write_subjects(tables: Any, count: int, ref: Any, now: datetime) -> None:
         first17 = prefix + "210300" + body + org_code_check_char(body)
         kind = "individual_business" if prefix == "92" else "enterprise"
         subject_id = tables.new_id("casework_subject")
+        # COPY bypasses the model field: the column holds the ciphertext (casework/crypto.py).
         tables.row("casework_subject", subject_id, kind, f"鞍山某企业{number}有限公司",
-                   first17 + uscc_check_char(first17))
+                   encrypt(first17 + uscc_check_char(first17)))
         tables.row("casework_user", tables.new_id("casework_user"), "!", False, f"city_subject_{number}",
                    "", "", "", False, True, now, "subject", False, None, subject_id)
     assert tables.next_ids["casework_subject"] - count == ref.first_subject

@@ -67,6 +67,7 @@ def seed(cases: int) -> dict[str, object]:
     drafter = User.objects.create_user("bench_officer", role=Role.OFFICER, department=owner)
     client = User.objects.create_user("bench_approvals", role=Role.SYSTEM, department=joint)
     client.groups.add(Group.objects.create(name=SCOPE_GROUP_PREFIX + SCOPE_CREDIT_CHECK))
+    from casework.crypto import encrypt
     from casework.services.accounts import issue_token
 
     token = issue_token(None, client, name="benchmark").key
@@ -76,7 +77,8 @@ def seed(cases: int) -> dict[str, object]:
     with connection.cursor() as cursor:
         with cursor.copy("COPY casework_subject (kind, name, identifier) FROM STDIN") as copy:
             for number in range(subjects):
-                copy.write_row(("enterprise", f"鞍山某企业{number}有限公司", uscc(number)))
+                # COPY bypasses the model field: the column holds the ciphertext.
+                copy.write_row(("enterprise", f"鞍山某企业{number}有限公司", encrypt(uscc(number))))
         cursor.execute("SELECT min(id) FROM casework_subject")
         first_subject = cursor.fetchone()[0]
         cursor.execute(

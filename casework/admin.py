@@ -41,7 +41,13 @@ from casework.models import (
     Subject,
     Talk,
 )
-from casework.services import advance, available_transitions, hand_over_department, transition_names
+from casework.services import (
+    advance,
+    available_transitions,
+    hand_over_department,
+    identifier_reads,
+    transition_names,
+)
 from workflows.guards import RuleRefused
 
 admin.site.site_header = _("Credit casework administration")
@@ -366,6 +372,13 @@ class SubjectAdmin(NoDeleteAdmin):
     @admin.display(description=_("identifier"))
     def listed_identifier(self, obj: Subject) -> str:
         return obj.masked_identifier
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        # The change page shows (and edits) the whole number: a logged read.
+        subject = super().get_object(request, object_id, from_field)
+        if subject is not None:
+            identifier_reads.record(request.user, subject, "admin:casework_subject_change")
+        return subject
 
 
 # --- the case and its steps (read-only; transitions through the service) --------------------

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from casework.admin import ReadOnlyAdmin
-from casework.models import CreditCheck, CreditCheckAlert
+from casework.models import CreditCheck, CreditCheckAlert, IdentifierRead
 from casework.models.credit_checks import LOG_READ_ALL_ROLES
 
 
@@ -43,3 +43,19 @@ class CreditCheckAlertAdmin(ReadOnlyAdmin):
         if user.is_superuser or getattr(user, "role", None) in LOG_READ_ALL_ROLES:
             return alerts
         return alerts.none()
+
+
+@admin.register(IdentifierRead)
+class IdentifierReadAdmin(ReadOnlyAdmin):
+    """Who read which natural person's whole number, when and why (docs/security.md)."""
+
+    list_display = ("read_at", "read_by", "department", "subject", "purpose", "path", "request_id")
+    list_filter = ("purpose", "department", "read_at")
+    list_select_related = ("read_by", "department", "subject")
+    search_fields = ("=read_by__username", "=request_id", "purpose")
+    ordering = ("-read_at", "-pk")
+    show_full_result_count = False  # the log only grows
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[IdentifierRead]:
+        return IdentifierRead.objects.visible_to(request.user).select_related("read_by", "department",
+                                                                              "subject")

@@ -30,3 +30,9 @@ def refuse_development_key() -> None:
         raise ImproperlyConfigured(
             "AUDIT_HMAC_KEY is not set and DEBUG is off: set it to a random value from the servers' "
             "secret store, e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'")
+    if not settings.IDENTIFIER_KEY:
+        # Without it no subject's identifier can be read or written (casework/crypto.py).
+        raise ImproperlyConfigured(
+            "IDENTIFIER_KEY is not set and DEBUG is off: set it to 64 random bytes in base64 from the "
+            "servers' secret store, e.g. python3 -c 'import base64, os; "
+            "print(base64.b64encode(os.urandom(64)).decode())'")

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logs the request's unmasked reads of personal identifiers after the view (one INSERT).
+    "casework.services.identifier_reads.IdentifierReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "operations.middleware.ReplicaReadsMiddleware",
@@ -352,6 +354,9 @@ API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 30)
 # without it and without DEBUG nothing can be audited. The daily digest of the chains' heads
 # goes to AUDIT_DIGEST_DIR (storage the database's users cannot write); docs/security.md.
 AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "")
+# Subjects' identifiers are encrypted at rest with this key (AES-SIV, 64 bytes as base64;
+# casework/crypto.py). From the secret store, never the database; docs/security.md.
+IDENTIFIER_KEY = env_str("IDENTIFIER_KEY", "")
 AUDIT_DIGEST_DIR = env_str("AUDIT_DIGEST_DIR", str(VAR_DIR / "audit-digests"))
 # A new token expires after this many days unless its issuer says otherwise.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 365)

@@ -121,10 +121,13 @@ def serve(act: ServiceAct, actor: Any, data: dict[str, Any] | None = None) -> An
 
 def open_document(document: Document, user: Any) -> Document:
     """The subject opens a document in the portal: the first opening is the read receipt (送达)."""
+    from casework.services import identifier_reads
     from workflows.guards import Role
     from workflows.service_act import ServiceMethod, ServiceState
 
     act = document.service_act
+    # The document is addressed to its subject and carries the whole number.
+    identifier_reads.record(user, document.case.subject, "document:download")
     if user.role == Role.SUBJECT and act.state == ServiceState.PENDING:
         serve(act, user, {"method": ServiceMethod.PORTAL})
     return Document.objects.select_related("service_act").get(pk=document.pk)

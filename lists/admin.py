@@ -171,7 +171,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
             return TemplateResponse(request, "admin/lists/export.html", context)
         cases = export_queryset(form.cleaned_data)
         file_format = form.cleaned_data["file_format"]
-        response = StreamingHttpResponse(exports.chunks(cases, file_format),
+        stream = exports.chunks(cases, file_format, request.user, "admin:lists_export")
+        response = StreamingHttpResponse(stream,
                                          content_type=exports.CONTENT_TYPES[file_format])
         response["Content-Disposition"] = f'attachment; filename="list.{file_format}"'
         return response

@@ -15,11 +15,13 @@ from typing import IO, Any
 from django.db.models import Prefetch, QuerySet
 
 from casework.models import Case, LegalBasis
+from casework.services import identifier_reads
 from lists.columns import COLUMN_NAMES
 from lists.validation import basis_reference
 from workflows.case import CaseState
 
 CHUNK_SIZE = 2000
+EXPORT_PURPOSE = "lists:export"
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -53,41 +55,61 @@ def case_row(case: Case) -> list[str]:
     ]
 
 
-def rows(cases: QuerySet[Case]) -> Iterator[list[str]]:
+def rows(cases: QuerySet[Case],
+        reader: Any = None, purpose: str = EXPORT_PURPOSE) -> Iterator[list[str]]:
+    """The export's rows; the whole numbers of natural persons are logged as read, per chunk."""
     yield list(COLUMN_NAMES)
+    chunk: list[Case] = []
     for case in cases.iterator(chunk_size=CHUNK_SIZE):
+        chunk.append(case)
         yield case_row(case)
+        if len(chunk) == CHUNK_SIZE:
+            log_reads(reader, chunk, purpose)
+            chunk = []
+    log_reads(reader, chunk, purpose)
 
 
-def csv_chunks(cases: QuerySet[Case]) -> Iterator[bytes]:
+def log_reads(reader: Any, cases: list[Case], purpose: str) -> None:
+    identifier_reads.record_many(reader, set(identifier_reads.natural_person_ids(
+        case.subject for case in cases)), purpose)
+
+
+def csv_chunks(cases: QuerySet[Case],
+        reader: Any = None, purpose: str = EXPORT_PURPOSE) -> Iterator[bytes]:
     """UTF-8 with a BOM (Excel on Chinese Windows reads it right), one row per chunk."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff".encode()
-    for row in rows(cases):
+    for row in rows(cases, reader, purpose):
         writer.writerow(row)
         yield buffer.getvalue().encode()
         buffer.seek(0)
         buffer.truncate()
 
 
-def write_xlsx(cases: QuerySet[Case], target: IO[bytes]) -> None:
+def write_xlsx(cases: QuerySet[Case], target: IO[bytes],
+        reader: Any = None, purpose: str = EXPORT_PURPOSE) -> None:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("list")
-    for row in rows(cases):
+    for row in rows(cases, reader, purpose):
         sheet.append(row)
     workbook.save(target)
 
 
-def xlsx_chunks(cases: QuerySet[Case], chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
+def xlsx_chunks(cases: QuerySet[Case], chunk_bytes: int = 1 << 16,
+        reader: Any = None, purpose: str = EXPORT_PURPOSE) -> Iterator[bytes]:
     spool: Any = tempfile.TemporaryFile()
     with spool:
-        write_xlsx(cases, spool)
+        write_xlsx(cases, spool, reader, purpose)
         spool.seek(0)
         yield from iter(lambda: spool.read(chunk_bytes), b"")
 
 
-def chunks(cases: QuerySet[Case], file_format: str) -> Iterator[bytes]:
-    return xlsx_chunks(cases) if file_format == "xlsx" else csv_chunks(cases)
+def chunks(cases: QuerySet[Case], file_format: str,
+        reader: Any = None, purpose: str = EXPORT_PURPOSE) -> Iterator[bytes]:
+    """The export file's bytes; ``reader`` (None for a command) is logged as reading the numbers."""
+    if file_format == "xlsx":
+        return xlsx_chunks(cases, reader=reader, purpose=purpose)
+    return csv_chunks(cases, reader, purpose)

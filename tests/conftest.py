@@ -5,6 +5,7 @@ reviewer, another determining department's officer, a joint department, 发改�
 the leadership office, the system client, the subject and another subject.
 """
 
+import base64
 import os
 import secrets
 from dataclasses import dataclass
@@ -41,6 +42,9 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PUBLIC_API_RATE = "100000/second"
     # The audit key comes from the environment: servers and workers the tests start inherit it.
     settings.AUDIT_HMAC_KEY = os.environ.setdefault("AUDIT_HMAC_KEY", "casework-test-audit-key")
+    # Likewise the identifiers' encryption key (casework/crypto.py): 64 bytes, base64.
+    settings.IDENTIFIER_KEY = os.environ.setdefault("IDENTIFIER_KEY",
+                                                    base64.b64encode(bytes(range(64))).decode())
     # Pages render {% static %} without a collected manifest here; the embedded-mode browser
     # test checks the real thing (collectstatic, hashed and compressed files, WhiteNoise).
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {

@@ -129,7 +129,8 @@ class SubjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             return error("subject_exists", _("A subject with this identifier is already registered."),
                          status.HTTP_409_CONFLICT, subject=existing.pk)
         # The registering officer typed the number: the answer shows it whole, as stored.
-        return Response({**self.get_serializer(subject).data, "identifier": subject.identifier},
+        identifier = subject.unmasked_identifier(request.user)
+        return Response({**self.get_serializer(subject).data, "identifier": identifier},
                         status=status.HTTP_201_CREATED)
 
 

@@ -5,6 +5,7 @@ from casework.models.credit_checks import CreditCheck, CreditCheckAlert
 from casework.models.credit_index import CreditIndexEntry
 from casework.models.departments import Department, User
 from casework.models.evidence import Evidence
+from casework.models.identifier_reads import IdentifierRead
 from casework.models.oversight import EscalationAnswer, EscalationNote
 from casework.models.processes import (
     MeasureTask,
@@ -19,7 +20,7 @@ from casework.models.tokens import ApiToken, TokenCacheVersion
 __all__ = [
     "ApiToken", "AuditEvent", "AuditHead", "Case", "CaseNumberCounter", "CreditCheck", "CreditCheckAlert",
     "CreditIndexEntry", "Department", "EscalationAnswer", "EscalationNote", "Evidence", "IdempotencyRecord",
-    "LegalBasis", "Measure", "MeasureTask", "Objection", "Rectification", "RepairApplication", "Statement",
-    "Subject",
+    "IdentifierRead", "LegalBasis", "Measure", "MeasureTask", "Objection", "Rectification",
+    "RepairApplication", "Statement", "Subject",
     "Talk", "TokenCacheVersion", "User",
 ]

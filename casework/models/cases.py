@@ -124,7 +124,7 @@ class Case(CaseMachine):
         if (viewer.department_id is not None and viewer.department_id == self.owner_department_id) or (
             viewer.subject_id is not None and viewer.subject_id == self.subject_id
         ):
-            return self.subject.identifier
+            return self.subject.unmasked_identifier(viewer)
         return self.subject.masked_identifier
 
     def is_determined_here(self) -> bool:

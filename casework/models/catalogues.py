@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import LegalBasisKind, ListType, SubjectKind
+from casework.fields import EncryptedIdentifierField
 from casework.identifiers import (
     mask_identifier,
     validate_citizen_id,
@@ -20,7 +21,8 @@ class Subject(models.Model):
 
     kind = models.CharField(_("kind"), max_length=24, choices=SubjectKind.choices)
     name = models.CharField(_("name"), max_length=200)
-    identifier = models.CharField(_("identifier"), max_length=18, unique=True)
+    # Encrypted at rest (casework/crypto.py): the column holds AES-SIV ciphertext only.
+    identifier = EncryptedIdentifierField(_("identifier"), unique=True)
 
     class Meta:
         verbose_name = _("subject")
@@ -49,16 +51,24 @@ class Subject(models.Model):
     def masked_identifier(self) -> str:
         return mask_identifier(self.identifier) if self.is_natural_person else self.identifier
 
-    def identifier_for(self, viewer: object) -> str:
-        """A natural person's number is shown whole only to its owner departments and itself."""
+    def identifier_for(self, viewer: object, purpose: str = "") -> str:
+        """A natural person's number is shown whole only to its owner departments and itself;
+        each such read is logged (casework.services.identifier_reads)."""
         if not self.is_natural_person:
             return self.identifier
-        if getattr(viewer, "subject_id", None) == self.pk:
-            return self.identifier
         department_id = getattr(viewer, "department_id", None)
-        if department_id and self.cases.filter(owner_department_id=department_id).exists():
-            return self.identifier
+        if getattr(viewer, "subject_id", None) == self.pk or (
+            department_id and self.cases.filter(owner_department_id=department_id).exists()
+        ):
+            return self.unmasked_identifier(viewer, purpose)
         return self.masked_identifier
+
+    def unmasked_identifier(self, viewer: object, purpose: str = "") -> str:
+        """The whole number, the read logged: the one way code hands a person's number out."""
+        from casework.services import identifier_reads
+
+        identifier_reads.record(viewer, self, purpose)
+        return self.identifier
 
 
 def normalise_identifier(kind: str, identifier: str) -> str:

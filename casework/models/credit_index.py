@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import ListType
+from casework.fields import EncryptedIdentifierField
 
 
 class CreditIndexEntry(models.Model):
@@ -18,7 +19,7 @@ class CreditIndexEntry(models.Model):
         "casework.Case", models.CASCADE, primary_key=True, related_name="credit_index",
         verbose_name=_("case"),
     )
-    identifier = models.CharField(_("identifier"), max_length=18, db_index=True)
+    identifier = EncryptedIdentifierField(_("identifier"), db_index=True)
     list_type = models.CharField(_("list type"), max_length=20, choices=ListType.choices)
     case_number = models.CharField(_("case number"), max_length=60)
     owner_department = models.CharField(_("owner department"), max_length=120)

@@ -9,6 +9,7 @@ notification is delivered once; the audit chains verify.
 """
 
 import argparse
+import base64
 import os
 import secrets
 import shutil
@@ -41,6 +42,8 @@ def app_env(primary: Cluster, replica: Cluster, redis_url: str) -> dict[str, str
             "DATABASE_REPLICA_URL": replica.url(), "REDIS_URL": redis_url, "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "WARNING",
             "AUDIT_HMAC_KEY": os.environ.get("AUDIT_HMAC_KEY") or secrets.token_hex(32),
+            "IDENTIFIER_KEY": os.environ.get("IDENTIFIER_KEY")
+            or base64.b64encode(secrets.token_bytes(64)).decode(),
             "CELERY_TASK_ALWAYS_EAGER": "0", "SLA_SWEEP_INTERVAL_SECONDS": "1",
             "NOTIFICATIONS_PENDING_INTERVAL_SECONDS": "5", "PUBLIC_API_RATE": "100000/minute",
             "CREDIT_CHECK_RATE": "off", "CREDIT_CHECK_SYSTEM_RATE": "off", "DB_CONN_MAX_AGE": "60"}

@@ -33,6 +33,7 @@ from casework.models import (
     Talk,
     User,
 )
+from casework.services import identifier_reads
 from casework.services.accounts import issue_token
 from casework.services.credit_checks import record_credit_check
 from tests.casework.refusals import serve_minimum_publication
@@ -67,6 +68,7 @@ def records(cast: Cast, settings: Any, tmp_path: Any) -> Records:
                                   purpose="行政许可", answer=answer)
     CreditCheckAlert.objects.create(checked_by=cast.officer, rule="number_variants",
                                     window_start=checked.checked_at, checks=5)
+    identifier_reads.record(cast.other_subject_user, cast.other_subject, "test:own number")
     return Records(
         case=case,
         objection=services.file_objection(case, cast.subject_user, "处罚依据适用错误"),

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         cases = cases_to_export(options["department"], options["list_type"], options["origin"])
         count = cases.count()
         with outfile.open("wb") as target:
-            for chunk in chunks(cases, file_format):
+            for chunk in chunks(cases, file_format, purpose="command:export_list"):
                 target.write(chunk)
         self.stdout.write(_("Exported %(count)s cases to %(path)s")
                           % {"count": count, "path": outfile})
