@@ -89,8 +89,16 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, Any]) -> dic
             "statement": bound.get("statement") or forms.StatementForm(),
             "waiver": bound.get("waiver") or forms.WaiverForm(),
             "repair": bound.get("repair") or forms.RepairForm(),
-            "rectification": bound.get("rectification") or forms.RectificationForm(),
         },
+        # Each order with its own evidence form when the subject may submit, each form with its
+        # own name and ids (two open orders must not share id_…_note).
+        "rectifications": [
+            {"step": rect, "name": rectification_name(rect.pk),
+             "form": (bound.get(rectification_name(rect.pk))
+                      or forms.RectificationForm(auto_id=f"id_{rectification_name(rect.pk)}_%s"))
+             if rect in submittable else None}
+            for rect in steps["rectification"]
+        ],
         "refusal": bound.get("refusal"),
     }
 
@@ -162,6 +170,11 @@ def waive_statement(request: HttpRequest, pk: int) -> HttpResponse:
                    _("Your written waiver has been recorded."))
 
 
+def rectification_name(pk: int) -> str:
+    """The form name (and id prefix) of the evidence form of one rectification order."""
+    return f"rectification-{pk}"
+
+
 @require_POST
 @subject_only
 def submit_rectification(request: HttpRequest, pk: int, step_pk: int) -> HttpResponse:
@@ -173,8 +186,9 @@ def submit_rectification(request: HttpRequest, pk: int, step_pk: int) -> HttpRes
         services.advance(rectification, "submit", request.user, {"note": data["note"]})
         attach(case, request.user, data.get("evidence"), rectification)
 
-    form = forms.RectificationForm(request.POST, request.FILES)
-    return perform(request, case, "rectification", form, action,
+    name = rectification_name(rectification.pk)
+    form = forms.RectificationForm(request.POST, request.FILES, auto_id=f"id_{name}_%s")
+    return perform(request, case, name, form, action,
                    _("Your rectification evidence has been submitted."))
 
 

@@ -159,17 +159,24 @@ def test_rectification_evidence_and_an_early_repair_refused_at_filing_with_its_d
         cast: Cast, visit: Callable[..., Any], settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
     case = cast.listed_case()
-    rectification = services.order_rectification(case, cast.officer, "停止违法行为，提交整改报告")
+    # Two open orders: each has its own evidence form, with its own ids and labels.
+    first = services.order_rectification(case, cast.officer, "停止违法行为")
+    rectification = services.order_rectification(case, cast.officer, "提交整改报告")
+    cast.served(first)
     cast.served(rectification)
     subject = visit("subject")
     page = subject.go(f"/portal/cases/{case.pk}/")
     expect(page.locator("#rectification-title")).to_be_visible()
+    expect(page.locator("form[id^=rectification-]")).to_have_count(2)
+    check_both_widths(page, "portal-05a-two-rectification-orders")
     page.set_viewport_size(PHONE)
-    page.fill("#rectification-form textarea[name=note]", "已停止违法行为，整改报告见附件。")
-    page.set_input_files("#rectification-form input[name=evidence]", str(evidence_pdf(tmp_path)))
-    submit(page, "rectification")
+    form = f"rectification-{rectification.pk}"
+    page.fill(f"#{form}-form textarea[name=note]", "整改报告见附件。")
+    page.set_input_files(f"#{form}-form input[name=evidence]", str(evidence_pdf(tmp_path)))
+    submit(page, form)
     expect(page.locator(".flash")).to_contain_text("整改材料已提交")
     assert Rectification.objects.get(pk=rectification.pk).state == "submitted"
+    assert Rectification.objects.get(pk=first.pk).state != "submitted"
 
     case.refresh_from_db()
     assert case.publication_min_until is not None
@@ -180,7 +187,7 @@ def test_rectification_evidence_and_an_early_repair_refused_at_filing_with_its_d
     refusal = page.locator("#repair-refusal")
     expect(refusal).to_contain_text(f"自 {case.publication_min_until.isoformat()} 起方可申请信用修复")
     assert not RepairApplication.objects.exists()
-    check_both_widths(page, "portal-05-repair-refused")
+    check_both_widths(page, "portal-05b-repair-refused")
     subject.watch.assert_clean()
 
 
