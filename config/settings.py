@@ -116,9 +116,17 @@ if env_str("DATABASE_REPLICA_URL", ""):
         DATABASES["replica"]["CONN_MAX_AGE"] = 0
         DATABASES["replica"].setdefault("OPTIONS", {})["pool"] = DATABASES["default"]["OPTIONS"]["pool"]
 DATABASE_ROUTERS = ["operations.routing.ReplicaRouter"]
+# The three: the public pages (API and HTML), the credit check, the leadership office's
+# dashboard and assessment (pages, exports and API); all of them only read.
 REPLICA_VIEWS = env_list("REPLICA_VIEWS", [
-    "public-listing-list", "public-exit-list", "credit-check", "dashboard", "oversight-dashboard",
+    "public-listing-list", "public-exit-list", "public:listings", "public:exits", "public:record",
+    "credit-check",
+    "oversight:index", "oversight:board", "oversight:clocks", "oversight:assessment", "oversight:report",
+    "oversight:export", "oversight-dashboard", "oversight-clocks", "oversight-assessment",
 ])
+# After an account's write (POST, PUT, PATCH, DELETE) its requests read from the primary for this
+# long, so a page it is sent to after writing shows the write even if the replica lags.
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "casework.User"
 

@@ -14,6 +14,7 @@ from operations.requests import HEADER, current_request_id, request_id_from
 
 Handler = Callable[[HttpRequest], HttpResponseBase]
 access_log = logging.getLogger("casework.access")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 
 
 class RequestContextMiddleware:
@@ -91,12 +92,15 @@ class ReplicaReadsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             routing.read_from_replica.set(False)
+        if request.method not in SAFE_METHODS and routing.replica_configured():
+            routing.pin_to_primary(request)
+        return response
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
         match = request.resolver_match
         if routing.replica_configured() and match is not None and \
-                match.view_name in settings.REPLICA_VIEWS:
+                match.view_name in settings.REPLICA_VIEWS and not routing.pinned_to_primary(request):
             routing.read_from_replica.set(True)

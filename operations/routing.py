@@ -10,6 +10,7 @@ page says what it shows "as of" a moment: a public list, a check answered from
 the index (which itself trails the transaction by nothing on the primary).
 """
 
+import time
 from contextvars import ContextVar
 from typing import Any
 
@@ -22,8 +23,33 @@ read_from_replica: ContextVar[bool] = ContextVar("read_from_replica", default=Fa
 PRIMARY_ONLY_APPS = {"sessions", "authtoken", "axes", "auth", "contenttypes", "operations"}
 
 
+PIN_KEY = "casework.read_primary_until"
+
+
 def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
+
+
+def pin_to_primary(request: Any) -> None:
+    """The session's account just wrote: its next REPLICA_PIN_SECONDS of requests read the primary.
+
+    Kept in the session (read from the primary), so it holds on every server process. Requests
+    without a session (API tokens, anonymous) are not pinned: the public and the credit check
+    read what the replica has, and an API client's writes answer with the written state."""
+    session = getattr(request, "session", None)
+    user = getattr(request, "user", None)
+    if session is None or user is None or not user.is_authenticated or settings.REPLICA_PIN_SECONDS <= 0:
+        return
+    session[PIN_KEY] = time.time() + settings.REPLICA_PIN_SECONDS
+
+
+def pinned_to_primary(request: Any) -> bool:
+    session = getattr(request, "session", None)
+    # Without a session cookie there is nothing to read (and the public pages stay cacheable).
+    if session is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    until = session.get(PIN_KEY)
+    return isinstance(until, (int, float)) and until > time.time()
 
 
 class ReplicaRouter:
