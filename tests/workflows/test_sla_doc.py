@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from workflows.management.commands.sla_policies import generate
+from workflows.management.commands.sla_policies import END_MARKER, MARKER, generate
 from workflows.models import Policy
 from workflows.policy_defaults import DEFAULT_POLICIES
 
@@ -24,13 +24,17 @@ def test_committed_sla_page_is_up_to_date() -> None:
     assert "up to date" in out.getvalue()
 
 
-def test_check_fails_when_the_page_is_stale(tmp_path: Path) -> None:
+def test_check_fails_when_the_table_is_stale_and_regenerating_keeps_the_prose(tmp_path: Path) -> None:
     stale = tmp_path / "sla.md"
-    stale.write_text("old\n", encoding="utf-8")
+    stale.write_text(f"# Prose\n\nby hand\n\n{MARKER}\n| old | row |\n{END_MARKER}\n\nafter\n",
+                     encoding="utf-8")
     with pytest.raises(CommandError):
         call_command("sla_policies", str(stale), "--check", stdout=StringIO())
     call_command("sla_policies", str(stale), stdout=StringIO())
     call_command("sla_policies", str(stale), "--check", stdout=StringIO())
+    page = stale.read_text(encoding="utf-8")
+    assert page.startswith("# Prose\n\nby hand\n") and page.endswith("\nafter\n")
+    assert "| old | row |" not in page and generate() in page
 
 
 def test_every_policy_row_is_listed_with_its_source_grade_and_layer() -> None:
