@@ -22,20 +22,14 @@ from casework.identifiers import validate_citizen_id, validate_uscc
 from casework.models import Department, LegalBasis
 from lists.columns import BASIS_SEPARATORS, COLUMN_NAMES
 from lists.readers import RawRow
+from workflows.case import LIST_CLASSES
 
-# Which dishonesty classes each list takes (国办发〔2025〕22号 sorts dishonesty information
-# into 轻微 / 一般 / 严重): the serious dishonesty list (严重失信主体名单) holds only
-# serious cases; the key attention list (重点关注对象名单) the minor and general ones.
-CLASSES_OF_LIST: dict[str, frozenset[str]] = {
-    ListType.SERIOUS: frozenset({DishonestyClass.SERIOUS}),
-    ListType.FOCUS: frozenset({DishonestyClass.MINOR, DishonestyClass.GENERAL}),
-}
 DATE_SEPARATORS = ("/", ".")
 
 
 def class_fits_list_type(list_type: str, dishonesty_class: str) -> bool:
-    """The list type / dishonesty class pairing of a case (see CLASSES_OF_LIST)."""
-    return dishonesty_class in CLASSES_OF_LIST.get(list_type, frozenset())
+    """The list type / dishonesty class pairing of a case (the case machine's LIST_CLASSES)."""
+    return dishonesty_class in LIST_CLASSES.get(list_type, ())
 
 
 class RowRejected(ValueError):

@@ -137,6 +137,12 @@ class Cast:
             "facts": "拒不履行法院判决确定的义务",
         }
         fields.update(overrides)
+        # Only allowed pairs (workflows.case.LIST_CLASSES): a class below serious goes on the
+        # key attention list, a key-attention case is general unless the test says otherwise.
+        if "list_type" not in overrides and fields["dishonesty_class"] != DishonestyClass.SERIOUS:
+            fields["list_type"] = ListType.FOCUS
+        if "dishonesty_class" not in overrides and fields["list_type"] == ListType.FOCUS:
+            fields["dishonesty_class"] = DishonestyClass.GENERAL
         return services.open_case(self.officer, **fields)
 
     def notified_case(self, **overrides: Any) -> Case:

@@ -5,7 +5,9 @@ The concrete model (casework.models.Case) supplies the facts the guards read:
 ``has_approved_repair()``, ``publication_max_passed(today)``, ``owning_case()``.
 """
 
+import operator
 from datetime import date
+from functools import reduce
 from typing import Any
 
 from django.db import models
@@ -44,6 +46,31 @@ class DishonestyClass(models.TextChoices):
     MINOR = "minor", _("Minor (轻微)")
     GENERAL = "general", _("General (一般)")
     SERIOUS = "serious", _("Serious (严重)")
+
+
+# The classes each list may carry. 国办发〔2020〕49号 第（四）项 and 国办发〔2025〕22号 第二项: the
+# 严重失信主体名单 holds only 严重 dishonesty; 轻微 and 一般 dishonesty is recorded on the
+# 重点关注对象名单, which never carries 严重. The case table enforces the same pairs
+# (check constraint case_list_class_allowed).
+LIST_CLASSES: dict[str, tuple[str, ...]] = {
+    ListType.SERIOUS: (DishonestyClass.SERIOUS,),
+    ListType.FOCUS: (DishonestyClass.MINOR, DishonestyClass.GENERAL),
+}
+
+
+def list_class_allowed_q() -> models.Q:
+    """The allowed (list type, class) pairs as a condition (the case's check constraint)."""
+    pairs = [models.Q(list_type=list_type, dishonesty_class__in=classes)
+             for list_type, classes in LIST_CLASSES.items()]
+    return reduce(operator.or_, pairs)
+
+
+list_class_allowed = Rule(
+    "list_class_mismatch",
+    _("This list type cannot carry this dishonesty class: the serious dishonesty list holds only "
+      "serious dishonesty, the key attention list only minor or general dishonesty."),
+    lambda case, *actor: case.dishonesty_class in LIST_CLASSES.get(case.list_type, ()),
+)
 
 
 class ExitReason(models.TextChoices):

@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from casework.choices import CaseOrigin, DishonestyClass, ListType
 from casework.models.querysets import CaseQuerySet
 from casework.visibility import Visibility
-from workflows.case import CaseMachine, CaseState, Correction, ExitReason
+from workflows.case import (
+    CaseMachine,
+    CaseState,
+    Correction,
+    ExitReason,
+    list_class_allowed,
+    list_class_allowed_q,
+)
 from workflows.guards import RuleRefused
 from workflows.objection import ObjectionState
 from workflows.rectification import RectificationState
@@ -98,6 +105,8 @@ class Case(CaseMachine):
                 condition=~Q(state__in=[CaseState.LISTED, CaseState.EXITED])
                 | Q(listed_from__isnull=False),
             ),
+            # Only the allowed (list type, class) pairs (workflows.case.LIST_CLASSES).
+            models.CheckConstraint(name="case_list_class_allowed", condition=list_class_allowed_q()),
             models.CheckConstraint(
                 name="case_origin_valid", condition=Q(origin__in=CaseOrigin.values)
             ),
@@ -179,6 +188,8 @@ class Case(CaseMachine):
             self.facts = correction.facts
         if correction.dishonesty_class is not None:
             self.dishonesty_class = correction.dishonesty_class
+            if not list_class_allowed(self):
+                raise RuleRefused.of(list_class_allowed)
         if correction.listed_until is not None:
             if self.listed_from and correction.listed_until < self.listed_from:
                 raise RuleRefused("correction_invalid", _("The new listing end date is invalid."))

@@ -30,7 +30,7 @@ from casework.models import (
 )
 from casework.services.engine import create_step
 from casework.text import clean_file_name
-from workflows.case import CaseState, has_legal_basis
+from workflows.case import CaseState, has_legal_basis, list_class_allowed
 from workflows.guards import Rule, RuleRefused
 from workflows.repair import RepairState
 from workflows.rules import OWNER_STAFF, case_subject, staff_role
@@ -107,6 +107,7 @@ def open_case(
             dishonesty_class=dishonesty_class, facts=facts, drafter=actor,
             **(recorded.case_fields() if recorded else {}),
         )
+        require([list_class_allowed], case, actor)
         case.full_clean(exclude=["state", "legal_bases", "measures"])
         case.save()
         case.legal_bases.set(bases)

@@ -74,7 +74,7 @@ def test_malformed_json_is_400_malformed(officer: APIClient) -> None:
 def test_nul_characters_are_refused_before_they_reach_the_database(officer: APIClient, cast: Cast) -> None:
     with nothing_written():
         response = officer.post("/api/v1/cases/", {
-            "subject": cast.subject.pk, "list_type": "serious", "dishonesty_class": "general",
+            "subject": cast.subject.pk, "list_type": "focus", "dishonesty_class": "general",
             "legal_bases": [cast.basis.pk], "facts": "a\u0000b"}, format="json")
     assert (response.status_code, response.json()["code"]) == (400, "malformed")
 
@@ -84,7 +84,7 @@ def test_nul_characters_are_refused_before_they_reach_the_database(officer: APIC
     ("facts", {"text": "x"}), ("dishonesty_class", None), ("measures", [999999]),
 ])
 def test_wrong_types_name_the_field(officer: APIClient, cast: Cast, field: str, value: Any) -> None:
-    body = {"subject": cast.subject.pk, "list_type": "serious", "dishonesty_class": "general",
+    body = {"subject": cast.subject.pk, "list_type": "focus", "dishonesty_class": "general",
             "legal_bases": [cast.basis.pk], "facts": "事实"}
     with nothing_written():
         response = officer.post("/api/v1/cases/", {**body, field: value}, format="json")

@@ -58,7 +58,7 @@ def test_lifecycle_through_the_api_with_the_credit_check_at_each_stage(
     subject, joint, check = client_for(cast.subject_user), client_for(cast.joint_officer), client_for(checker)
     with time_machine.travel(START, tick=False) as traveller:
         response = officer.post("/api/v1/cases/", {
-            "subject": cast.subject.pk, "list_type": "serious", "dishonesty_class": "general",
+            "subject": cast.subject.pk, "list_type": "serious", "dishonesty_class": "serious",
             "legal_bases": [cast.basis.pk], "facts": "拒不履行法院判决确定的义务",
         }, format="json")
         assert response.status_code == 201, response.json()

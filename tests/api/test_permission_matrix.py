@@ -220,7 +220,7 @@ def test_natural_persons_number_is_whole_only_for_its_owner_department_and_itsel
 def test_only_determining_staff_open_cases(role: str, status: int, cast: Cast) -> None:
     client = client_for(user_of(role, cast))
     response = client.post("/api/v1/cases/", {
-        "subject": cast.subject.pk, "list_type": "serious", "dishonesty_class": "general",
+        "subject": cast.subject.pk, "list_type": "focus", "dishonesty_class": "general",
         "legal_bases": [cast.basis.pk], "facts": "事实",
     }, format="json")
     assert response.status_code == status

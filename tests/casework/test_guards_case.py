@@ -273,7 +273,8 @@ def test_upheld_objection_with_correct_applies_the_correction_and_audits_old_and
     listed_until = case.listed_until
     objection = _under_review_objection(case, cast)
     new_until = _days(365)
-    correction = {"facts": "逾期未履行行政处罚决定", "dishonesty_class": "general",
+    # The class stays serious: the serious list carries only serious dishonesty (LIST_CLASSES).
+    correction = {"facts": "逾期未履行行政处罚决定", "dishonesty_class": "serious",
                   "listed_until": new_until.isoformat()}
 
     services.advance(objection, "uphold", cast.reviewer,
@@ -282,13 +283,12 @@ def test_upheld_objection_with_correct_applies_the_correction_and_audits_old_and
     case.refresh_from_db()
     assert (case.state, case.published) == ("listed", True)
     assert (case.facts, case.dishonesty_class, case.listed_until) == (
-        "逾期未履行行政处罚决定", "general", new_until
+        "逾期未履行行政处罚决定", "serious", new_until
     )
     event = AuditEvent.objects.get(case=case, object_type="case", action="correct")
     assert (event.from_state, event.to_state, event.actor) == ("listed", "listed", cast.reviewer)
     assert event.changes == {
         "facts": ["拒不履行法院判决确定的义务", "逾期未履行行政处罚决定"],
-        "dishonesty_class": ["serious", "general"],
         "listed_until": [listed_until.isoformat() if listed_until else None, new_until.isoformat()],
     }
     assert list(MeasureTask.objects.filter(case=case).values_list("state", flat=True)) == ["pushed"]
@@ -316,3 +316,51 @@ def test_uphold_refused_without_a_valid_outcome_and_reasons_naming_the_field(
             pytest.raises(PayloadInvalid) as caught:
         services.advance(objection, "uphold", cast.reviewer, data)
     assert list(caught.value.errors) == [field]
+
+
+# --- which classes each list may carry (LIST_CLASSES; issue 12 item 1) ------------------------
+
+
+@pytest.mark.parametrize(("list_type", "dishonesty_class"),
+                         [("serious", "minor"), ("serious", "general"), ("focus", "serious")])
+def test_list_class_mismatch_refused_at_opening_and_nothing_written(
+    cast: Cast, list_type: str, dishonesty_class: str,
+) -> None:
+    with pytest.raises(RuleRefused) as refusal:
+        services.open_case(cast.officer, subject=cast.subject, list_type=list_type,
+                           dishonesty_class=dishonesty_class, legal_bases=[cast.basis], facts="未履行")
+    assert refusal.value.code == "list_class_mismatch"
+    assert "严重失信主体名单" in str(refusal.value.message)
+    assert not Case.objects.exists() and not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize(("list_type", "dishonesty_class"),
+                         [("serious", "serious"), ("focus", "minor"), ("focus", "general")])
+def test_list_class_allowed_pairs_open(cast: Cast, list_type: str, dishonesty_class: str) -> None:
+    case = services.open_case(cast.officer, subject=cast.subject, list_type=list_type,
+                              dishonesty_class=dishonesty_class, legal_bases=[cast.basis],
+                              facts="未履行")
+    assert (case.list_type, case.dishonesty_class) == (list_type, dishonesty_class)
+
+
+def test_list_class_check_constraint_refuses_an_update_past_the_guard(cast: Cast) -> None:
+    from django.db import IntegrityError, transaction
+
+    case = cast.open_case()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(dishonesty_class="minor")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(list_type="focus")
+
+
+def test_list_class_mismatch_refused_for_a_correction_of_the_class(cast: Cast) -> None:
+    case = cast.listed_case()
+    objection = _under_review_objection(case, cast)
+    with pytest.raises(RuleRefused) as refusal:
+        services.advance(objection, "uphold", cast.reviewer, {
+            "outcome": "correct", "reason": "情节认定有误",
+            "correction": {"dishonesty_class": "general"}})
+    assert refusal.value.code == "list_class_mismatch"
+    case.refresh_from_db()
+    objection.refresh_from_db()
+    assert (case.dishonesty_class, objection.state) == ("serious", "under_review")

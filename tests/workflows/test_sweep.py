@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from casework import services
-from casework.models import Case, Rectification, Talk
+from casework.models import Case, Measure, Rectification, Talk
 from tests.conftest import Cast
 from workflows import sweep as sweep_module
 from workflows.choices import DeadlineState, Rung, Step, TimelineKind
@@ -74,6 +74,8 @@ def test_meeting_the_deadline_stops_the_ladder(cast: Cast) -> None:
 
 
 def test_maximum_publication_passed_exits_the_case_as_expired(cast: Cast) -> None:
+    # A minor case is on the key attention list: the measure applies to it too.
+    Measure.objects.filter(pk=cast.measure.pk).update(list_types="serious,focus")
     with time_machine.travel(at(date(2026, 5, 6)), tick=False):
         case = cast.listed_case(dishonesty_class="minor")  # published at most 3 months
     case.refresh_from_db()
