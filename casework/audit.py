@@ -2,6 +2,7 @@
 
 import hmac
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -60,6 +61,19 @@ def _lock_chain(case: Case | None, department: Department | None) -> dict[str, A
     return {}
 
 
+_appends = threading.local()
+
+
+def append_count() -> int:
+    """How many events this thread has appended (to tell whether a locked case row was
+    saved since: every audited change of a case appends)."""
+    return getattr(_appends, "count", 0)
+
+
+def case_state_of(case: Case) -> dict[str, Any]:
+    return json_safe({name: getattr(case, name) for name in CASE_STATE_FIELDS})
+
+
 def append(
     *,
     obj: models.Model,
@@ -71,9 +85,17 @@ def append(
     to_state: str = "",
     changes: dict[str, Any] | None = None,
     payload: dict[str, Any] | None = None,
+    case_state: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to its chain and move the chain's head. Call inside the caller's transaction."""
-    case_state = _lock_chain(case, department)
+    """Append one event to its chain and move the chain's head. Call inside the caller's transaction.
+
+    ``case_state``: the caller already holds the lock of ``case``'s row in this transaction
+    and passes the row's audited fields (``case_state_of``); the chain is then not locked
+    again. Without it the chain's owner row is locked and read here.
+    """
+    if case_state is None or case is None:
+        case_state = _lock_chain(case, department)
+    _appends.count = append_count() + 1
     chain = chain_of(case, department)
     tail = AuditEvent.objects.filter(chain=chain).order_by("-seq").only("seq", "hash").first()
     event = AuditEvent(

@@ -22,6 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from casework import caches
 from casework.choices import DepartmentKind, Role
 from casework.hooks import TransitionEvent
 from casework.models import Case, CreditCheckAlert, Department, EscalationNote, User
@@ -47,13 +48,25 @@ class Recipients:
 # --- routing ---------------------------------------------------------------------------------
 
 def staff_of(departments: Iterable[Department | None], *, heads: bool | None = None) -> Recipients:
-    """Active staff of the departments (optionally only heads or only non-heads) and their systems."""
-    ids = [department.pk for department in departments if department is not None]
-    users = User.objects.filter(department_id__in=ids, is_active=True).exclude(role=Role.SUBJECT)
-    if heads is not None:
-        users = users.filter(is_department_head=heads)
-    endpoints = WebhookEndpoint.objects.filter(department_id__in=ids, active=True) if heads is None else []
-    return Recipients(list(users.order_by("pk")), list(endpoints))
+    """Active staff of the departments (optionally only heads or only non-heads) and their systems.
+
+    From this process's cache (casework/caches.py: emptied when a user, department or
+    endpoint is saved, and after a minute): every step of a department's cases addresses them.
+    """
+    ids = tuple(sorted({department.pk for department in departments if department is not None}))
+
+    def load() -> tuple[tuple[User, ...], tuple[WebhookEndpoint, ...]]:
+        if not ids:
+            return (), ()
+        users = User.objects.filter(department_id__in=ids, is_active=True).exclude(role=Role.SUBJECT)
+        if heads is not None:
+            users = users.filter(is_department_head=heads)
+        endpoints = (WebhookEndpoint.objects.filter(department_id__in=ids, active=True)
+                     if heads is None else [])
+        return tuple(users.order_by("pk")), tuple(endpoints)
+
+    users, endpoints = caches.department_recipients.get((ids, heads), load)
+    return Recipients(list(users), list(endpoints))
 
 
 def subject_accounts(case: Case) -> Recipients:
@@ -97,20 +110,39 @@ def channels_for(user: User, preference: Preference | None, legal: bool) -> list
 def write_message(key: str, notice: Notice, recipients: Recipients, context: dict[str, Any],
                   case: Case | None) -> Message | None:
     """One Message and its Delivery rows, in the caller's transaction; None when nobody is addressed."""
-    if not recipients:
-        return None
-    message = Message.objects.create(
-        key=key, event=context["event"], template=notice.template, audience=notice.audience,
-        legal=notice.legal, case=case, department=recipients.department, context=context,
-    )
-    Delivery.objects.bulk_create(planned_deliveries(message, recipients))
-    return message
+    written = write_messages([(key, notice, recipients)], context, case)
+    return written[0] if written else None
 
 
-def planned_deliveries(message: Message, recipients: Recipients) -> list[Delivery]:
+def write_messages(notices: list[tuple[str, Notice, Recipients]], context: dict[str, Any],
+                   case: Case | None) -> list[Message]:
+    """The messages of one event (one per audience addressed) and their deliveries, in the
+    caller's transaction: one read of the recipients' preferences, one insert of the messages,
+    one of the deliveries, however many audiences."""
+    addressed = [(key, notice, recipients) for key, notice, recipients in notices if recipients]
+    if not addressed:
+        return []
+    messages = Message.objects.bulk_create([
+        Message(key=key, event=context["event"], template=notice.template, audience=notice.audience,
+                legal=notice.legal, case=case, department=recipients.department, context=context)
+        for key, notice, recipients in addressed
+    ])
+    users = {user.pk for _key, _notice, recipients in addressed for user in recipients.users}
+    preferences = ({preference.user_id: preference for preference in
+                    Preference.objects.filter(user__in=sorted(users))} if users else {})
+    Delivery.objects.bulk_create([
+        delivery for message, (_key, _notice, recipients) in zip(messages, addressed, strict=True)
+        for delivery in planned_deliveries(message, recipients, preferences)
+    ])
+    return messages
+
+
+def planned_deliveries(message: Message, recipients: Recipients,
+                       preferences: dict[int, Preference] | None = None) -> list[Delivery]:
     now = timezone.now()
-    preferences = {preference.user_id: preference for preference in
-                   Preference.objects.filter(user__in=[user.pk for user in recipients.users])}
+    if preferences is None:
+        preferences = {preference.user_id: preference for preference in
+                       Preference.objects.filter(user__in=[user.pk for user in recipients.users])}
     rows = [
         Delivery(message=message, channel=channel, recipient=user, next_attempt_at=now,
                  key=f"{message.pk}:{channel}:u{user.pk}")
@@ -154,20 +186,24 @@ def enqueue(message_ids: list[int]) -> None:
 def on_transition(event: TransitionEvent) -> None:
     """casework.hooks ``notifications`` receiver."""
     model_name = event.obj._meta.model_name
+    notices = notices_for(model_name, event.name)
+    if not notices:
+        return
     context = transition_context(event)
-    written = []
-    for notice in notices_for(model_name, event.name):
-        recipients = resolve(notice.audience, event.case, event.obj)
-        key = f"audit:{event.audit_event.pk}:{notice.audience}"
-        message = write_message(key, notice, recipients, context, event.case)
-        if message is not None:
-            written.append(message.pk)
-    enqueue_after_commit(written)
+    written = write_messages([(f"audit:{event.audit_event.pk}:{notice.audience}", notice,
+                               resolve(notice.audience, event.case, event.obj)) for notice in notices],
+                             context, event.case)
+    enqueue_after_commit([message.pk for message in written])
 
 
 def transition_context(event: TransitionEvent) -> dict[str, Any]:
     case, obj = event.case, event.obj
-    deadlines = chased_deadline_of(obj) if isinstance(obj, EscalationNote) else open_deadlines_of(obj)
+    if isinstance(obj, EscalationNote):
+        deadlines = chased_deadline_of(obj)
+    elif "clocks" in event.extra:
+        deadlines = clocks_of(event.extra["clocks"], obj)
+    else:
+        deadlines = open_deadlines_of(obj)
     return {
         "event": f"{obj._meta.model_name}.{event.name}", "model": obj._meta.model_name,
         "app": obj._meta.app_label,
@@ -199,6 +235,16 @@ def open_deadlines_of(obj: models.Model) -> list[dict[str, Any]]:
         target_type=ContentType.objects.get_for_model(obj), target_id=obj.pk, closed_at__isnull=True
     ).select_related("policy").order_by("pk")
     return [deadline_facts(deadline) for deadline in rows]
+
+
+def clocks_of(clocks: list[Deadline], obj: models.Model) -> list[dict[str, Any]]:
+    """``open_deadlines_of`` from the clocks the deadlines hook read, locked and changed in this
+    transition (``event.extra["clocks"]``: the case's open clocks and those it opened), not
+    read again. An effect that moves other steps drops that list (casework/services/effects.py)."""
+    target_type = ContentType.objects.get_for_model(obj)  # cached by Django per process
+    mine = [clock for clock in clocks if clock.target_type_id == target_type.pk
+            and clock.target_id == obj.pk and clock.closed_at is None]
+    return [deadline_facts(deadline) for deadline in sorted(mine, key=lambda clock: clock.pk)]
 
 
 def chased_deadline_of(note: EscalationNote) -> list[dict[str, Any]]:

@@ -18,10 +18,13 @@ EVENT = "oversight.changed"
 
 
 def leadership_groups() -> list[str]:
+    """The leadership office's groups (its department ids cached per process: casework/caches.py)."""
+    from casework import caches
     from casework.models import Department
     from notifications.transports.inapp import department_group
 
-    ids = Department.objects.filter(kind=DepartmentKind.LEADERSHIP).values_list("pk", flat=True)
+    ids = caches.departments_by_kind.get(DepartmentKind.LEADERSHIP, lambda: tuple(
+        Department.objects.filter(kind=DepartmentKind.LEADERSHIP).values_list("pk", flat=True)))
     return [department_group(pk) for pk in ids]
 
 

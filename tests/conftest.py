@@ -77,10 +77,13 @@ def ensure_reference_data() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_calendar_cache() -> None:
-    """A rolled-back test sends no signal: never let one test's calendar rows leak into the next."""
+    """A rolled-back test sends no signal: never let one test's calendar rows, policies or
+    recipients leak into the next."""
+    from casework import caches
     from workflows.calendar import clear_cache
 
     clear_cache()
+    caches.clear_all()
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,9 @@ case's audit chain as a field change old → new.
 """
 
 import copy
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -18,6 +20,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework import caches
 from workflows.calendar import DayCount, add_period_ex, add_working_days_ex, is_working_day
 from workflows.choices import Clock, DeadlineState, OnDue, PauseReason, Rung, TimelineKind
 from workflows.guards import RuleRefused
@@ -36,11 +39,16 @@ class Context:
     def jurisdiction(self) -> str:
         return getattr(self.case.owner_department, "jurisdiction", "") or ""
 
-    def policy(self, step: str, on: date) -> Policy:
-        policy = Policy.objects.in_force(
-            step, on, list_type=self.case.list_type,
-            dishonesty_class=self.case.dishonesty_class, jurisdiction=self.jurisdiction,
-        )
+    def policy(self, step: str, on: date, *, fresh: bool = False) -> Policy:
+        """The policy in force for ``step`` on ``on``; from this process's cache unless ``fresh``
+        (recomputing after a policy change reads the table)."""
+        key = (step, on, self.case.list_type, self.case.dishonesty_class, self.jurisdiction)
+
+        def load() -> Policy | None:
+            return Policy.objects.in_force(step, on, list_type=key[2], dishonesty_class=key[3],
+                                           jurisdiction=key[4])
+
+        policy = load() if fresh else caches.policies.get(key, load)
         if policy is None:
             raise RuleRefused(
                 "no_policy", _("No SLA policy is in force for this step: ask an administrator.")
@@ -118,12 +126,37 @@ def set_due(deadline: Deadline, jurisdiction: str) -> None:
     deadline.warn_at = warning_time(deadline, jurisdiction)
 
 
+_batch = threading.local()
+
+
+@contextmanager
+def batched_timeline() -> Iterator[None]:
+    """Write the timeline entries logged inside the block with one insert at its end.
+
+    The deadlines hook wraps a transition's actions in it: closing one clock and opening the
+    next log two entries, written together. Nothing reads the entries inside the block.
+    """
+    outer = getattr(_batch, "events", None)
+    _batch.events = events = []
+    try:
+        yield
+    finally:
+        _batch.events = outer
+    if events:
+        DeadlineEvent.objects.bulk_create(events)
+
+
 def log(deadline: Deadline, kind: str, actor: Any = None, old_due: date | None = None,
         **detail: Any) -> None:
-    DeadlineEvent.objects.create(
+    event = DeadlineEvent(
         deadline=deadline, kind=kind, actor=actor if getattr(actor, "pk", None) else None,
         old_due=old_due, new_due=deadline.due_on, detail=detail,
     )
+    events = getattr(_batch, "events", None)
+    if events is None:
+        event.save(force_insert=True)
+    else:
+        events.append(event)
 
 
 def open_deadline(
@@ -193,7 +226,7 @@ def close(deadline: Deadline, state: str, actor: Any = None, **detail: Any) -> N
     deadline.closed_at = timezone.now()
     deadline.next_fire_at, deadline.next_rung = None, ""
     deadline.paused_since = None
-    deadline.save()
+    deadline.save(update_fields=["state", "closed_at", "next_fire_at", "next_rung", "paused_since"])
     log(deadline, kind, actor, **detail)
 
 
@@ -324,7 +357,7 @@ def planned_moves(deadlines: Any) -> Iterator[Move]:
 
 def rule_in_force(deadline: Deadline, context: Context) -> tuple[Policy, int]:
     """The policy in force on the start date (a step keeps the rule it started under), its length."""
-    policy = context.policy(deadline.step, deadline.started_on)
+    policy = context.policy(deadline.step, deadline.started_on, fresh=True)
     return policy, deadline.length if deadline.length_from_order else policy.length
 
 

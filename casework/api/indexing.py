@@ -7,14 +7,32 @@ are already there), and rebuilds the one row of the transition's case.
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
+
 from casework.hooks import TransitionEvent
-from casework.models import Case, CreditIndexEntry
+from casework.models import Case, CreditIndexEntry, Objection
 from workflows.case import CaseState
 from workflows.measure_task import LIVE_STATES
+from workflows.objection import ObjectionState
 
 
 def on_transition(event: TransitionEvent) -> None:
-    refresh(event.case)
+    """Write only what the transition can change of the row.
+
+    A case's own transitions (its state, dates, owner) and its measure tasks' (the measures
+    shown) rebuild the row. An objection changes only ``objection_open``, and only when it
+    opens or closes: one UPDATE then, nothing for a move between two open states (受理). The
+    other steps show nothing in the index; what their effects do to the case (an exit) is
+    that case transition's own event.
+    """
+    model_name = event.obj._meta.model_name
+    if model_name in ("case", "measuretask"):
+        refresh(event.case)
+    elif model_name == "objection":
+        open_states = ObjectionState.open_states()
+        if (event.source in open_states) != (event.target in open_states):
+            CreditIndexEntry.objects.filter(case_id=event.case.pk).update(objection_open=Exists(
+                Objection.objects.filter(case_id=OuterRef("case_id"), state__in=open_states)))
 
 
 def refresh(case: Case) -> None:

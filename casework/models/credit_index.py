@@ -2,9 +2,9 @@
 
 A credit check before an approval must answer in milliseconds whatever the
 number of cases, so it reads one indexed table and nothing else. The rows are
-derived: ``casework.api.indexing`` rebuilds a case's row inside every
-transition's transaction (the ``indexes`` hook), so the index never disagrees
-with a committed state.
+derived: ``casework.api.indexing`` rebuilds or updates a case's row inside the
+transaction of every transition that changes what the row shows (the ``indexes``
+hook), so the index never disagrees with a committed state.
 """
 
 from django.db import models

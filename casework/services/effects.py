@@ -75,4 +75,7 @@ EFFECTS: dict[tuple[str, str], Callable[[TransitionEvent], None]] = {
 def run(event: TransitionEvent) -> None:
     effect = EFFECTS.get((event.obj._meta.model_name, event.name))
     if effect is not None:
+        # The effect moves other steps, and their clocks: what the deadlines hook read for this
+        # transition no longer describes the case (the notices read the clocks again).
+        event.extra.pop("clocks", None)
         effect(event)

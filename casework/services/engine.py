@@ -139,6 +139,7 @@ def _lock(obj: models.Model) -> tuple[Any, Case]:
 
 
 def _apply(obj: Any, case: Case, name: str, method_name: str, actor: Any, data: Any) -> TransitionResult:
+    appends_at_lock = audit.append_count()
     check_guards(obj, name, method_name, actor)
     # Validated once, after the state and the actor's rules (a refusal names its rule first):
     # the transition, its hooks and effects receive the typed payload.
@@ -152,10 +153,12 @@ def _apply(obj: Any, case: Case, name: str, method_name: str, actor: Any, data: 
     event = TransitionEvent(obj, case, name, source, obj.state, actor, data, timezone.now())
     hooks.run("deadlines", event)
     obj.version += 1
-    obj.save()
+    changes = audit.field_changes(before, audit.field_snapshot(obj))
+    obj.save(update_fields=[*changes, "version"])
     event.audit_event = audit.append(
         obj=obj, action=name, actor=actor, case=case, from_state=source, to_state=obj.state,
-        changes=audit.field_changes(before, audit.field_snapshot(obj)), payload=payloads.as_audit(data),
+        changes=changes, payload=payloads.as_audit(data),
+        case_state=_locked_case_state(case, appends_at_lock),
     )
     from casework.services import effects  # effects call back into this module
 
@@ -165,6 +168,12 @@ def _apply(obj: Any, case: Case, name: str, method_name: str, actor: Any, data: 
     return TransitionResult(
         obj._meta.model_name, obj.pk, name, obj.state, obj.version, event.audit_event.pk
     )
+
+
+def _locked_case_state(case: Case, appends_at_lock: int) -> dict[str, Any] | None:
+    """The case's audited state from the row this transaction locked, when nothing was appended
+    to an audit chain since (an append may have saved the case: then None, and audit reads it)."""
+    return audit.case_state_of(case) if audit.append_count() == appends_at_lock else None
 
 
 def request_fingerprint(obj: models.Model, name: str, data: Any, expected_version: int | None) -> str:
@@ -236,6 +245,7 @@ def create_step(
         else:
             case = lock_case(obj.case_id)  # type: ignore[attr-defined]
             obj.case = case  # type: ignore[attr-defined]
+        appends_at_lock = audit.append_count()
         for rule in rules:
             if not rule(case, actor):
                 raise RuleRefused.of(rule)
@@ -246,7 +256,7 @@ def create_step(
         obj.save()
         event.audit_event = audit.append(
             obj=obj, action="created", actor=actor, case=case, to_state=obj.state,
-            payload=event.data,
+            payload=event.data, case_state=_locked_case_state(case, appends_at_lock),
         )
         hooks.run("indexes", event)
         hooks.run("notifications", event)
