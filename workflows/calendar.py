@@ -167,17 +167,22 @@ def add_working_days(start: date, n: int, jurisdiction: str | None = None) -> da
 
 
 def add_period_ex(
-    start: date, months: int = 0, years: int = 0, days: int = 0, jurisdiction: str | None = None
+    start: date, months: int = 0, years: int = 0, days: int = 0, jurisdiction: str | None = None,
+    roll_forward: bool = True,
 ) -> DayCount:
     """A calendar period from ``start`` (not counted), rolled to the next working day.
 
     民法典 Art 202: a month or year period ends on the corresponding day, or on the last day
     of the month when it has none (01-31 + 1 month = 02-28/29). Art 203: a rest day moves the
-    end to the next working day. Months and years are applied before days.
+    end to the next working day. Months and years are applied before days. With
+    ``roll_forward`` off (a policy's ``rolls_forward``: a burden on the subject) the period
+    ends on its calendar day, whatever the calendar says, so it is never provisional.
     """
     if min(months, years, days) < 0:
         raise ValueError("periods must not be negative")
     end = _add_months(start, years * 12 + months) + timedelta(days=days)
+    if not roll_forward:
+        return DayCount(end, provisional=False)
     rolled = next_working_day(end, jurisdiction)
     return DayCount(rolled, provisional=bool(unknown_years_between(end, rolled)))
 

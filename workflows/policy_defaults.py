@@ -70,7 +70,15 @@ STEPS: list[dict[str, Any]] = [
 ]
 
 PUBLICATION_BASE = {"clock": "months", "party": "department", "warn_percent": None,
-                    "warn_working_days_before": None, "escalates": False, "leadership_after": None}
+                    "warn_working_days_before": None, "escalates": False, "leadership_after": None,
+                    "rolls_forward": False}
+# Why the publication periods (and the wait before repair, which is the minimum) do not roll
+# forward: 《民法典》第二百零三条 moves the end of a period to the next working day so that a
+# party has the time for its own act; a publication period is a burden on the subject and ends
+# on its calendar day. The rules that set the periods say nothing either way: the reading
+# safer for the subject is taken (documented in docs/sla.md and docs/calendar.md).
+NO_ROLL_FORWARD = ("期间届满日为法定休假日的不顺延：《民法典》第二百零三条的顺延为当事人实施行为留足"
+                   "期间，公示期对主体是负担，届满之日即为该日（对主体较有利的默认解释）。")
 
 
 def _publication(step: str, months: int, start: date, end: date | None, dishonesty_class: str,
@@ -78,7 +86,7 @@ def _publication(step: str, months: int, start: date, end: date | None, dishones
     on_due = "milestone" if step == "publication_min" else "exit_expired"
     return {**PUBLICATION_BASE, "step": step, "length": months, "effective_from": start,
             "effective_to": end, "dishonesty_class": dishonesty_class, "on_due": on_due,
-            "source": source, "confidence": confidence}
+            "source": source + NO_ROLL_FORWARD, "confidence": confidence}
 
 
 RULES_2019 = ("发改办财金〔2019〕527号（2019-07-01起）：一般失信公示期3个月至1年，"

@@ -61,14 +61,19 @@ def start_of_day(day: date) -> datetime:
 
 
 def compute_due(policy: Policy, started_on: date, total: int, jurisdiction: str) -> DayCount:
-    """The last day of the period; the clock passes at the end of that day."""
+    """The last day of the period; the clock passes at the end of that day.
+
+    A working-day period always ends on a working day; a calendar period rolls forward off a
+    rest day only where the policy says so (``rolls_forward``).
+    """
     if policy.clock == Clock.WORKING_DAYS:
         return add_working_days_ex(started_on, total, jurisdiction)
     if policy.clock == Clock.MONTHS:
         extra = total - policy.length
         return add_period_ex(started_on, months=policy.length, days=max(extra, 0),
-                             jurisdiction=jurisdiction)
-    return add_period_ex(started_on, days=total, jurisdiction=jurisdiction)
+                             jurisdiction=jurisdiction, roll_forward=policy.rolls_forward)
+    return add_period_ex(started_on, days=total, jurisdiction=jurisdiction,
+                         roll_forward=policy.rolls_forward)
 
 
 def working_days_before(day: date, n: int, jurisdiction: str) -> date:

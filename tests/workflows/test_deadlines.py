@@ -78,9 +78,35 @@ def test_listing_takes_publication_periods_from_the_rules_in_force_on_the_decisi
     general.refresh_from_db()
     # 国办发〔2025〕22号 (from 2026-04-01): serious 1 year to 3 years, general 3 months to 1 year.
     assert serious.publication_min_until == date(2027, 5, 6)
-    assert serious.listed_until == date(2029, 5, 7)  # 2029-05-06 is a Sunday
+    assert serious.listed_until == date(2029, 5, 6)  # a Sunday: a burden does not roll forward
     assert general.publication_min_until == date(2026, 8, 6)
     assert general.listed_until == date(2027, 5, 6)
+
+
+def test_publication_periods_end_on_their_calendar_day_and_do_not_roll_forward(cast: Cast) -> None:
+    """Issue 12 item 3: 民法典 Art 203 gives a party time for its own act, not a longer burden."""
+    with time_machine.travel(at(date(2026, 5, 8)), tick=False):  # a Friday
+        case = cast.listed_case(dishonesty_class="general")
+    case.refresh_from_db()
+    # 2026-08-08 is a Saturday and 2027-05-08 a Saturday: both periods end that day.
+    assert case.publication_min_until == date(2026, 8, 8)
+    assert case.listed_until == date(2027, 5, 8)
+    for step in (Step.PUBLICATION_MIN, Step.PUBLICATION_MAX):
+        policy = clock(case, step).policy
+        assert policy.rolls_forward is False and "第二百零三条" in policy.source
+
+
+def test_a_calendar_period_for_a_party_act_still_rolls_forward(cast: Cast) -> None:
+    """A policy row with rolls_forward on (the default: a period for someone's act) rolls."""
+    from workflows.models import Policy
+    from workflows.services import compute_due
+
+    row = Policy(step=Step.PUBLICATION_MAX, clock="months", length=3, party="subject",
+                 effective_from=date(2026, 4, 1), source="test")
+    assert row.rolls_forward is True
+    assert compute_due(row, date(2026, 5, 8), 3, "").day == date(2026, 8, 10)  # Sat → Mon
+    row.rolls_forward = False
+    assert compute_due(row, date(2026, 5, 8), 3, "").day == date(2026, 8, 8)
 
 
 def test_case_decided_in_2024_keeps_the_2023_rule_set(cast: Cast) -> None:

@@ -104,6 +104,12 @@ class Policy(models.Model):
         help_text=_("The period counts from the day after the document is served; until it is "
                     "served the clock waits."),
     )
+    rolls_forward = models.BooleanField(
+        _("an end on a rest day rolls forward to the next working day"), default=True,
+        help_text=_("On for periods given for someone's act (民法典 Art 203); off for a burden on "
+                    "the subject (publication, the wait before repair), which ends on its "
+                    "calendar day."),
+    )
     max_extension = models.PositiveIntegerField(
         _("maximum extension"), default=0, help_text=_("In the clock's units; 0: none.")
     )

@@ -61,9 +61,12 @@ def generate() -> str:
         "Grades:", "",
         *[f"- {text}" for text in GRADES.values()], "",
         f"{len(DEFAULT_POLICIES)} rows.", "",
-        "| step | layer | list type | class | from | to (exclusive) | period | whose move | when due "
-        "| grade | source |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "The column *end on a rest day* is the row's `rolls_forward`: *next working day* for a",
+        "period given for someone's act (民法典 Art 203), *calendar day* for a burden on the",
+        "subject (publication, the wait before repair).", "",
+        "| step | layer | list type | class | from | to (exclusive) | period | end on a rest day "
+        "| whose move | when due | grade | source |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in sorted(DEFAULT_POLICIES, key=sort_key):
         period = f"{row['length']} {CLOCKS.get(row['clock'], row['clock'])}"
@@ -71,7 +74,9 @@ def generate() -> str:
             period += f" (+{row['max_extension']} max.)"
         cells = [row["step"], layer(row), row.get("list_type") or "any",
                  row.get("dishonesty_class") or "any", _day(row["effective_from"]),
-                 _day(row.get("effective_to")), period, row["party"], row.get("on_due", ""),
+                 _day(row.get("effective_to")), period,
+                 "next working day" if row.get("rolls_forward", True) else "calendar day",
+                 row["party"], row.get("on_due", ""),
                  row["confidence"], row["source"]]
         lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     return "\n".join([*lines, "", END_MARKER]) + "\n"
