@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 NATIONAL_49 = date(2020, 12, 7)  # 国办发〔2020〕49号 issued
+REPAIR_RULES = date(2026, 4, 1)  # 国家发展改革委令第36号 (credit repair) in force
 ESCALATING = {"clock": "working_days", "warn_percent": 75, "warn_working_days_before": 1,
               "escalates": True, "leadership_after": 2, "on_due": "escalate"}
 LEADERSHIP_SOURCE = " 逾期督办：鞍政办发〔2020〕18号 第16、19项（领导小组办公室督办）。"
@@ -61,12 +62,23 @@ STEPS: list[dict[str, Any]] = [
     _step("measure_terminate", 3, "joint",
           "惩戒终止确认：退出、修复或撤销后3个工作日内确认终止（参照3个工作日同步规则）。"
           + LEADERSHIP_SOURCE, "C"),
+    # Step rows are versioned by their own source's date: before the 2026 repair rules the
+    # same periods are this product's defaults, not those rules.
     _step("repair_decide", 3, "department",
-          "信用修复受理：国办发〔2025〕22号 第三至七项，国家发展改革委令第36号；"
-          "认定部门收到申请后3个工作日内作出受理决定。" + LEADERSHIP_SOURCE, "B"),
+          "信用修复受理（2026-04-01前）：国家发展改革委令第36号施行前，默认3个工作日内作出受理决定"
+          "（与其后规则一致的默认值，可配置）。" + LEADERSHIP_SOURCE, "C", effective_to=REPAIR_RULES),
     _step("repair_answer", 10, "department",
-          "信用修复答复：国办发〔2025〕22号；申请至答复不超过10个工作日，"
-          "说明理由可延长3个工作日（深圳）。" + LEADERSHIP_SOURCE, "B", max_extension=3),
+          "信用修复答复（2026-04-01前）：默认申请至答复不超过10个工作日，说明理由可延长3个工作日"
+          "（参照深圳，默认值，可配置）。" + LEADERSHIP_SOURCE, "C", max_extension=3,
+          effective_to=REPAIR_RULES),
+    _step("repair_decide", 3, "department",
+          "信用修复受理：国办发〔2025〕22号 第三至七项，国家发展改革委令第36号（2026-04-01起）；"
+          "认定部门收到申请后3个工作日内作出受理决定。" + LEADERSHIP_SOURCE, "B",
+          effective_from=REPAIR_RULES),
+    _step("repair_answer", 10, "department",
+          "信用修复答复：国办发〔2025〕22号，国家发展改革委令第36号（2026-04-01起）；"
+          "申请至答复不超过10个工作日，说明理由可延长3个工作日（深圳）。" + LEADERSHIP_SOURCE, "B",
+          max_extension=3, effective_from=REPAIR_RULES),
 ]
 
 PUBLICATION_BASE = {"clock": "months", "party": "department", "warn_percent": None,
@@ -81,21 +93,35 @@ NO_ROLL_FORWARD = ("期间届满日为法定休假日的不顺延：《民法典
                    "期间，公示期对主体是负担，届满之日即为该日（对主体较有利的默认解释）。")
 
 
+LIGHTER_RULE = (
+    " 从旧兼从轻：一个步骤适用其开始之日有效的规则；新规则对已在公示的记录更轻的，适用新规则"
+    "（参照《行政处罚法》第三十七条：新的规定处罚较轻的，适用新的规定；新规则另有规定的除外）。"
+    "manage.py sla_recompute 在新规则生效后重新计算在途的公示期。"
+)
+
+
 def _publication(step: str, months: int, start: date, end: date | None, dishonesty_class: str,
                  source: str, confidence: str) -> dict[str, Any]:
     on_due = "milestone" if step == "publication_min" else "exit_expired"
     return {**PUBLICATION_BASE, "step": step, "length": months, "effective_from": start,
             "effective_to": end, "dishonesty_class": dishonesty_class, "on_due": on_due,
-            "source": source + NO_ROLL_FORWARD, "confidence": confidence}
+            "source": source + NO_ROLL_FORWARD + LIGHTER_RULE, "confidence": confidence,
+            "lighter_rule_applies": True}
 
 
 RULES_2019 = ("发改办财金〔2019〕527号（2019-07-01起）：一般失信公示期3个月至1年，"
               "严重失信6个月至3年，自决定之日起算。")
 RULES_2023 = ("国家发展改革委令第58号（2023-05-01起）：最短公示期3个月、最长3年；"
               "特种设备、安全生产、消防领域最短1年。")
+RULES_2025 = ("国办发〔2025〕22号（2025-06-22起施行）第二项：失信信息分为轻微、一般、严重三类，"
+              "公示期轻微0至3个月、一般3个月至1年、严重1年至3年；其配套的国家发展改革委令第36号"
+              "自2026-04-01起施行。过渡期（2025-06-22至2026-03-31）本产品的决定：轻微、一般适用22号"
+              "的较短期间（较轻）；严重类最短公示期在配套规章施行前仍按3个月（第58号令，对主体较轻），"
+              "最长3年不变。该过渡期取舍为默认值，可配置。")
 RULES_2026 = ("国办发〔2025〕22号 第二项、国家发展改革委令第36号（2026-04-01起）："
               "轻微0至3个月，一般3个月至1年，严重1年至3年。")
 D2019, D2023, D2026 = date(2019, 7, 1), date(2023, 5, 1), date(2026, 4, 1)
+D2025 = date(2025, 6, 22)  # 国办发〔2025〕22号 in force: the three classes
 
 PUBLICATION: list[dict[str, Any]] = [
     # 2019 rules: no minor class yet; the class-less row covers minor and general.
@@ -103,8 +129,15 @@ PUBLICATION: list[dict[str, Any]] = [
     _publication("publication_max", 12, D2019, D2023, "", RULES_2019, "B"),
     _publication("publication_min", 6, D2019, D2023, "serious", RULES_2019, "B"),
     _publication("publication_max", 36, D2019, D2023, "serious", RULES_2019, "B"),
-    _publication("publication_min", 3, D2023, D2026, "", RULES_2023, "B"),
-    _publication("publication_max", 36, D2023, D2026, "", RULES_2023, "B"),
+    _publication("publication_min", 3, D2023, D2025, "", RULES_2023, "B"),
+    _publication("publication_max", 36, D2023, D2025, "", RULES_2023, "B"),
+    # 22号 in force, its implementing rules not yet: the three classes, the lighter periods.
+    _publication("publication_min", 0, D2025, D2026, "minor", RULES_2025, "C"),
+    _publication("publication_max", 3, D2025, D2026, "minor", RULES_2025, "C"),
+    _publication("publication_min", 3, D2025, D2026, "general", RULES_2025, "C"),
+    _publication("publication_max", 12, D2025, D2026, "general", RULES_2025, "C"),
+    _publication("publication_min", 3, D2025, D2026, "serious", RULES_2025, "C"),
+    _publication("publication_max", 36, D2025, D2026, "serious", RULES_2025, "C"),
     _publication("publication_min", 0, D2026, None, "minor", RULES_2026, "A"),
     _publication("publication_max", 3, D2026, None, "minor", RULES_2026, "A"),
     _publication("publication_min", 3, D2026, None, "general", RULES_2026, "A"),

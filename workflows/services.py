@@ -361,9 +361,21 @@ def planned_moves(deadlines: Any) -> Iterator[Move]:
 
 
 def rule_in_force(deadline: Deadline, context: Context) -> tuple[Policy, int]:
-    """The policy in force on the start date (a step keeps the rule it started under), its length."""
+    """The policy in force on the start date (a step keeps the rule it started under), its length.
+
+    从旧兼从轻: when that row says so, a newer row in force today that is shorter (same clock)
+    applies instead — the lighter rule for a record already running.
+    """
     policy = context.policy(deadline.step, deadline.started_on, fresh=True)
-    return policy, deadline.length if deadline.length_from_order else policy.length
+    if deadline.length_from_order:
+        return policy, deadline.length
+    if policy.lighter_rule_applies:
+        today = timezone.localdate()
+        if today > deadline.started_on:
+            newer = context.policy(deadline.step, today, fresh=True)
+            if newer.pk != policy.pk and newer.clock == policy.clock and newer.length < policy.length:
+                return newer, newer.length
+    return policy, policy.length
 
 
 def apply_move(move: Move, actor: Any = None) -> None:

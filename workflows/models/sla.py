@@ -113,6 +113,11 @@ class Policy(models.Model):
     max_extension = models.PositiveIntegerField(
         _("maximum extension"), default=0, help_text=_("In the clock's units; 0: none.")
     )
+    lighter_rule_applies = models.BooleanField(
+        _("a lighter newer rule applies (从旧兼从轻)"), default=False,
+        help_text=_("A clock started under this row takes a newer row in force today when that "
+                    "row is shorter (the rule's source says why)."),
+    )
     source = models.TextField(_("legal source"))
     confidence = models.CharField(
         _("confidence"), max_length=1, default=Confidence.DEFAULT,
