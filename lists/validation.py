@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import CaseOrigin, DepartmentKind, DishonestyClass, ListType, SubjectKind
+from casework.crypto import encrypt
 from casework.identifiers import validate_citizen_id, validate_uscc
 from casework.models import Department, LegalBasis
 from lists.columns import BASIS_SEPARATORS, COLUMN_NAMES
@@ -67,7 +68,9 @@ class ListRow:
             authority = self.determining_authority or self.department.code
             return f"doc|{authority}|{self.document_number}"
         bases = ",".join(sorted(str(basis.pk) for basis in self.bases))
-        return f"subject|{self.identifier}|{bases}|{self.decided_on.isoformat()}"
+        # The subject's number as the identifier column stores it (deterministic ciphertext,
+        # casework/crypto.py): the key stays unique and comparable without the number in clear.
+        return f"subject|{encrypt(self.identifier)}|{bases}|{self.decided_on.isoformat()}"
 
     @property
     def digest(self) -> str:

@@ -204,3 +204,37 @@ def test_the_command_says_so_when_a_second_import_finds_nothing_new(
 
     assert "已导入：0" in out.getvalue() and "未变化：2" in out.getvalue()
     assert "没有新内容：每一行都已导入且未变化。" in out.getvalue()
+
+
+def test_a_record_keyed_by_its_subject_keeps_the_persons_number_out_of_its_key(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    person = "11010519491231002X"
+    row = good_row(list_cast, 2, subject_identifier=person, subject_name="张某",
+                   subject_kind="natural_person", document_number="")
+    path = write_csv(tmp_path / "list.csv", [row])
+    assert import_list(path, list_cast.officer).imported == 1
+    [entry] = ListEntry.objects.all()
+    assert entry.natural_key.startswith("subject|v1:") and person not in entry.natural_key
+    # The key is still the record's identity: the same row again is recognised as unchanged.
+    assert import_list(path, list_cast.officer).unchanged == 1
+
+
+def test_the_migration_encrypts_the_number_in_existing_keys_and_backwards_restores_it(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("lists.migrations.0002_encrypt_natural_keys")
+    person = "11010519491231002X"
+    row = good_row(list_cast, 2, subject_identifier=person, subject_name="张某",
+                   subject_kind="natural_person", document_number="")
+    import_list(write_csv(tmp_path / "list.csv", [row]), list_cast.officer)
+    encrypted = ListEntry.objects.get().natural_key
+    migration.decrypt_keys(apps, None)
+    assert ListEntry.objects.get().natural_key.startswith(f"subject|{person}|")
+    migration.encrypt_keys(apps, None)
+    migration.encrypt_keys(apps, None)  # a second run leaves ciphertext alone
+    assert ListEntry.objects.get().natural_key == encrypted
