@@ -136,7 +136,10 @@ class Life:
         department = rng.choices(self.ref.owners, self.ref.owner_weights)[0]
         list_type = "serious" if rng.random() < 0.6 else "focus"
         klass = rng.choices(("minor", "general", "serious"), (2, 5, 3))[0]
-        if list_type == "focus" and klass == "serious":
+        # Only the allowed pairs (workflows.case.LIST_CLASSES, a check constraint of the case).
+        if list_type == "serious":
+            klass = "serious"
+        elif klass == "serious":
             klass = "general"
         case = CaseRow(self.t.new_id("casework_case"), department, list_type, klass,
                        self.ref.first_subject_user + subject_index)

@@ -1,5 +1,6 @@
 """A benchmark's own PostgreSQL database, made anew for each run, and Django set up on it."""
 
+import base64
 import os
 
 BASE_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -13,6 +14,8 @@ def use_database(name: str) -> None:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # A throwaway database: its audit chains are signed with a throwaway key (docs/security.md).
     os.environ.setdefault("AUDIT_HMAC_KEY", "casework-benchmark-audit-key")
+    # And its identifiers with a fixed throwaway key, so a kept city reads back in the next run.
+    os.environ.setdefault("IDENTIFIER_KEY", base64.b64encode(b"casework-benchmark-identifiers".ljust(64, b".")).decode())
 
 
 def fresh_database(name: str) -> None:

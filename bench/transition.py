@@ -14,7 +14,7 @@ with 1 and with 2 client processes (each its own connection, ``--transitions`` p
 - ``engine``: ``services.advance(objection, "accept", officer)`` — locks the case and the
   objection, closes the acceptance clock and opens the review clock (with their deadline
   events), saves the objection, appends to the case's audit chain and moves its head,
-  updates the credit index and writes the messages and deliveries of the outbox;
+  updates the credit index only when a field it shows changes (not on 受理) and writes the messages and deliveries of the outbox;
 - ``floor``: the same row writes (same tables, same rows, same recipients) by psycopg in one
   transaction, with no ORM: the least any implementation has to do;
 - ``peer``: a plain django-fsm-2 model (an ``FSMField``, a transition, ``save()``) and one log
@@ -349,8 +349,6 @@ class Floor:
             self.execute("UPDATE casework_audithead SET seq = %s, hash = %s, seal = %s WHERE chain = %s",
                          [seq + 1, event_hash, mac({"chain": chain, "seq": seq + 1, "hash": event_hash}),
                           chain])
-            self.execute("UPDATE casework_creditindexentry SET objection_open = true, updated_at = %s "
-                         "WHERE case_id = %s", [now, case_id])
             context = {**t["context"], "object_id": objection_id, "case_id": case_id,
                        "case_number": case[3], "subject": case[8], "at": now.strftime("%Y-%m-%d %H:%M")}
             subject_accounts = self.execute(
@@ -747,8 +745,8 @@ Whole run: {seconds:.0f} s; load average at the end {load[0]:.1f}, {load[1]:.1f}
 - http: `POST /api/v1/objections/{{id}}/transitions/accept/` under `{server_command}`, one keep-alive
   client per process; its statements counted once in-process through the same view (token lookup included)
 
-Rows written by one acceptance: {rows}, plus the objection, the closed clock, the audit head and the
-credit index updated; the floor's are {same}.
+Rows written by one acceptance: {rows}, plus the objection, the closed clock and the audit head updated (the
+credit index is not: both sides of 受理 are open objections); the floor's are {same}.
 
 {chr(10).join(table)}
 
