@@ -67,7 +67,18 @@ class StartOnService:
     """
 
 
-Action = Open | Close | Pause | Resume | CheckNotice | Reassign | StartOnService
+@dataclass(frozen=True)
+class Rederive:
+    """A correction of a fact clocks are derived from (class, listed_until) re-derives them.
+
+    Runs before the case is saved: each moved date shown on the case (``publication_min_until``,
+    ``listed_until``) changes there and is audited with the correction as old → new.
+    """
+
+    steps: tuple[str, ...]
+
+
+Action = Open | Close | Pause | Resume | CheckNotice | Reassign | StartOnService | Rederive
 S = Step
 OBJECTION_CLOSED = [Close((S.OBJECTION_ACCEPT, S.OBJECTION_DECIDE)), Resume(PauseReason.OBJECTION_OPEN)]
 
@@ -85,6 +96,7 @@ SLA_MAP: dict[tuple[str, str], list[Action]] = {
         Open(S.PUBLICATION_MIN, mirror="publication_min_until", start="listed_from"),
         Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from"),
     ],
+    ("case", "correct"): [Rederive((S.PUBLICATION_MIN, S.PUBLICATION_MAX))],
     ("case", "withdraw"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
     ("case", "exit"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
     ("objection", "created"): [Open(S.OBJECTION_ACCEPT), Pause(PauseReason.OBJECTION_OPEN)],
@@ -238,6 +250,19 @@ def _check_notice(action: CheckNotice, event: Any) -> None:
         )
 
 
+def _rederive(action: Rederive, event: Any) -> None:
+    case = event.obj
+    for deadline in _case_clocks(event, *DeadlineState.open_states()):
+        if deadline.step not in action.steps or not _is_clock_of(deadline, case):
+            continue
+        shown = getattr(case, deadline.mirror_field) if deadline.mirror_field else None
+        # The case shows a date other than the clock's: the correction set it.
+        fixed_on = shown if shown is not None and shown != deadline.due_on else None
+        services.rederive(deadline, event.actor, fixed_on, transition=event.name)
+        if deadline.mirror_field:
+            setattr(case, deadline.mirror_field, deadline.due_on)
+
+
 def _reassign(action: Reassign, event: Any) -> None:
     old, new = event.data["from_department"], event.data["to_department"]
     clocks = list(Deadline.objects.open().filter(case=event.case, department_id=old)
@@ -258,4 +283,4 @@ def _start_on_service(action: StartOnService, event: Any) -> None:
 
 
 APPLY = {Open: _open, Close: _close, Pause: _pause, Resume: _resume, CheckNotice: _check_notice,
-         Reassign: _reassign, StartOnService: _start_on_service}
+         Reassign: _reassign, StartOnService: _start_on_service, Rederive: _rederive}

@@ -125,7 +125,10 @@ def schedule(deadline: Deadline, jurisdiction: str) -> None:
 
 def set_due(deadline: Deadline, jurisdiction: str) -> None:
     total = deadline.length + deadline.extension + deadline.paused_days
-    due = compute_due(deadline.policy, deadline.started_on, total, jurisdiction)
+    if deadline.due_fixed_on is not None:  # set by a decision (a correction of listed_until)
+        due = DayCount(deadline.due_fixed_on, provisional=False)
+    else:
+        due = compute_due(deadline.policy, deadline.started_on, total, jurisdiction)
     deadline.due_on, deadline.provisional = due.day, due.provisional
     deadline.due_at = start_of_day(due.day + timedelta(days=1))
     deadline.warn_at = warning_time(deadline, jurisdiction)
@@ -283,6 +286,23 @@ def recompute(deadline: Deadline, now: datetime, actor: Any = None, kind: str = 
     deadline.save()
     log(deadline, kind, actor, old_due=old_due, **detail)
     return old_due
+
+
+def rederive(deadline: Deadline, actor: Any = None, fixed_on: date | None = None,
+             **detail: Any) -> date:
+    """A fact the clock is derived from changed (the case's class, a corrected end date).
+
+    The clock takes the policy now in force for its start date and the case's corrected facts,
+    or the end the correction sets (``fixed_on``); the move is on the deadline's timeline.
+    """
+    old_policy = deadline.policy
+    deadline.policy, deadline.length = rule_in_force(deadline, Context(deadline.case))
+    if fixed_on is not None:
+        deadline.due_fixed_on = fixed_on
+    return recompute(deadline, timezone.now(), actor, TimelineKind.RECOMPUTED,
+                     reason="a fact the clock is derived from was corrected",
+                     old_policy=old_policy.pk, policy=deadline.policy.pk,
+                     source=deadline.policy.source, **detail)
 
 
 def extend(deadline: Deadline, days: int, reason: str, approver: Any) -> Deadline:

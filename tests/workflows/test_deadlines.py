@@ -238,3 +238,44 @@ def test_deadline_into_2027_is_provisional_and_moves_when_the_year_is_entered(ca
     event = AuditEvent.objects.filter(case=case, action="deadline_recomputed").get()
     assert event.changes == {"due_on": ["2027-01-08", "2027-01-12"]}
     assert Case.objects.get(pk=case.pk).state == "listed"
+
+
+# --- a correction re-derives the clocks (issue 12 item 2) ----------------------------------------
+
+
+def _upheld_with(cast: Cast, case: Case, correction: dict[str, str]) -> None:
+    objection = services.file_objection(case, cast.subject_user, "认定事实有误")
+    services.advance(objection, "accept", cast.officer)
+    services.advance(objection, "uphold", cast.reviewer,
+                     {"outcome": "correct", "reason": "情节认定有误", "correction": correction})
+
+
+def test_corrected_class_re_derives_the_publication_clocks_audited_old_to_new(cast: Cast) -> None:
+    with time_machine.travel(at(date(2026, 5, 6)), tick=False):
+        case = cast.listed_case(dishonesty_class="general")  # 3 months to 1 year
+        _upheld_with(cast, case, {"dishonesty_class": "minor"})  # 0 to 3 months
+    case.refresh_from_db()
+    assert (case.publication_min_until, case.listed_until) == (date(2026, 5, 6), date(2026, 8, 6))
+    maximum = clock(case, Step.PUBLICATION_MAX)
+    assert (maximum.due_on, maximum.policy.dishonesty_class) == (date(2026, 8, 6), "minor")
+    assert maximum.events.filter(kind=TimelineKind.RECOMPUTED, old_due=date(2027, 5, 6),
+                                 new_due=date(2026, 8, 6)).exists()
+    event = AuditEvent.objects.get(case=case, object_type="case", action="correct")
+    assert event.changes["dishonesty_class"] == ["general", "minor"]
+    assert event.changes["listed_until"] == ["2027-05-06", "2026-08-06"]
+    assert event.changes["publication_min_until"] == ["2026-08-06", "2026-05-06"]
+
+
+def test_corrected_listed_until_moves_the_maximum_clock_and_the_case_exits_then(cast: Cast) -> None:
+    from workflows.sweep import sweep
+
+    with time_machine.travel(at(date(2026, 5, 6)), tick=False):
+        case = cast.listed_case()  # serious: listed until 2029-05-06
+        _upheld_with(cast, case, {"listed_until": "2027-06-30"})
+    maximum = clock(case, Step.PUBLICATION_MAX)
+    assert (maximum.due_on, maximum.due_fixed_on) == (date(2027, 6, 30), date(2027, 6, 30))
+    assert maximum.events.filter(kind=TimelineKind.RECOMPUTED, old_due=date(2029, 5, 6)).exists()
+    with time_machine.travel(at(date(2027, 7, 1), hour=1), tick=False):
+        sweep()
+    case.refresh_from_db()
+    assert (case.state, case.exit_reason) == ("exited", "expired")

@@ -209,6 +209,11 @@ class Deadline(models.Model):
         help_text=_("Otherwise the length follows the policy when deadlines are recomputed."),
     )
     extension = models.PositiveIntegerField(_("extended by"), default=0)
+    due_fixed_on = models.DateField(
+        _("due date set by a decision"), null=True, blank=True,
+        help_text=_("A correction that sets the end (e.g. of listing) fixes it; otherwise the "
+                    "period is counted from its start."),
+    )
     paused_days = models.PositiveIntegerField(_("working days restored after pauses"), default=0)
     paused_since = models.DateField(_("paused since"), null=True, blank=True)
     pause_reason = models.CharField(_("pause reason"), max_length=30, blank=True)
