@@ -65,16 +65,15 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
     DepartmentSpec("zjj", "市住房城乡建设局", JOINT),
     DepartmentSpec("yjj", "市应急局", JOINT),
     DepartmentSpec("ggzyjy", "市公共资源交易中心", JOINT),
-    # 县（市）区 and development zones.
-    DepartmentSpec("haicheng", "海城市", level=COUNTY),
-    DepartmentSpec("taian", "台安县", level=COUNTY),
-    DepartmentSpec("xiuyan", "岫岩县", level=COUNTY),
-    DepartmentSpec("tiedong", "铁东区", level=COUNTY),
-    DepartmentSpec("tiexi", "铁西区", level=COUNTY),
-    DepartmentSpec("lishan", "立山区", level=COUNTY),
-    DepartmentSpec("qianshan", "千山区", level=COUNTY),
-    DepartmentSpec("gaoxin", "高新区管委会", level=COUNTY),
-    DepartmentSpec("jingkai", "经济开发区管委会", level=COUNTY),
+    # 县（市）区 and development zones: their sector bureaus determine, not the county
+    # governments (a government is no 认定部门); the market regulators here.
+    DepartmentSpec("haicheng-scjgj", "海城市市场监督管理局", level=COUNTY),
+    DepartmentSpec("taian-scjgj", "台安县市场监督管理局", level=COUNTY),
+    DepartmentSpec("xiuyan-scjgj", "岫岩满族自治县市场监督管理局", level=COUNTY),
+    DepartmentSpec("tiedong-scjgj", "铁东区市场监督管理局", level=COUNTY),
+    DepartmentSpec("tiexi-scjgj", "铁西区市场监督管理局", level=COUNTY),
+    DepartmentSpec("lishan-scjgj", "立山区市场监督管理局", level=COUNTY),
+    DepartmentSpec("qianshan-scjgj", "千山区市场监督管理局", level=COUNTY),
 )
 
 # --- catalogues ----------------------------------------------------------------------------

@@ -89,13 +89,14 @@ def test_refusal_exits_non_zero_from_the_command_line_with_its_message(
 def test_add_department_creates_it_with_kind_level_and_parent(db: Any) -> None:
     department("fgw", DepartmentKind.NDRC)
     output = run("add_department", "ldxzbgs", "领导小组办公室", "--kind", "leadership", "--parent", "fgw")
-    run("add_department", "haicheng", "海城市", "--kind", "determining", "--level", "county")
+    run("add_department", "haicheng-scjgj", "海城市市场监督管理局", "--kind", "determining",
+        "--level", "county")
 
     office = Department.objects.get(code="ldxzbgs")
     assert (office.name, office.kind, office.level, office.parent.code, office.active) == (
         "领导小组办公室", DepartmentKind.LEADERSHIP, DepartmentLevel.CITY, "fgw", True
     )
-    county = Department.objects.get(code="haicheng")
+    county = Department.objects.get(code="haicheng-scjgj")
     assert (county.level, county.parent) == (DepartmentLevel.COUNTY, None)
     assert output.startswith("Added department ldxzbgs 领导小组办公室")
     assert Department.objects.count() == 3
