@@ -101,7 +101,8 @@ def test_rewriting_an_event_and_recomputing_every_later_hash_is_reported(cast: C
     ("state = 'notified'", "state"),
     ("version = version + 1", "version"),
     ("subject_id = %(other)s", "subject_id"),
-    ("owner_department_id = %(department)s, list_type = 'focus'", "list_type, owner_department_id"),
+    ("owner_department_id = %(department)s, list_type = 'focus', dishonesty_class = 'general'",
+     "dishonesty_class, list_type, owner_department_id"),
 ])
 def test_editing_the_case_row_itself_is_reported(cast: Cast, sql: str, fields: str) -> None:
     case = cast.listed_case()
