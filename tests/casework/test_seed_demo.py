@@ -1,7 +1,8 @@
 """seed_demo: every state of every machine, reached through the services, audited, idempotent."""
 
+import re
 from collections.abc import Iterator
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,12 +15,13 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Model
 from django.test import override_settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from casework import demo
 from casework.audit import verify_chains
 from casework.choices import DepartmentKind, Role
 from casework.identifiers import validate_citizen_id, validate_uscc
+from casework.inbox import BREACHED, LEADERSHIP, ON_TIME, WARNED, inbox_counts
 from casework.models import (
     AuditEvent,
     Case,
@@ -32,7 +34,9 @@ from casework.models import (
     Talk,
     User,
 )
+from oversight import dashboard
 from tests.casework.refusals import snapshot
+from tests.conftest import Cast
 from workflows.case import CaseState, ExitReason
 from workflows.guards import RuleRefused
 from workflows.measure_task import MeasureTaskState
@@ -109,6 +113,7 @@ class TestSeededCity:
         assert snapshot() == before
         assert list(User.objects.order_by("pk").values_list("username", "password")) == users
         assert "Cases: 12 (0 new)" in output
+        assert "Cases with a past: 48 (0 new)" in output
         assert output.rstrip().endswith(
             "The demo users already exist; their passwords were printed when they were created "
             "(see docs/demo.md)."
@@ -125,6 +130,8 @@ class TestSeededCity:
         progress = [line.split()[0] for line in first_run.splitlines() if line.startswith("  ")]
         assert sorted(progress) == sorted(Case.objects.values_list("number", flat=True))
         assert "Cases: 12 (12 new)" in first_run
+        assert "Cases with a past: 48 (48 new)" in first_run
+        assert re.search(r"^Seeded in \d+\.\d s\.$", first_run, re.MULTILINE)
 
 
     def test_seed_demo_users_log_in_with_the_demo_password(self, first_run: str, db: Any) -> None:
@@ -160,6 +167,45 @@ class TestSeededCity:
             assert validator(subject.identifier) == subject.identifier
 
 
+    def test_seed_demo_city_has_at_least_sixty_cases_over_several_departments(
+        self, first_run: str, db: Any
+    ) -> None:
+        assert Case.objects.count() >= 60
+        owners = set(Case.objects.values_list("owner_department__code", flat=True))
+        assert owners == {"scjgj", "sthjj", "sswj"}
+
+
+    def test_seed_demo_steps_happened_over_the_last_months(self, first_run: str, db: Any) -> None:
+        """The past is recorded under a moved clock: audit events and opened dates lie weeks back."""
+        now = timezone.now()
+        oldest = AuditEvent.objects.filter(object_type="case", action="created").order_by("at").first()
+        assert oldest is not None and oldest.at < now - timedelta(days=45)
+        opened = [case.created_at for case in Case.objects.all()]
+        assert sum(1 for at in opened if at < now - timedelta(days=14)) >= 20
+
+
+    def test_seed_demo_every_officer_department_has_clocks_on_time_warned_breached_and_escalated(
+        self, first_run: str, db: Any
+    ) -> None:
+        for code in ("scjgj", "sthjj", "sswj"):
+            counts = inbox_counts(Department.objects.get(code=code).pk)
+            assert all(counts[state] > 0 for state in (ON_TIME, WARNED, BREACHED, LEADERSHIP)), (code, counts)
+
+
+    def test_seed_demo_every_staff_user_has_something_to_do(self, first_run: str, db: Any) -> None:
+        for user in User.objects.filter(role__in=[Role.OFFICER, Role.REVIEWER, Role.JOINT]):
+            assert sum(inbox_counts(user.department_id).values()) > 0, user.username
+        assert Talk.objects.filter(co_organiser__code="fgw", state=TalkState.SCHEDULED).exists()
+
+
+    def test_seed_demo_leadership_dashboard_has_overdue_items_and_escalations(
+        self, first_run: str, db: Any
+    ) -> None:
+        board = dashboard.build()
+        assert board.city_total().overdue > 0
+        assert board.escalated(None, "leadership") > 0
+
+
     def test_seed_demo_leadership_office_sits_at_the_ndrc(self, first_run: str, db: Any) -> None:
         office = Department.objects.get(kind=DepartmentKind.LEADERSHIP)
         assert (office.parent.code, office.parent.kind) == ("fgw", DepartmentKind.NDRC)
@@ -192,3 +238,28 @@ def test_seed_demo_refused_step_writes_nothing(db: Any, monkeypatch: pytest.Monk
     )
     assert snapshot() == before
     assert User.objects.count() == 0
+
+
+def test_seed_demo_refuses_a_database_with_real_cases(cast: Cast) -> None:
+    """The demo publishes its passwords: a database with a case it did not create is refused."""
+    real = cast.open_case(facts="真实案件：拒不履行行政处罚决定")
+    before = snapshot()
+    with pytest.raises(CommandError) as caught, translation.override("en"):
+        call_command("seed_demo", stdout=StringIO())
+    assert caught.value.returncode == 1
+    assert str(caught.value) == (
+        f"This database holds 1 cases the demo did not create (e.g. {real.number}): the demo users' "
+        "passwords are public, so seed_demo refuses to run here. Nothing was written. Use a new "
+        "database, or --force if you really mean it."
+    )
+    assert snapshot() == before
+    assert not User.objects.filter(username="admin").exists()
+
+
+def test_seed_demo_runs_with_force_on_a_database_with_real_cases(cast: Cast) -> None:
+    real = cast.open_case(facts="真实案件：拒不履行行政处罚决定")
+    out = StringIO()
+    with translation.override("en"):
+        call_command("seed_demo", "--force", stdout=out)
+    assert "Cases: 12 (12 new)" in out.getvalue()
+    assert Case.objects.filter(pk=real.pk).exists() and Case.objects.count() == 61

@@ -2,8 +2,11 @@
 
 Idempotent: a second run finds every row by its natural key and creates nothing.
 The demo users' passwords are printed once, by the run that creates them.
+It refuses a database that holds cases the demo did not create (real cases) unless
+``--force``: the demo publishes its passwords.
 """
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -21,14 +24,27 @@ class Command(BaseCommand):
             "--password", default=demo.DEMO_PASSWORD,
             help="Password for the demo users created by this run (default: %(default)s).",
         )
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Seed even though the database holds cases the demo did not create.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        real = demo.other_cases()
+        if real and not options["force"]:
+            raise CommandError(_(
+                "This database holds %(count)d cases the demo did not create (e.g. %(example)s): "
+                "the demo users' passwords are public, so seed_demo refuses to run here. Nothing was "
+                "written. Use a new database, or --force if you really mean it."
+            ) % {"count": len(real), "example": ", ".join(real[:3])})
+        started = time.monotonic()
         try:
             city = demo.seed(self.stdout, options["password"])
         except RuleRefused as refusal:
             # The seed is one transaction: a refused step leaves the database as it was.
             raise CommandError(_("The demo was not seeded (nothing was written): %(code)s: %(message)s")
                                % {"code": refusal.code, "message": refusal.message}) from None
+        self.stdout.write(_("Seeded in %(seconds).1f s.") % {"seconds": time.monotonic() - started})
         rows = demo.user_table(city)
         if not rows:
             self.stdout.write(_("The demo users already exist; their passwords were printed when they "
