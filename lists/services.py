@@ -1,12 +1,14 @@
 """Importing a list file: every row checked, the valid ones recorded through casework.services.
 
-Each valid row becomes a case through the same door as a case opened by hand:
-``open_case`` (audited ``created``), then ``advance(case, "record_determination")``
-(audited, the publication clocks opened from the decision date, the credit-check index
-written, the owner department told), then one measure task per catalogue measure pushed to
-its joint department (``create_step``: audited, its clock opened, the joint department
-told). Rows are written in batches: one transaction per batch, a savepoint per row, so a
-row the services refuse is reported and the others go on.
+Each valid row becomes a case as a case opened by hand would: ``open_case`` (audited
+``created``), then ``advance(case, "record_determination")`` (audited, the publication
+clocks opened from the decision date, the credit-check index written, the owner department
+told), then one measure task per catalogue measure pushed to its joint department
+(audited, its clock opened, the joint department told). Rows are written in chunks, one
+transaction each. The chunk's new rows go through ``casework.services.batch`` (the same
+rows, a few statements per chunk; a row it refuses is reported and the chunk written again
+without it); a row already imported, or every row when ``batched=False`` or an unknown hook
+is registered, goes through the per-case services with a savepoint per row.
 """
 
 import csv
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import services
 from casework.models import Case, MeasureTask, Subject
+from casework.services import batch as casework_batch
 from casework.services.cases import determining_department, require
 from casework.services.effects import measures_for
 from lists.choices import Outcome
@@ -111,6 +114,7 @@ def import_list(
     on_progress: ProgressCallback | None = None,
     batch_size: int = BATCH_SIZE,
     dry_run: bool = False,
+    batched: bool = True,
 ) -> Summary:
     """Import ``path`` as ``actor``; raise FileRefused (nothing written) for a wrong file."""
     check_importer(actor)
@@ -120,7 +124,7 @@ def import_list(
     summary.phases["parse"] += time.perf_counter() - started
     summary.total, summary.file_format = list_file.row_count, list_file.format
     errors = ErrorFile(errors_path or errors_path_for(path))
-    importer = Importer(actor, Catalogue.load(actor), batch, summary, errors)
+    importer = Importer(actor, Catalogue.load(actor), batch, summary, errors, batched=batched)
     try:
         for raw_rows in chunked(_timed(list_file.rows(), summary), batch_size):
             rows = importer.validate(raw_rows)
@@ -161,6 +165,7 @@ class Importer:
     batch: ImportBatch | None
     summary: Summary
     errors: ErrorFile
+    batched: bool = True  # new rows through casework.services.batch (False: one by one)
     seen: dict[str, int] = field(default_factory=dict)  # natural key → first line
     raws: dict[int, RawRow] = field(default_factory=dict)  # line → raw row, current chunk
 
@@ -197,9 +202,51 @@ class Importer:
                 natural_key__in=[row.natural_key for row in rows]
             ).select_related("case")}
             subjects = subjects_for(rows)
+            new = [row for row in rows if row.natural_key not in entries]
             for row in rows:
-                self.write_row(row, entries.get(row.natural_key), subjects)
+                if row.natural_key in entries:
+                    self.write_row(row, entries[row.natural_key], subjects)
+            if self.batched and casework_batch.batch_supported():
+                self.write_new(new, subjects)
+            else:
+                for row in new:
+                    self.write_row(row, None, subjects)
         self.summary.phases["write"] += time.perf_counter() - started
+
+    def write_new(self, rows: list[ListRow], subjects: dict[str, Subject]) -> None:
+        """The chunk's new rows through the batch door, in one savepoint.
+
+        A row the services refuse is reported and the chunk is written again without it
+        (the savepoint rolled back: nothing of it stays). A natural key another import
+        committed meanwhile (IntegrityError) sends the chunk through the per-row path,
+        which compares each row with the record that won.
+        """
+        pending: list[tuple[ListRow, casework_batch.Determination]] = []
+        for row in rows:
+            try:
+                pending.append((row, determination(row, subjects, self.batch)))
+            except RowRejected as error:
+                self.reject(self.raws[row.line], error.code, error.message)
+        while pending:
+            try:
+                with transaction.atomic():
+                    cases = casework_batch.record_determinations(self.actor, [item for _row, item in pending])
+                    ListEntry.objects.bulk_create(
+                        ListEntry(natural_key=row.natural_key, case=case, digest=row.digest,
+                                  batch=self.batch)
+                        for (row, _item), case in zip(pending, cases, strict=True)
+                    )
+            except casework_batch.ItemRefused as refused:
+                row, _item = pending.pop(refused.index)
+                self.reject(self.raws[row.line], refused.error.code, str(refused.error.message))
+                continue
+            except IntegrityError:
+                for row, _item in pending:
+                    self.write_row(row, None, subjects)
+                return
+            for _row in pending:
+                self.summary.count(Outcome.IMPORTED)
+            return
 
     def write_row(self, row: ListRow, entry: ListEntry | None, subjects: dict[str, Subject]) -> None:
         try:
@@ -242,17 +289,31 @@ def subjects_for(rows: list[ListRow]) -> dict[str, Subject]:
     return found
 
 
+def recorded_determination(row: ListRow, batch: ImportBatch | None) -> services.RecordedDetermination:
+    return services.RecordedDetermination(
+        origin=row.origin, decided_on=row.decided_on, document_number=row.document_number,
+        determining_authority=row.determining_authority, source=_source(row, batch),
+    )
+
+
+def determination(
+    row: ListRow, subjects: dict[str, Subject], batch: ImportBatch | None
+) -> "casework_batch.Determination":
+    """The row as an item of casework.services.batch.record_determinations."""
+    return casework_batch.Determination(
+        subject=_subject(row, subjects), list_type=row.list_type,
+        dishonesty_class=row.dishonesty_class, legal_bases=tuple(row.bases), facts=row.facts,
+        recorded=recorded_determination(row, batch),
+    )
+
+
 def record_new(
     row: ListRow, actor: Any, subjects: dict[str, Subject], batch: ImportBatch | None
 ) -> str:
     subject = _subject(row, subjects)
     case = services.open_case(
         actor, subject=subject, list_type=row.list_type, dishonesty_class=row.dishonesty_class,
-        legal_bases=row.bases, facts=row.facts,
-        recorded=services.RecordedDetermination(
-            origin=row.origin, decided_on=row.decided_on, document_number=row.document_number,
-            determining_authority=row.determining_authority, source=_source(row, batch),
-        ),
+        legal_bases=row.bases, facts=row.facts, recorded=recorded_determination(row, batch),
     )
     # The transition takes no data: what it records is on the case, audited at creation.
     services.advance(case, "record_determination", actor)

@@ -157,6 +157,11 @@ def planned_deliveries(message: Message, recipients: Recipients,
     return rows
 
 
+def preferences_of(users: Iterable[User]) -> dict[int, Preference]:
+    return {preference.user_id: preference for preference in
+            Preference.objects.filter(user__in=[user.pk for user in users])}
+
+
 def enqueue_after_commit(message_ids: list[int]) -> None:
     if message_ids:
         transaction.on_commit(partial(enqueue, list(message_ids)), robust=True)
@@ -196,9 +201,14 @@ def on_transition(event: TransitionEvent) -> None:
     enqueue_after_commit([message.pk for message in written])
 
 
-def transition_context(event: TransitionEvent) -> dict[str, Any]:
+def transition_context(event: TransitionEvent,
+                       deadlines: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """What a notice says; ``deadlines`` are the object's open clocks (deadline_facts) when the
+    caller holds them already (the batch import), else they are read."""
     case, obj = event.case, event.obj
-    if isinstance(obj, EscalationNote):
+    if deadlines is not None:
+        pass
+    elif isinstance(obj, EscalationNote):
         deadlines = chased_deadline_of(obj)
     elif "clocks" in event.extra:
         deadlines = clocks_of(event.extra["clocks"], obj)

@@ -156,10 +156,19 @@ def batched_timeline() -> Iterator[None]:
 
 def log(deadline: Deadline, kind: str, actor: Any = None, old_due: date | None = None,
         **detail: Any) -> None:
-    event = DeadlineEvent(
+    write_timeline(timeline_event(deadline, kind, actor, old_due, **detail))
+
+
+def timeline_event(deadline: Deadline, kind: str, actor: Any = None, old_due: date | None = None,
+                   **detail: Any) -> DeadlineEvent:
+    """The deadline's timeline entry, not yet saved (the batch import saves many at once)."""
+    return DeadlineEvent(
         deadline=deadline, kind=kind, actor=actor if getattr(actor, "pk", None) else None,
         old_due=old_due, new_due=deadline.due_on, detail=detail,
     )
+
+
+def write_timeline(event: DeadlineEvent) -> None:
     events = getattr(_batch, "events", None)
     if events is None:
         event.save(force_insert=True)
@@ -171,8 +180,26 @@ def open_deadline(
     target: Model, case: Any, step: str, *, started_on: date, length: int | None = None,
     mirror_field: str = "", department: Any = None, actor: Any = None,
 ) -> Deadline:
+    deadline, opened = build_deadline(target, case, step, started_on=started_on, length=length,
+                                      mirror_field=mirror_field, department=department, actor=actor)
+    deadline.save()
+    opened.deadline = deadline
+    write_timeline(opened)
+    return deadline
+
+
+def build_deadline(
+    target: Model, case: Any, step: str, *, started_on: date, length: int | None = None,
+    mirror_field: str = "", department: Any = None, actor: Any = None,
+    policy: Policy | None = None,
+) -> tuple[Deadline, DeadlineEvent]:
+    """A clock and its ``opened`` timeline entry, neither saved; the due date mirrored on ``target``.
+
+    ``policy`` is the policy in force for the step on ``started_on`` when the caller looked it
+    up already (the batch import caches it per step, case kind and day).
+    """
     context = Context(case)
-    policy = context.policy(step, started_on)
+    policy = policy or context.policy(step, started_on)
     deadline = Deadline(
         case=case, target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
         step=step, policy=policy, party=policy.party, started_on=started_on,
@@ -186,13 +213,13 @@ def open_deadline(
         deadline.state, deadline.paused_since = DeadlineState.PAUSED, started_on
         deadline.pause_reason = PauseReason.AWAITING_SERVICE
     schedule(deadline, context.jurisdiction)
-    deadline.save()
-    log(deadline, TimelineKind.OPENED, actor, policy=policy.pk, source=policy.source,
-        length=deadline.length, clock=policy.clock, provisional=deadline.provisional,
-        awaiting_service=policy.starts_on_service)
+    opened = timeline_event(deadline, TimelineKind.OPENED, actor, policy=policy.pk,
+                            source=policy.source, length=deadline.length, clock=policy.clock,
+                            provisional=deadline.provisional,
+                            awaiting_service=policy.starts_on_service)
     if mirror_field:
         setattr(target, mirror_field, None if policy.starts_on_service else deadline.due_on)
-    return deadline
+    return deadline, opened
 
 
 def start_on_service(target: Model, served_on: date, actor: Any = None) -> list[Deadline]:

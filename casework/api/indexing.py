@@ -5,12 +5,13 @@ transition's transaction after the effects (so measure tasks pushed on listing
 are already there), and rebuilds the one row of the transition's case.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef
 
 from casework.hooks import TransitionEvent
-from casework.models import Case, CreditIndexEntry, Objection
+from casework.models import Case, CreditIndexEntry, MeasureTask, Objection
 from workflows.case import CaseState
 from workflows.measure_task import LIVE_STATES
 from workflows.objection import ObjectionState
@@ -43,10 +44,18 @@ def refresh(case: Case) -> None:
     CreditIndexEntry.objects.update_or_create(case_id=case.pk, defaults=entry_fields(case))
 
 
-def entry_fields(case: Case) -> dict[str, Any]:
-    tasks = case.measuretasks.filter(state__in=LIVE_STATES).select_related(
-        "measure", "department"
-    ).order_by("pk")
+def entry_fields(case: Case, tasks: Iterable[MeasureTask] | None = None,
+                 objection_open: bool | None = None) -> dict[str, Any]:
+    """The row's values; ``tasks`` (the case's measure tasks by pk) and ``objection_open``
+    when the caller holds them already (the batch import), else they are read."""
+    if tasks is None:
+        tasks = case.measuretasks.filter(state__in=LIVE_STATES).select_related(
+            "measure", "department"
+        ).order_by("pk")
+    else:
+        tasks = [task for task in tasks if task.state in LIVE_STATES]
+    if objection_open is None:
+        objection_open = case.has_open_objection()
     return {
         "identifier": case.subject.identifier,
         "list_type": case.list_type,
@@ -54,7 +63,7 @@ def entry_fields(case: Case) -> dict[str, Any]:
         "owner_department": case.owner_department.name,
         "listed_from": case.listed_from,
         "listed_until": case.listed_until,
-        "objection_open": case.has_open_objection(),
+        "objection_open": objection_open,
         "measures": [
             {"code": task.measure.code, "title": task.measure.title,
              "department": task.department.code, "department_id": task.department_id,

@@ -1,0 +1,215 @@
+"""The batch door (casework.services.batch) writes what the per-case services write, row for row."""
+
+import csv
+from datetime import date, timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from casework.audit import verify_chains
+from casework.choices import LegalBasisKind
+from casework.models import AuditEvent, Case, CreditIndexEntry, LegalBasis, Measure, MeasureTask
+from casework.services import batch
+from lists.models import ListEntry
+from lists.services import Summary, import_list
+from notifications.models import Delivery, Message, Preference
+from tests.conftest import Cast
+from tests.lists.files import good_row, write_csv
+from workflows.models import Deadline, DeadlineEvent
+
+pytestmark = pytest.mark.django_db
+
+APPS = ("casework", "workflows", "notifications", "lists")
+# Written at "now" by either path: the moments differ, everything else must not.
+MOMENTS = {"created_at", "updated_at", "opened_at", "at", "next_attempt_at", "hash", "prev_hash", "seal"}
+
+
+class Undo(Exception):
+    pass
+
+
+def table_rows() -> dict[str, list[dict[str, Any]]]:
+    """Every row of the project's tables, the moments left out (link tables sorted by value)."""
+    dump: dict[str, list[dict[str, Any]]] = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.app_label not in APPS:
+            continue
+        rows = []
+        for row in model.objects.order_by("pk").values():
+            row = {name: value for name, value in row.items() if name not in MOMENTS}
+            if model is Message:
+                row["context"] = {k: v for k, v in row["context"].items() if k != "at"}
+            if model._meta.auto_created:
+                row.pop("id")
+            rows.append(row)
+        if model._meta.auto_created:
+            rows.sort(key=lambda row: sorted(row.items()))
+        dump[model._meta.label] = rows
+    return dump
+
+
+def sequences() -> list[tuple[str, str, int | None]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT schemaname, sequencename, last_value FROM pg_sequences")
+        return list(cursor.fetchall())
+
+
+def restore(saved: list[tuple[str, str, int | None]]) -> None:
+    """PostgreSQL does not roll sequences back (SQLite's counters roll back with the savepoint)."""
+    with connection.cursor() as cursor:
+        for schema, name, last in saved:
+            if last is None:
+                cursor.execute("SELECT setval(%s, 1, false)", [f'"{schema}"."{name}"'])
+            else:
+                cursor.execute("SELECT setval(%s, %s, true)", [f'"{schema}"."{name}"', last])
+
+
+def rows_written(path: Path, cast: Cast, *, batched: bool, undo: bool) -> tuple[dict[str, Any], Summary]:
+    saved = sequences() if connection.vendor == "postgresql" else []
+    summary = Summary()
+    try:
+        with transaction.atomic():
+            summary = import_list(path, cast.officer, batched=batched)
+            written = table_rows()
+            if undo:
+                raise Undo
+    except Undo:
+        restore(saved)
+    return written, summary
+
+
+@pytest.fixture
+def wide_cast(list_cast: Cast) -> Cast:
+    """A second measure on the basis (to another department), a joint officer with an e-mail
+    address and an officer with a phone: more than one task, clock and delivery per row."""
+    Measure.objects.create(code="limit-honours", title="限制评优评先",
+                           legal_basis=list_cast.measure.legal_basis, department=list_cast.ndrc,
+                           list_types="serious")
+    list_cast.joint_officer.email = "joint@example.cn"
+    list_cast.joint_officer.save(update_fields=["email"])
+    Preference.objects.create(user=list_cast.officer, phone="13800000000")
+    return list_cast
+
+
+def mixed_good_rows(cast: Cast) -> list[dict[str, str]]:
+    return [
+        good_row(cast, 1),
+        good_row(cast, 2, subject_identifier="11010519491231002X", subject_name="张某",
+                 subject_kind="natural_person", list_type="focus", dishonesty_class="general"),
+        good_row(cast, 3, determining_authority="鞍山市中级人民法院", document_number="（2025）辽03执123号"),
+        good_row(cast, 4, decided_on="2024-12-31", document_number=""),
+    ]
+
+
+def test_the_batch_path_writes_the_same_rows_as_the_per_row_path(wide_cast: Cast, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "list.csv", mixed_good_rows(wide_cast))
+
+    one_by_one, first = rows_written(path, wide_cast, batched=False, undo=True)
+    batched, second = rows_written(path, wide_cast, batched=True, undo=False)
+
+    assert (first.imported, second.imported) == (4, 4)
+    assert len(one_by_one["casework.Case"]) == 4 and len(one_by_one["casework.MeasureTask"]) == 6
+    assert len(one_by_one["notifications.Delivery"]) > len(one_by_one["notifications.Message"]) > 0
+    assert {label: len(rows) for label, rows in batched.items()} == {
+        label: len(rows) for label, rows in one_by_one.items()}
+    for label, rows in one_by_one.items():
+        assert batched[label] == rows, repr((label, _diff(batched[label], rows)))
+
+
+def test_the_batch_path_is_a_few_statements_per_chunk_not_per_row(
+    list_cast: Cast, tmp_path: Path, django_assert_max_num_queries: Any
+) -> None:
+    path = write_csv(tmp_path / "list.csv", [good_row(list_cast, serial) for serial in range(1, 41)])
+
+    # The per-case path sends about a hundred statements per row; the batch a few per chunk
+    # and table (SQLite splits a long insert in several, PostgreSQL does not).
+    with django_assert_max_num_queries(80):
+        summary = import_list(path, list_cast.officer)
+
+    assert summary.imported == 40
+    assert MeasureTask.objects.count() == 40 and Deadline.objects.count() == 120
+    assert AuditEvent.objects.filter(object_type="measuretask").count() == 40
+
+
+def test_audit_chains_of_a_batch_import_verify(list_cast: Cast, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "list.csv", [good_row(list_cast, serial) for serial in range(1, 6)])
+    import_list(path, list_cast.officer)
+
+    assert [fault for _chain, fault in verify_chains()] == [None] * 5
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    assert out.getvalue().strip() == f"5 chains, {AuditEvent.objects.count()} events, 0 broken"
+    case = Case.objects.order_by("pk").first()
+    assert list(AuditEvent.objects.filter(case=case).order_by("seq").values_list("seq", "action")) == [
+        (1, "created"), (2, "record_determination"), (3, "created")]
+
+
+def expired_basis() -> LegalBasis:
+    """In force on the decision date, no longer today: the row passes the file's checks, the
+    case's guard (an active legal basis allowing the list) refuses it."""
+    return LegalBasis.objects.create(
+        kind=LegalBasisKind.LOCAL_REGULATION, title="鞍山市某废止办法", article="第五条",
+        allows_serious_list=True, allows_focus_list=True, active_from=date(2020, 1, 1),
+        active_until=timezone.localdate() - timedelta(days=30),
+    )
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_a_row_the_services_refuse_is_reported_with_its_line_and_nothing_of_it_is_written(
+    list_cast: Cast, tmp_path: Path, batched: bool
+) -> None:
+    expired_basis()
+    rows = [good_row(list_cast, 1), good_row(list_cast, 2, legal_basis="鞍山市某废止办法 第五条"),
+            good_row(list_cast, 3)]
+    path = write_csv(tmp_path / "list.csv", rows)
+
+    summary = import_list(path, list_cast.officer, batched=batched)
+
+    assert (summary.imported, summary.rejected) == (2, 1)
+    assert summary.errors_path is not None
+    with summary.errors_path.open(encoding="utf-8-sig", newline="") as stream:
+        [rejected] = list(csv.DictReader(stream))
+    assert (rejected["line"], rejected["reason_code"]) == ("3", "legal_basis_required")
+    assert rejected["reason"]
+    refused = rows[1]["subject_identifier"]
+    assert not Case.objects.filter(subject__identifier=refused).exists()
+    assert not CreditIndexEntry.objects.filter(identifier=refused).exists()
+    assert not ListEntry.objects.filter(natural_key__contains=rows[1]["document_number"]).exists()
+    assert (Case.objects.count(), MeasureTask.objects.count(), Deadline.objects.count(),
+            DeadlineEvent.objects.count()) == (2, 2, 6, 6)
+    assert AuditEvent.objects.filter(case__isnull=False).count() == 6
+    assert Message.objects.filter(case__isnull=True).count() == 0
+    assert Delivery.objects.exclude(message__case__in=Case.objects.all()).count() == 0
+    assert [fault for _chain, fault in verify_chains()] == [None, None]
+
+
+def test_an_unknown_hook_sends_the_import_through_the_per_case_services(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    from casework import hooks
+
+    seen: list[str] = []
+
+    def spy(event: Any) -> None:
+        seen.append(f"{event.obj._meta.model_name}.{event.name}")
+
+    hooks.register("notifications", spy)
+    try:
+        assert not batch.batch_supported()
+        import_list(write_csv(tmp_path / "a.csv", [good_row(list_cast, 1)]), list_cast.officer)
+    finally:
+        hooks.unregister("notifications", spy)
+    assert seen == ["case.created", "case.record_determination", "measuretask.created"]
+    assert batch.batch_supported()
+
+
+def _diff(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> list[Any]:
+    return [(i, {k: (a.get(k), b.get(k)) if not isinstance(a.get(k), dict) else _diff([a[k]], [b[k]])
+                 for k in a if a.get(k) != b.get(k)})
+            for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b]
