@@ -175,6 +175,10 @@ def _open(action: Open, event: Any) -> None:
                                     actor=event.actor)
     if "clocks" in event.extra:
         event.extra["clocks"].append(opened)
+    # A clock that pauses while an objection is open starts paused if one is open now.
+    if (opened.state == DeadlineState.RUNNING and opened.policy.pauses_on(PauseReason.OBJECTION_OPEN)
+            and event.case.has_open_objection()):
+        services.pause(opened, PauseReason.OBJECTION_OPEN, _today(), event.actor)
 
 
 def _close(action: Close, event: Any) -> None:

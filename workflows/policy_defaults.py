@@ -14,6 +14,10 @@ ESCALATING = {"clock": "working_days", "warn_percent": 75, "warn_working_days_be
 LEADERSHIP_SOURCE = " 逾期督办：鞍政办发〔2020〕18号 第16、19项（领导小组办公室督办）。"
 
 
+REPAIR_PAUSE: dict[str, Any] = {"pause_on": ["objection_open"]}
+REPAIR_PAUSE_SOURCE = "异议处理期间修复期限中止（默认值，与整改期限一致）。"
+
+
 def _step(step: str, length: int, party: str, source: str, confidence: str, **extra: Any) -> dict[str, Any]:
     row = {"step": step, "length": length, "party": party, "effective_from": NATIONAL_49,
            "source": source, "confidence": confidence, **ESCALATING}
@@ -62,24 +66,31 @@ STEPS: list[dict[str, Any]] = [
     _step("measure_terminate", 3, "joint",
           "惩戒终止确认：退出、修复或撤销后3个工作日内确认终止（参照3个工作日同步规则）。"
           + LEADERSHIP_SOURCE, "C"),
+    # The repair clocks pause while an objection is open (the record itself is under review;
+    # a default, as for the rectification period): REPAIR_PAUSE.
     # Step rows are versioned by their own source's date: before the 2026 repair rules the
     # same periods are this product's defaults, not those rules.
     _step("repair_decide", 3, "department",
           "信用修复受理（2026-04-01前）：国家发展改革委令第36号施行前，默认3个工作日内作出受理决定"
-          "（与其后规则一致的默认值，可配置）。" + LEADERSHIP_SOURCE, "C", effective_to=REPAIR_RULES),
+          "（与其后规则一致的默认值，可配置）。" + LEADERSHIP_SOURCE, "C",
+          effective_to=REPAIR_RULES, **REPAIR_PAUSE),
     _step("repair_answer", 10, "department",
           "信用修复答复（2026-04-01前）：默认申请至答复不超过10个工作日，说明理由可延长3个工作日"
           "（参照深圳，默认值，可配置）。" + LEADERSHIP_SOURCE, "C", max_extension=3,
-          effective_to=REPAIR_RULES),
+          effective_to=REPAIR_RULES, **REPAIR_PAUSE),
     _step("repair_decide", 3, "department",
           "信用修复受理：国办发〔2025〕22号 第三至七项，国家发展改革委令第36号（2026-04-01起）；"
           "认定部门收到申请后3个工作日内作出受理决定。" + LEADERSHIP_SOURCE, "B",
-          effective_from=REPAIR_RULES),
+          effective_from=REPAIR_RULES, **REPAIR_PAUSE),
     _step("repair_answer", 10, "department",
           "信用修复答复：国办发〔2025〕22号，国家发展改革委令第36号（2026-04-01起）；"
           "申请至答复不超过10个工作日，说明理由可延长3个工作日（深圳）。" + LEADERSHIP_SOURCE, "B",
-          max_extension=3, effective_from=REPAIR_RULES),
+          max_extension=3, effective_from=REPAIR_RULES, **REPAIR_PAUSE),
 ]
+
+for _row in STEPS:
+    if _row.get("pause_on") == REPAIR_PAUSE["pause_on"] and _row["step"].startswith("repair_"):
+        _row["source"] += REPAIR_PAUSE_SOURCE
 
 PUBLICATION_BASE = {"clock": "months", "party": "department", "warn_percent": None,
                     "warn_working_days_before": None, "escalates": False, "leadership_after": None,

@@ -279,3 +279,21 @@ def test_corrected_listed_until_moves_the_maximum_clock_and_the_case_exits_then(
         sweep()
     case.refresh_from_db()
     assert (case.state, case.exit_reason) == ("exited", "expired")
+
+
+def test_repair_clocks_pause_while_an_objection_is_open(cast: Cast) -> None:
+    """Issue 12 item 7: a repair filed while an objection is open waits; closing it resumes."""
+    from casework.models import Objection
+
+    with time_machine.travel(at(date(2026, 5, 6)), tick=False):
+        case = cast.listed_case(dishonesty_class="minor")  # repair possible from day 0
+        objection = services.file_objection(case, cast.subject_user, "认定事实有误")
+        repair = services.apply_repair(case, cast.subject_user, {"commitment_letter": True})
+        decide = clock(repair, Step.REPAIR_DECIDE)
+        assert (decide.state, decide.pause_reason) == (DeadlineState.PAUSED, "objection_open")
+        assert "异议处理期间修复期限中止" in decide.policy.source
+    with time_machine.travel(at(date(2026, 5, 8)), tick=False):
+        services.advance(Objection.objects.get(pk=objection.pk), "reject_inadmissible", cast.officer,
+                         {"reason": "超过异议期限"})
+    decide.refresh_from_db()
+    assert decide.state == DeadlineState.RUNNING and decide.paused_days == 2
