@@ -8,7 +8,7 @@ and audit events are read-only and can never be deleted: the audit chain
 references them. Departments are retired by handover, never deleted.
 """
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -154,7 +154,7 @@ class TransitionAdmin(ReadOnlyAdmin, ObjectToolsAdmin):
     def transition_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]  # private ModelAdmin helper, missing from django-stubs
         # Viewing is the admin's gate; whether this user may take the step is the rules' call.
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
@@ -205,8 +205,8 @@ class TransitionAdmin(ReadOnlyAdmin, ObjectToolsAdmin):
 class StepInline(admin.TabularInline):
     """A case's steps on the case page, read-only; each links to its own page."""
 
-    fields = ("state", "version", "created_at")
-    readonly_fields = fields
+    fields: ClassVar[tuple[str, ...]] = ("state", "version", "created_at")
+    readonly_fields: ClassVar[tuple[str, ...]] = ("state", "version", "created_at")
     extra = 0
     show_change_link = True
     can_delete = False
@@ -281,7 +281,9 @@ class HandoverForm(forms.Form):
 
     def __init__(self, department: Department, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["successor"].queryset = Department.objects.filter(
+        successor = self.fields["successor"]
+        assert isinstance(successor, forms.ModelChoiceField)
+        successor.queryset = Department.objects.filter(
             active=True, kind=department.kind
         ).exclude(pk=department.pk)
 
@@ -315,7 +317,7 @@ class DepartmentAdmin(NoDeleteAdmin, ObjectToolsAdmin):
     def handover_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         department = self.get_object(request, unquote(object_id))
         if department is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]  # private ModelAdmin helper, missing from django-stubs
         if not self.has_change_permission(request, department):
             raise PermissionDenied
         form = HandoverForm(department, request.POST if request.method == "POST" else None)
@@ -343,10 +345,10 @@ class SubjectForm(forms.ModelForm):
         fields = ("kind", "name", "identifier")
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # BaseForm._post_clean is private, missing from django-stubs
         # Subject.clean() checks the identifier against the kind and raises a form-wide
         # error; show it on the identifier field, which it is about.
-        non_field = self._errors.get(NON_FIELD_ERRORS) if self._errors else None
+        non_field = self.errors.get(NON_FIELD_ERRORS)
         if not non_field:
             return
         errors = non_field.as_data()
@@ -355,9 +357,9 @@ class SubjectForm(forms.ModelForm):
             return
         kept = [error for error in errors if error not in moved]
         if kept:
-            self._errors[NON_FIELD_ERRORS] = ErrorList(kept, error_class="nonfield", renderer=self.renderer)
+            self.errors[NON_FIELD_ERRORS] = ErrorList(kept, error_class="nonfield", renderer=self.renderer)
         else:
-            del self._errors[NON_FIELD_ERRORS]
+            del self.errors[NON_FIELD_ERRORS]
         self.add_error("identifier", moved)
 
 
@@ -401,11 +403,11 @@ class CaseAdmin(TransitionAdmin):
 
 
 class StepAdmin(TransitionAdmin):
-    list_display = ("__str__", "case", "state", "version", "created_at")
-    list_filter = ("state",)
-    list_select_related = ("case",)
-    search_fields = ("case__number",)
-    readonly_fields = ("state", "version", "case_audit_trail")
+    list_display: tuple[str, ...] = ("__str__", "case", "state", "version", "created_at")
+    list_filter: ClassVar[tuple[str, ...]] = ("state",)
+    list_select_related: ClassVar[tuple[str, ...]] = ("case",)
+    search_fields: ClassVar[tuple[str, ...]] = ("case__number",)
+    readonly_fields: ClassVar[tuple[str, ...]] = ("state", "version", "case_audit_trail")
 
     @admin.display(description=_("Audit trail"))
     def case_audit_trail(self, obj: Any) -> str:

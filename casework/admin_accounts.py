@@ -25,7 +25,7 @@ CASEWORK_ACCOUNT_FIELDS = ("role", "department", "is_department_head", "subject"
 
 @admin.register(User)
 class CaseworkUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, (_("Casework"), {"fields": CASEWORK_ACCOUNT_FIELDS}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), (_("Casework"), {"fields": CASEWORK_ACCOUNT_FIELDS}))
     add_fieldsets = (*UserAdmin.add_fieldsets, (_("Casework"), {"fields": CASEWORK_ACCOUNT_FIELDS}))
     list_display = ("username", "last_name", "first_name", "role", "department", "is_department_head",
                     "is_staff", "is_active")
@@ -55,7 +55,7 @@ class TokenIssueForm(forms.ModelForm):
         self.fields["expires_at"].help_text = _("Empty: the default lifetime (API_TOKEN_DAYS).")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         user, expires_at = cleaned.get("user"), cleaned.get("expires_at")
         if user is not None:
             try:

@@ -214,7 +214,8 @@ def _check_link(event: AuditEvent, expected_seq: int, prev_hash: str) -> BrokenL
 
 def _check_ends(batch: list[_ChainEnd]) -> Iterator[tuple[str, BrokenLink | None]]:
     heads = AuditHead.objects.in_bulk([end.chain for end in batch])
-    case_ids = [end.last.case_id for end in batch if end.chain.startswith("case:")]
+    case_ids = [end.last.case_id for end in batch
+                if end.chain.startswith("case:") and end.last.case_id is not None]
     cases = {row["pk"]: row for row in Case.objects.filter(pk__in=case_ids).values("pk", *CASE_STATE_FIELDS)}
     for end in batch:
         yield end.chain, end.broken or _check_end(end, heads.get(end.chain), cases)

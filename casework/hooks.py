@@ -26,7 +26,7 @@ class TransitionEvent:
     source: str
     target: str
     actor: Any
-    data: dict[str, Any]
+    data: Any  # the transition's payload instance (workflows.payloads)
     at: datetime
     audit_event: Any = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -27,12 +27,12 @@ LATEST_DATE = date(2099, 12, 31)
 MAX_NUMBER = 2**31 - 1
 
 
-def payload_class(obj: models.Model, name: str) -> type:
+def payload_class(obj: Any, name: str) -> type:  # a django-fsm machine (untyped)
     """The payload the transition ``name`` of ``obj`` declares (NoInput when it declares none)."""
-    for fsm_transition in obj.get_all_state_transitions():  # type: ignore[attr-defined]
+    for fsm_transition in obj.get_all_state_transitions():
         custom = fsm_transition.custom or {}
         if custom.get("name", fsm_transition.name) == name:
-            return custom.get("payload", NoInput)  # type: ignore[no-any-return]
+            return custom.get("payload", NoInput)
     raise KeyError(name)
 
 
@@ -77,7 +77,7 @@ class BoundedDateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value: Any) -> datetime:
         result = super().to_internal_value(value)
         bounded_date(result.date())
-        return result  # type: ignore[no-any-return]
+        return result
 
 
 def bounded_date(day: date) -> date:
@@ -159,7 +159,7 @@ def build(cls: type, values: dict[str, Any]) -> Any:
             continue
         value = values[spec.name]
         if value is not None and dataclasses.is_dataclass(spec.kind):
-            value = build(spec.kind, dict(value))  # type: ignore[arg-type]
+            value = build(spec.kind, dict(value))
         elif value is not None and isinstance(spec.kind, type) and issubclass(spec.kind, enum.Enum):
             value = spec.kind(value)
         kwargs[spec.name] = value
@@ -253,7 +253,7 @@ def _form_fields(cls: type, prefix: str = "", required: bool = True) -> dict[str
     fields: dict[str, forms.Field] = {}
     for spec in specs(cls):
         if dataclasses.is_dataclass(spec.kind):
-            fields.update(_form_fields(spec.kind, f"{prefix}{spec.name}.", required=False))  # type: ignore[arg-type]
+            fields.update(_form_fields(spec.kind, f"{prefix}{spec.name}.", required=False))
         else:
             fields[f"{prefix}{spec.name}"] = _form_field(spec, required and spec.required)
     return fields

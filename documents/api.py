@@ -6,6 +6,8 @@ the PDF (for the subject it is also the read receipt, as in the portal);
 """
 
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +26,9 @@ from documents.services import open_document, pdf_of
 
 
 class ServiceActSerializer(StepSerializer):
-    documents = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    documents: "serializers.PrimaryKeyRelatedField[Any]" = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
 
     class Meta:
         model = ServiceAct

@@ -82,7 +82,7 @@ def quoted_policies(case: Case) -> dict[str, dict[str, Any]]:
 
 def period_text(length: int, clock: str) -> str:
     """A period in running text: 5个工作日 / 5 working days."""
-    formats = {Clock.WORKING_DAYS: _("%(length)s working days"),
+    formats: dict[str, Any] = {Clock.WORKING_DAYS: _("%(length)s working days"),
                Clock.CALENDAR_DAYS: _("%(length)s days"),
                Clock.MONTHS: _("%(length)s months")}
     return formats.get(clock, "%(length)s") % {"length": length}
@@ -104,8 +104,9 @@ def step_facts(obj: Model) -> dict[str, Any]:
         facts["co_organiser"] = obj.co_organiser.name if obj.co_organiser else ""
     if hasattr(obj, "period_working_days"):
         facts["period"] = obj.period_working_days or _policy_length(obj, Step.RECTIFICATION_PERIOD)
-    if getattr(obj, "state", "") in ("rejected", "denied"):
-        facts["decision"] = _("not to accept the application") if obj.state == "rejected" \
+    state = getattr(obj, "state", "")
+    if state in ("rejected", "denied"):
+        facts["decision"] = _("not to accept the application") if state == "rejected" \
             else _("not to grant credit repair")
     return facts
 

@@ -25,7 +25,7 @@ def render_pdf(html: str) -> bytes:
     """The PDF of a stored text; the same text and fonts give the same bytes (no timestamps)."""
     from weasyprint import HTML  # imported late: pango loads only when a PDF is made
 
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html).write_pdf()
 
 
 def sha256(content: str | bytes) -> str:

@@ -1,5 +1,7 @@
 """Operations view of the outbox: failed deliveries are listed and can be retried."""
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,7 +17,7 @@ class FailedFilter(admin.SimpleListFilter):
     title = _("failed")
     parameter_name = "failed"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
         return [("yes", _("Failed deliveries"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> QuerySet[Delivery]:

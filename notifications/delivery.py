@@ -85,8 +85,10 @@ def slow_transport_delay() -> None:
 def language_of(delivery: Delivery) -> str:
     if delivery.recipient_id is None:
         return settings.LANGUAGE_CODE
+    recipient = delivery.recipient
+    assert recipient is not None
     try:  # loaded with the delivery (select_related): no query per row
-        return delivery.recipient.notification_preference.language
+        return recipient.notification_preference.language
     except Preference.DoesNotExist:
         return settings.LANGUAGE_CODE
 
@@ -214,10 +216,11 @@ def announce(outcomes: Iterable[Outcome]) -> None:
     No text, a hint: the screen reloads. A bulk run of many messages for one department
     sends one hint with their count, not one per message.
     """
-    sent = {outcome.message_id for outcome in outcomes if outcome.status == "sent"}
+    sent = {outcome.message_id for outcome in outcomes
+            if outcome.status == "sent" and outcome.message_id is not None}
     messages = (Message.objects.filter(pk__in=sent, department__isnull=False).order_by("pk")
                 .values("pk", "department_id", "event", "case_id")) if sent else []
-    latest: dict[int, dict[str, Any]] = {}
+    latest: dict[int, Any] = {}
     counts: Counter[int] = Counter()
     for message in messages:
         latest[message["department_id"]] = message

@@ -259,8 +259,10 @@ def clocks_of(clocks: list[Deadline], obj: models.Model) -> list[dict[str, Any]]
 
 def chased_deadline_of(note: EscalationNote) -> list[dict[str, Any]]:
     """The clock a 督办意见 chases (none when it chases the case as a whole)."""
+    if note.deadline_id is None or note.case_id is None:
+        return []
     rows = Deadline.objects.filter(pk=note.deadline_id, case_id=note.case_id).select_related("policy")
-    return [deadline_facts(deadline) for deadline in rows] if note.deadline_id else []
+    return [deadline_facts(deadline) for deadline in rows]
 
 
 def deadline_facts(deadline: Deadline) -> dict[str, Any]:
@@ -324,13 +326,13 @@ def on_escalations(escalations: list[Escalation]) -> None:
         department_id = escalation.department_id or escalation.deadline.case.owner_department_id
         groups[(escalation.rung, department_id)].append(escalation)
     written = []
-    for (rung, department_id), items in groups.items():
-        written += write_escalation(rung, department_id, items)
+    for (rung, office), items in groups.items():
+        written += write_escalation(rung, office, items)
     enqueue_after_commit(written)
 
 
 def write_escalation(rung: str, department_id: int | None, items: list[Escalation]) -> list[int]:
-    department = Department.objects.filter(pk=department_id).first()
+    department = Department.objects.filter(pk=department_id).first() if department_id else None
     context = escalation_context(rung, department, items)
     cases = {item.deadline.case_id for item in items}
     case = items[0].deadline.case if len(cases) == 1 else None

@@ -40,8 +40,8 @@ class PolicyAdmin(admin.ModelAdmin):
 
 class DeadlineEventInline(admin.TabularInline):
     model = DeadlineEvent
-    fields = ["at", "kind", "actor", "old_due", "new_due", "detail"]
-    readonly_fields = fields
+    fields = ("at", "kind", "actor", "old_due", "new_due", "detail")
+    readonly_fields = ("at", "kind", "actor", "old_due", "new_due", "detail")
     extra = 0
     can_delete = False
 

@@ -201,7 +201,7 @@ def _add_months(start: date, months: int) -> date:
 
 # --- entering a year -----------------------------------------------------------------------------
 
-YearEnteredReceiver = Callable[[int, str], None]
+YearEnteredReceiver = Callable[[int, str], object]  # a return value is ignored
 # The deadline engine appends a receiver that recomputes provisional deadlines.
 year_entered_receivers: list[YearEnteredReceiver] = []
 

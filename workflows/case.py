@@ -6,9 +6,9 @@ The concrete model (casework.models.Case) supplies the facts the guards read:
 """
 
 import operator
-from datetime import date
+from datetime import date, datetime
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
@@ -158,6 +158,17 @@ reviewer_or_system = any_of(owner_reviewer, all_of(system_actor))
 
 
 class CaseMachine(FSMModelMixin, models.Model):
+    # The contract with the concrete model (casework.models): columns and methods the
+    # transitions below read or write, declared there. Annotations only, no fields.
+    notified_at: datetime | None
+    listed_from: date | None
+    exit_reason: str
+    closed_at: datetime | None
+    decided_on: date | None
+    if TYPE_CHECKING:
+        def is_determined_here(self) -> bool: ...
+        def apply_correction(self, correction: Correction) -> None: ...
+
     state = FSMField(
         _("state"), default=CaseState.DRAFT, choices=CaseState.choices, protected=True
     )

@@ -6,6 +6,7 @@ due date it mirrors onto the object (e.g. ``case.statement_due_on``) appears in
 the audit event as a field change.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -80,7 +81,9 @@ class Rederive:
 
 Action = Open | Close | Pause | Resume | CheckNotice | Reassign | StartOnService | Rederive
 S = Step
-OBJECTION_CLOSED = [Close((S.OBJECTION_ACCEPT, S.OBJECTION_DECIDE)), Resume(PauseReason.OBJECTION_OPEN)]
+OBJECTION_CLOSED: list[Action] = [
+    Close((S.OBJECTION_ACCEPT, S.OBJECTION_DECIDE)), Resume(PauseReason.OBJECTION_OPEN),
+]
 
 SLA_MAP: dict[tuple[str, str], list[Action]] = {
     ("case", "notify"): [Open(S.STATEMENT_WINDOW, mirror="statement_due_on")],
@@ -286,5 +289,7 @@ def _start_on_service(action: StartOnService, event: Any) -> None:
     services.start_on_service(act.target, act.served_on, event.actor)
 
 
-APPLY = {Open: _open, Close: _close, Pause: _pause, Resume: _resume, CheckNotice: _check_notice,
-         Reassign: _reassign, StartOnService: _start_on_service, Rederive: _rederive}
+APPLY: dict[type, Callable[[Any, Any], None]] = {
+    Open: _open, Close: _close, Pause: _pause, Resume: _resume, CheckNotice: _check_notice,
+    Reassign: _reassign, StartOnService: _start_on_service, Rederive: _rederive,
+}

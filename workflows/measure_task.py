@@ -4,6 +4,7 @@ One task per (case, measure, joint department): pushed → acknowledged →
 implemented | not_applicable; on exit or revocation → terminating → terminated.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -69,6 +70,12 @@ class TerminationRequest:
 
 
 class MeasureTaskMachine(FSMModelMixin, models.Model):
+    # The contract with the concrete model (casework.models): columns and methods the
+    # transitions below read or write, declared there. Annotations only, no fields.
+    acknowledged_at: datetime | None
+    reported_at: datetime | None
+    terminated_at: datetime | None
+
     state = FSMField(
         _("state"),
         default=MeasureTaskState.PUSHED,

@@ -4,6 +4,7 @@ Upholding is a decision: a reviewer of the owner department who did not draft
 the case. Its effects on the case (correct or revoke) are run by the service.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -50,6 +51,12 @@ owner_reviewer = all_of(*OWNER_REVIEWER)
 
 
 class ObjectionMachine(FSMModelMixin, models.Model):
+    # The contract with the concrete model (casework.models): columns and methods the
+    # transitions below read or write, declared there. Annotations only, no fields.
+    outcome: str
+    accepted_at: datetime | None
+    decided_at: datetime | None
+
     state = FSMField(
         _("state"), default=ObjectionState.FILED, choices=ObjectionState.choices, protected=True
     )

@@ -10,7 +10,7 @@ payload instance: values already parsed and typed, never strings to parse again.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, dataclass_transform
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +19,13 @@ from django.utils.translation import gettext_lazy as _
 TEXT_MAX = 10_000
 SHORT_TEXT_MAX = 200
 
-payload = dataclass(frozen=True, kw_only=True)
+_P = TypeVar("_P")
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(field,))
+def payload(cls: type[_P]) -> type[_P]:
+    """``@payload``: a frozen, keyword-only dataclass (declared so to type checkers)."""
+    return dataclass(frozen=True, kw_only=True)(cls)
 
 
 def _meta(label: str | Promise, help_text: str | Promise, **bounds: Any) -> dict[str, Any]:

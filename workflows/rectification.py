@@ -5,6 +5,7 @@ a passed deadline makes it overdue, and a held talk lets the department order
 it again.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -62,6 +63,12 @@ class Return:
 
 
 class RectificationMachine(FSMModelMixin, models.Model):
+    # The contract with the concrete model (casework.models): columns and methods the
+    # transitions below read or write, declared there. Annotations only, no fields.
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    overdue_since: datetime | None
+
     state = FSMField(
         _("state"),
         default=RectificationState.ORDERED,

@@ -6,6 +6,8 @@ preconditions: rectification accepted or none ordered, no open objection, the
 minimum publication period served.
 """
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -49,7 +51,10 @@ minimum_publication_served = Rule(
     _("Repair needs the minimum publication period to have been served."),
     lambda repair: repair.owning_case().minimum_publication_served(timezone.localdate()),
 )
-REPAIR_PRECONDITIONS = [rectification_done, no_open_objection, minimum_publication_served]
+# Typed as django-fsm's conditions (a list is invariant: list[Rule] is not accepted).
+REPAIR_PRECONDITIONS: list[Callable[[Any], bool]] = [
+    rectification_done, no_open_objection, minimum_publication_served,
+]
 
 
 @payload
@@ -58,6 +63,11 @@ class Approval:
 
 
 class RepairMachine(FSMModelMixin, models.Model):
+    # The contract with the concrete model (casework.models): columns and methods the
+    # transitions below read or write, declared there. Annotations only, no fields.
+    accepted_at: datetime | None
+    decided_at: datetime | None
+
     state = FSMField(
         _("state"), default=RepairState.APPLIED, choices=RepairState.choices, protected=True
     )

@@ -145,7 +145,8 @@ def batched_timeline() -> Iterator[None]:
     next log two entries, written together. Nothing reads the entries inside the block.
     """
     outer = getattr(_batch, "events", None)
-    _batch.events = events = []
+    events: list[Any] = []
+    _batch.events = events
     try:
         yield
     finally:
@@ -255,8 +256,9 @@ def open_deadlines_of(target: Model, steps: tuple[str, ...] | None = None) -> li
 
 def close(deadline: Deadline, state: str, actor: Any = None, **detail: Any) -> None:
     """Met, cancelled, or closed as breached (the step moved on after its breach)."""
-    kind = {DeadlineState.MET: TimelineKind.MET,
-            DeadlineState.CANCELLED: TimelineKind.CANCELLED}.get(state, TimelineKind.BREACHED)
+    kinds: dict[str, TimelineKind] = {DeadlineState.MET: TimelineKind.MET,
+                                      DeadlineState.CANCELLED: TimelineKind.CANCELLED}
+    kind = kinds.get(state, TimelineKind.BREACHED)
     deadline.state = state
     deadline.closed_at = timezone.now()
     deadline.next_fire_at, deadline.next_rung = None, ""

@@ -6,6 +6,7 @@ it adopts it, with its reasons, before it may determine (国办发〔2020〕49�
 认定前告知并听取陈述申辩).
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -56,6 +57,10 @@ owner_staff = all_of(*OWNER_STAFF)
 
 
 class StatementMachine(FSMModelMixin, models.Model):
+    # The contract with the concrete model (casework.models): columns and methods the
+    # transitions below read or write, declared there. Annotations only, no fields.
+    answered_at: datetime | None
+
     state = FSMField(
         _("state"), default=StatementState.SUBMITTED, choices=StatementState.choices,
         protected=True,

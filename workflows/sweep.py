@@ -140,7 +140,7 @@ def _climb(deadline: Deadline, now: datetime, escalations: list[Escalation],
     return False
 
 
-RUNG_EVENT = {Rung.WARNING: TimelineKind.WARNED, Rung.BREACH: TimelineKind.BREACHED,
+RUNG_EVENT: dict[str, TimelineKind] = {Rung.WARNING: TimelineKind.WARNED, Rung.BREACH: TimelineKind.BREACHED,
               Rung.LEADERSHIP: TimelineKind.ESCALATED}
 
 
@@ -171,7 +171,7 @@ def _run_due_action(deadline_id: int, now: datetime) -> bool:
 
     case_id = Deadline.objects.filter(pk=deadline_id).values_list("case_id", flat=True).first()
     with transaction.atomic():
-        Case.objects.select_for_update().filter(pk=case_id).first()
+        Case.objects.select_for_update().filter(pk=case_id).first()  # type: ignore[misc]  # None: no row, nothing locked
         deadline = (
             Deadline.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("policy", "case").filter(pk=deadline_id, next_fire_at__lte=now).first()

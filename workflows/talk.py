@@ -6,7 +6,7 @@ co-organiser but never takes a step itself.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
@@ -65,6 +65,15 @@ class TalkRecord:
 
 
 class TalkMachine(FSMModelMixin, models.Model):
+    # The contract with the concrete model (casework.models): columns and methods the
+    # transitions below read or write, declared there. Annotations only, no fields.
+    kind: str
+    scheduled_for: datetime | None
+    held_at: datetime | None
+    missed_at: datetime | None
+    if TYPE_CHECKING:
+        def apply_schedule(self, data: Scheduling) -> None: ...
+
     state = FSMField(
         _("state"), default=TalkState.REQUIRED, choices=TalkState.choices, protected=True
     )

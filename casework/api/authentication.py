@@ -70,7 +70,7 @@ def _load(key_hash: str) -> tuple[Any, ApiToken]:
     if not user.is_active:
         raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
     # A token's scopes add to the ones its user holds (groups); read once, cached with it.
-    user._api_scopes = group_scopes(user) | frozenset(token.scopes)
+    user._api_scopes = group_scopes(user) | frozenset(token.scopes)  # type: ignore[attr-defined]  # per-request, not a column
     return user, token
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import django_filters as filters
 from django import forms
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Field, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
@@ -33,7 +33,7 @@ class StrictBooleanField(forms.NullBooleanField):
 
     widget = forms.TextInput  # NullBooleanSelect would read "maybe" as "no filter"
 
-    def to_python(self, value: Any) -> bool | None:
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]  # NullBooleanField's to_python returns None too
         if value in (None, ""):
             return None
         if value is True or value in TRUE_VALUES:
@@ -153,7 +153,9 @@ class CaseFilter(filters.FilterSet):
 
 def step_filter(model: type[Model]) -> type[filters.FilterSet]:
     """``case`` (a case you can see) and ``state`` (one of this machine's states)."""
-    state_choices = model._meta.get_field("state").choices
+    state_field = model._meta.get_field("state")
+    assert isinstance(state_field, Field)
+    state_choices = state_field.choices
     meta = type("Meta", (), {"model": model, "fields": ["case", "state"]})
     return type(f"{model.__name__}Filter", (filters.FilterSet,), {
         "Meta": meta,
@@ -177,7 +179,7 @@ class BoundedDateTimeField(IsoDateTimeField):
             try:
                 bounded_date(result.date())
             except serializers.ValidationError as error:
-                raise forms.ValidationError(error.detail[0], code="invalid") from None
+                raise forms.ValidationError(error.detail[0], code="invalid") from None  # type: ignore[index]  # bounded_date raises a list detail
         return result
 
 

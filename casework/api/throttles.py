@@ -24,7 +24,8 @@ class CreditCheckThrottle(SimpleRateThrottle):
 
     def __init__(self) -> None:
         self.rate = None  # chosen per caller in allow_request
-        self.num_requests, self.duration = None, None
+        self.num_requests: int | None = None
+        self.duration: int | None = None
 
     def rate_for(self, user: Any) -> str | None:
         if getattr(user, "role", None) == Role.SYSTEM:

@@ -35,7 +35,9 @@ def current() -> str | None:
             value = _redis(settings.REDIS_URL).get(REDIS_KEY)
         except redis.RedisError:
             return None
-        return value.decode() if value is not None else "0"
+        if value is None:
+            return "0"
+        return value.decode() if isinstance(value, bytes) else value
     row = TokenCacheVersion.objects.filter(pk=1).values_list("version", flat=True).first()
     return str(row or 0)
 

@@ -106,7 +106,7 @@ def transition_view(resource: str, model: type[Model], detail: type[serializers.
     request_class = request_serializer(model, name)
     result_class = response_serializer(detail, model, name)
     doc = getattr(getattr(model, services.transition_names(model())[name]), "__doc__", None) or ""
-    view = type(f"{request_class.__name__}View", (TransitionView,), {
+    view: type[TransitionView] = type(f"{request_class.__name__}View", (TransitionView,), {
         "model": model, "name": name, "request_class": request_class, "result_class": result_class,
     })
     def post(self: TransitionView, request: Request, pk: str) -> Response:

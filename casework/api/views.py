@@ -194,9 +194,9 @@ class StepActions(viewsets.GenericViewSet):
         upload.is_valid(raise_exception=True)
         file = upload.validated_data["file"]
         check_upload(file)
-        evidence, created = services.store_evidence(case, request.user, file,
-                                                    attached_to=None if isinstance(obj, Case) else obj)
-        return Response(s.EvidenceSerializer(evidence).data,
+        stored, created = services.store_evidence(case, request.user, file,
+                                                  attached_to=None if isinstance(obj, Case) else obj)
+        return Response(s.EvidenceSerializer(stored).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -325,6 +325,7 @@ def start_step(kind: str, case: Case, actor: Any, data: dict[str, Any]) -> Any:
 
 class StepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StepActions):
     model: type[Any]
+    filterset_class: type[Any]  # set by step_views
     permission_classes = [IsAuthenticated, perms.Writes, perms.ReadsCases]
 
     def get_queryset(self) -> QuerySet[Any]:

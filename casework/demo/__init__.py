@@ -8,7 +8,7 @@ guard waits for time to pass, the demo compresses time: it moves the one date
 the guard reads (never the state) with a plain ``update()`` just before the step.
 """
 
-from typing import TextIO
+from io import TextIOBase
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +31,7 @@ from casework.models import Case
 __all__ = ["DEMO_PASSWORD", "USERS", "DemoCity", "other_cases", "seed", "user_table"]
 
 
-def seed(out: TextIO, password: str = DEMO_PASSWORD) -> DemoCity:
+def seed(out: TextIOBase, password: str = DEMO_PASSWORD) -> DemoCity:
     """Build (or complete) the demo city in one transaction; report what was new."""
     city = DemoCity(out=out, password=password)
     with transaction.atomic():

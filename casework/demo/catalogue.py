@@ -5,7 +5,8 @@ Each builder finds a row by its natural key before it creates it, so seeding twi
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TextIO
+from io import TextIOBase
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
@@ -214,7 +215,7 @@ USERS: tuple[UserSpec, ...] = (
 class DemoCity:
     """What the run found or created, by natural key, and where it reports progress."""
 
-    out: TextIO
+    out: TextIOBase
     password: str = DEMO_PASSWORD
     departments: dict[str, Department] = field(default_factory=dict)
     bases: dict[str, LegalBasis] = field(default_factory=dict)
@@ -308,9 +309,9 @@ def seed_users(city: DemoCity) -> None:
     _report(city, _("Users"), len(USERS), len(city.new_users))
 
 
-def user_table(city: DemoCity) -> list[tuple[str, str, str, str]]:
+def user_table(city: DemoCity) -> list[tuple[str, ...]]:
     """(username, role, password, department or subject) of the users this run created."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for spec in city.new_users:
         if spec.department:
             where = city.departments[spec.department].name

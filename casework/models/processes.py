@@ -117,7 +117,7 @@ class Talk(TalkMachine, CaseStep):
     held_at = models.DateTimeField(_("held at"), null=True, blank=True)
     missed_at = models.DateTimeField(_("missed at"), null=True, blank=True)
 
-    objects = TalkQuerySet.as_manager()
+    objects = TalkQuerySet.as_manager()  # type: ignore[misc]  # narrower manager than CaseStep's, on purpose
 
     class Meta:
         verbose_name = _("talk")
@@ -162,7 +162,7 @@ class MeasureTask(MeasureTaskMachine, CaseStep):
     termination_reason = models.TextField(_("termination reason"), blank=True)
     terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True)
 
-    objects = MeasureTaskQuerySet.as_manager()
+    objects = MeasureTaskQuerySet.as_manager()  # type: ignore[misc]  # narrower manager than CaseStep's, on purpose
 
     class Meta:
         verbose_name = _("measure task")
@@ -222,7 +222,7 @@ class Statement(StatementMachine, CaseStep):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     visibility = Visibility.SUBJECT
-    objects = StepQuerySet.as_manager()
+    objects = StepQuerySet.as_manager()  # type: ignore[misc]  # redeclared for the concrete model, same manager
 
     class Meta:
         verbose_name = _("statement and defence")

@@ -96,6 +96,6 @@ def _move(rows: Any, field: str, successor: Department, actor: Any, reason: str)
                                          changes={f"{field}_id": [old, successor.pk]},
                                          payload={"reason": reason})
         for kind in ("deadlines", "indexes", "notifications"):
-            hooks.run(kind, event)  # type: ignore[arg-type]
+            hooks.run(kind, event)
         moved += 1
     return moved

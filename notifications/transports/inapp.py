@@ -45,11 +45,14 @@ def push(delivery_id: int) -> None:
 
 def push_rows(deliveries: list[Delivery]) -> None:
     """One push per delivery, each with its recipient's unread count (one query for all of them)."""
-    unread = unread_counts({delivery.recipient_id for delivery in deliveries})
+    # In-app deliveries always have a recipient; the filter tells the type checker so.
+    addressed = [(delivery, user_id) for delivery in deliveries
+                 if (user_id := delivery.recipient_id) is not None]
+    unread = unread_counts({user_id for _, user_id in addressed})
     group_send_many([
-        (user_group(delivery.recipient_id),
-         {"type": "notification.message", "payload": payload(delivery, unread.get(delivery.recipient_id, 0))})
-        for delivery in deliveries
+        (user_group(user_id),
+         {"type": "notification.message", "payload": payload(delivery, unread.get(user_id, 0))})
+        for delivery, user_id in addressed
     ])
 
 

@@ -53,7 +53,7 @@ class SmsTransport(Transport):
     channel = "sms"
 
     def send(self, delivery: Delivery) -> None:
-        phone = Preference.objects.filter(user_id=delivery.recipient_id).values_list("phone", flat=True)
+        phone = Preference.objects.filter(user=delivery.recipient_id).values_list("phone", flat=True)
         number = phone.first() or ""
         if not number:
             raise TransportError("recipient has no mobile number", permanent=True)

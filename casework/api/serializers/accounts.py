@@ -1,5 +1,7 @@
 """Accounts and API tokens (administrator; a department head within its department)."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -12,7 +14,9 @@ MAX_ROW_ID = 2**63 - 1
 
 
 class AccountSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    department: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     role = serializers.ChoiceField(choices=Role.choices, read_only=True)
     role_label = serializers.CharField(source="get_role_display", read_only=True)
 
@@ -44,9 +48,15 @@ class AccountCreateSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    user: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    created_by: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    revoked_by: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     scopes = serializers.ListField(child=serializers.ChoiceField(choices=list(SCOPES)), read_only=True)
     prefix = serializers.CharField(read_only=True,
                                    help_text="The key's first characters, to tell tokens apart.")

@@ -44,7 +44,7 @@ class DeadlineSerializer(serializers.ModelSerializer):
 
 class TimelineItemSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    source = serializers.ChoiceField(choices=["audit", "deadline"])
+    source = serializers.ChoiceField(choices=["audit", "deadline"])  # type: ignore[assignment]  # a field named like a DRF Field attribute; the metaclass collects it
     action = serializers.CharField()
     object_type = serializers.CharField()
     object_id = serializers.IntegerField()
@@ -76,7 +76,7 @@ def timeline(case: Case, viewer: Any = None) -> list[dict[str, Any]]:
     events = DeadlineEvent.objects.filter(deadline__case=case)
     if viewer is not None:
         audit_events, events = for_viewer(audit_events, viewer), for_viewer(events, viewer)
-    items = [
+    items: list[dict[str, Any]] = [
         {"at": event.at, "source": "audit", "action": event.action,
          "object_type": event.object_type, "object_id": event.object_id,
          "from_state": event.from_state, "to_state": event.to_state, "step": "", "due_on": None}
@@ -98,7 +98,9 @@ def timeline(case: Case, viewer: Any = None) -> list[dict[str, Any]]:
 class CaseSerializer(serializers.ModelSerializer):
     subject_name = serializers.CharField(source="subject.name", read_only=True)
     subject_identifier = serializers.SerializerMethodField()
-    owner_department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    owner_department: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     list_type_label = label("list_type")
     dishonesty_class_label = label("dishonesty_class")
     state_label = label("state")
@@ -160,7 +162,9 @@ class CaseDetailSerializer(CaseSerializer, ExplainsTransitions):
 
 
 class CaseCreateSerializer(StrictSerializer):
-    subject = serializers.PrimaryKeyRelatedField(queryset=Subject.objects.all())
+    subject: "serializers.PrimaryKeyRelatedField[Any]" = serializers.PrimaryKeyRelatedField(
+        queryset=Subject.objects.all()
+    )
     list_type = serializers.ChoiceField(choices=ListType.choices)
     dishonesty_class = serializers.ChoiceField(choices=DishonestyClass.choices)
     legal_bases = PrimaryKeysField(LegalBasis.objects.all(), allow_empty=False)

@@ -32,7 +32,9 @@ class LegalBasisSerializer(serializers.ModelSerializer):
 
 
 class MeasureSerializer(serializers.ModelSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     list_types = serializers.SerializerMethodField()
     list_type_labels = serializers.SerializerMethodField()
 

@@ -52,7 +52,7 @@ def visible_text(value: str) -> str:
 
 
 def display_name(max_length: int = SHORT_TEXT_MAX) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, validators=[visible_text])
+    return serializers.CharField(max_length=max_length, validators=[visible_text])  # type: ignore[list-item]  # DRF ignores a validator's return value
 
 
 
@@ -68,7 +68,7 @@ def mask_name(name: str) -> str:
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
-    errors = serializers.DictField(required=False)
+    errors = serializers.DictField(required=False)  # type: ignore[assignment]  # a field named like Serializer.errors (the error body's shape)
     version = serializers.IntegerField(required=False)
 
 

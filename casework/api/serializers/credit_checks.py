@@ -1,6 +1,8 @@
 """The credit check's query and its log (who checked whom, when, for what purpose)."""
 
 
+from typing import Any
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -26,8 +28,12 @@ class CreditCheckQuerySerializer(serializers.Serializer):
 
 
 class CreditCheckLogSerializer(serializers.ModelSerializer):
-    checked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    checked_by: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    department: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     identifier = serializers.CharField(source="identifier_masked", read_only=True)
 
     class Meta:

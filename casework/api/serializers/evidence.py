@@ -18,7 +18,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
                   "size", "sha256", "uploaded_at"]
 
     def get_attached_type(self, evidence: Evidence) -> str:
-        return evidence.attached_type.model if evidence.attached_type_id else ""
+        return evidence.attached_type.model if evidence.attached_type is not None else ""
 
 
 class EvidenceUploadSerializer(serializers.Serializer):

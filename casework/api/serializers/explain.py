@@ -4,6 +4,7 @@ A client greys a button out and shows the rule's message beside it, instead of g
 why a transition is missing from ``available_transitions``.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Model
@@ -32,7 +33,7 @@ def refusals(obj: Model, actor: Any) -> dict[str, dict[str, str]]:
     return refused
 
 
-def explain_requested(context: dict[str, Any]) -> bool:
+def explain_requested(context: Mapping[str, Any]) -> bool:
     request = context.get("request")
     return request is not None and request.query_params.get(EXPLAIN_PARAMETER) in ("1", "true")
 

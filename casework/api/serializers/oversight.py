@@ -1,5 +1,7 @@
 """The leadership office's escalation notes (督办意见) on a case."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from casework.api.serializers.common import text
@@ -12,7 +14,9 @@ MAX_ROW_ID = 2**63 - 1
 
 class EscalationNoteSerializer(serializers.ModelSerializer):
     # The writing office, not the person: like the timeline, the API names no individual actor.
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    department: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = EscalationNote

@@ -52,8 +52,12 @@ class RectificationSerializer(StepSerializer):
 
 
 class TalkSerializer(StepSerializer):
-    organiser = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    co_organiser = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    organiser: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    co_organiser: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     kind_label = label("kind")
 
     class Meta:
@@ -64,8 +68,12 @@ class TalkSerializer(StepSerializer):
 
 class MeasureTaskSerializer(StepSerializer):
     case_number = serializers.CharField(source="case.number", read_only=True)
-    measure = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    department = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    measure: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    department: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     subject_name = serializers.CharField(source="case.subject.name", read_only=True)
     subject_identifier = serializers.CharField(source="case.subject.masked_identifier", read_only=True)
 

@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from casework import demo
 from workflows.guards import RuleRefused

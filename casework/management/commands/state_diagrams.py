@@ -53,7 +53,7 @@ class Machine:
 
     def states(self) -> list[tuple[str, str]]:
         """(value, English label) in the order the machine declares them."""
-        return [(_value(value), str(label)) for value, label in self.field.choices]
+        return [(_value(value), str(label)) for value, label in self.field.choices or ()]
 
     def initial_state(self) -> str:
         return _value(self.field.get_default())

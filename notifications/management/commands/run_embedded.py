@@ -9,7 +9,7 @@ SLA sweep and send the pending deliveries (retries, and anything a crash left be
 import logging
 import os
 import threading
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.management import call_command
@@ -55,7 +55,7 @@ class Command(BaseCommand):
         # With the autoreloader the server runs in a child process (RUN_MAIN): the timer lives there.
         in_child = os.environ.get("RUN_MAIN") == "true"
         if options["noreload"] or in_child:
-            start_periodic(int(interval))
+            start_periodic(int(cast(float, interval)))
         if not in_child:
             self.stdout.write(self.style.SUCCESS(
                 f"Embedded mode: ASGI server (daphne) with live WebSocket notifications (in-memory "
