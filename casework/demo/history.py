@@ -291,6 +291,7 @@ def seed_history(city: DemoCity) -> None:
             continue
         last = working_day_before(today - timedelta(days=age))
         start = working_day_before(last - timedelta(days=past.lead))
+        measures: tuple[str, ...]
         if past.serious:
             list_type, dishonesty, bases, measures = (
                 ListType.SERIOUS, DishonestyClass.SERIOUS, SERIOUS_BASES[owner], SERIOUS_MEASURES)
