@@ -7,8 +7,8 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from casework import hooks
-        from casework.api import indexing, token_versions
+        from casework import hooks, indexing
+        from casework.api import token_versions
 
         hooks.register("indexes", indexing.on_transition)
         token_versions.connect_signals()

@@ -2,7 +2,7 @@
 
 A credit check before an approval must answer in milliseconds whatever the
 number of cases, so it reads one indexed table and nothing else. The rows are
-derived: ``casework.api.indexing`` rebuilds or updates a case's row inside the
+derived: ``casework.indexing`` rebuilds or updates a case's row inside the
 transaction of every transition that changes what the row shows (the ``indexes``
 hook), so the index never disagrees with a committed state.
 """

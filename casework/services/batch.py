@@ -81,7 +81,7 @@ class ItemRefused(Exception):
 
 
 def known_receivers() -> dict[str, set[Callable[..., Any]]]:
-    from casework.api import indexing
+    from casework import indexing
     from documents.issue import on_transition as documents_hook
     from notifications.services import on_transition as notifications_hook
     from operations import metrics
@@ -260,7 +260,7 @@ class _Batch:
         self.transitions[(obj._meta.model_name, event.name)] += 1
 
     def _write(self, cases: list[Case], tasks: dict[int, list[MeasureTask]]) -> None:
-        from casework.api import indexing
+        from casework import indexing
         from workflows.models import Deadline, DeadlineEvent
 
         ordered = []  # the clocks in the order the per-case path opens them
