@@ -130,7 +130,8 @@ def test_a_draft_whose_legal_basis_does_not_allow_its_list_type_is_refused_at_cr
     with nothing_written():
         response = officer.post("/api/v1/cases/", case_body(cast, legal_bases=[focus_only.pk]), format="json")
     assert (response.status_code, response.json()["code"]) == (422, "legal_basis_required")
-    accepted = officer.post("/api/v1/cases/", case_body(cast, list_type="focus", legal_bases=[focus_only.pk]),
+    accepted = officer.post("/api/v1/cases/", case_body(cast, list_type="focus", dishonesty_class="general",
+                                          legal_bases=[focus_only.pk]),
                             format="json")
     assert accepted.status_code == 201
 
