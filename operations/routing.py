@@ -40,6 +40,10 @@ def pin_to_primary(request: Any) -> None:
     user = getattr(request, "user", None)
     if session is None or user is None or not user.is_authenticated or settings.REPLICA_PIN_SECONDS <= 0:
         return
+    # A token client is authenticated too (DRF sets the request's user): without a session cookie
+    # it signed in by token, and pinning would hand it a session it never asked for.
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return
     session[PIN_KEY] = time.time() + settings.REPLICA_PIN_SECONDS
 
 
