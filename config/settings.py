@@ -260,6 +260,8 @@ DOCUMENTS_LANGUAGE = env_str("DOCUMENTS_LANGUAGE", "zh-hans")
 CASEWORK_PROVINCE = env_str("CASEWORK_PROVINCE", "辽宁")
 
 # One JSON object per line with the request id (operations/logs.py); LOG_FORMAT=text for a terminal.
+# WeasyPrint logs every layout step at INFO; its warnings are what matter.
+LOGGERS = {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -269,8 +271,7 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": env_str("LOG_FORMAT", "json")}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every layout step at INFO; its warnings are what matter.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": LOGGERS,
 }
 # Shared by every server process (throttle counters): Redis when there is one.
 CACHES = {
@@ -285,6 +286,10 @@ CACHES = {
 # embedded default tasks run in-process.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run in-process at commit (make run, seed_demo): a "Task … succeeded" line per
+    # delivered notice would bury the server's and the commands' own output.
+    LOGGERS["celery.app.trace"] = {"level": "WARNING"}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

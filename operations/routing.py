@@ -36,21 +36,24 @@ def pin_to_primary(request: Any) -> None:
     Kept in the session (read from the primary), so it holds on every server process. Requests
     without a session (API tokens, anonymous) are not pinned: the public and the credit check
     read what the replica has, and an API client's writes answer with the written state."""
-    session = getattr(request, "session", None)
+    session = _cookie_session(request)
     user = getattr(request, "user", None)
     if session is None or user is None or not user.is_authenticated or settings.REPLICA_PIN_SECONDS <= 0:
-        return
-    # A token client is authenticated too (DRF sets the request's user): without a session cookie
-    # it signed in by token, and pinning would hand it a session it never asked for.
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return
     session[PIN_KEY] = time.time() + settings.REPLICA_PIN_SECONDS
 
 
-def pinned_to_primary(request: Any) -> bool:
+def _cookie_session(request: Any) -> Any:
+    """The session of a browser sign-in, else None. Without a session cookie there is nothing to
+    read (the public pages stay cacheable), and a token client, authenticated too (DRF sets the
+    request's user), must not be handed a session it never asked for."""
     session = getattr(request, "session", None)
-    # Without a session cookie there is nothing to read (and the public pages stay cacheable).
-    if session is None or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+    return session if settings.SESSION_COOKIE_NAME in request.COOKIES else None
+
+
+def pinned_to_primary(request: Any) -> bool:
+    session = _cookie_session(request)
+    if session is None:
         return False
     until = session.get(PIN_KEY)
     return isinstance(until, (int, float)) and until > time.time()

@@ -6,10 +6,7 @@ It refuses a database that holds cases the demo did not create (real cases) unle
 ``--force``: the demo publishes its passwords.
 """
 
-import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -17,20 +14,6 @@ from django.utils.translation import gettext as _
 
 from casework import demo
 from workflows.guards import RuleRefused
-
-
-@contextmanager
-def quiet_notices() -> Iterator[None]:
-    """The demo's hundreds of notices (a log line per task run in-process) would bury the progress."""
-    loggers = [logging.getLogger(name) for name in ("celery.app.trace", "notifications")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
 
 
 class Command(BaseCommand):
@@ -56,8 +39,7 @@ class Command(BaseCommand):
             ) % {"count": len(real), "example": ", ".join(real[:3])})
         started = time.monotonic()
         try:
-            with quiet_notices():
-                city = demo.seed(self.stdout, options["password"])
+            city = demo.seed(self.stdout, options["password"])
         except RuleRefused as refusal:
             # The seed is one transaction: a refused step leaves the database as it was.
             raise CommandError(_("The demo was not seeded (nothing was written): %(code)s: %(message)s")
