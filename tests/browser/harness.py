@@ -57,6 +57,11 @@ class Watch:
             self.add(f"console error: {message.text} ({message.location.get('url', '')})")
 
     def on_failed(self, request: Request) -> None:
+        # net::ERR_ABORTED is the browser cancelling a request because the page moved on (a
+        # favicon still loading when a form posts), not a failure a person sees; a missing asset
+        # is an HTTP 404 (on_response) and a server that is down is ERR_CONNECTION_REFUSED.
+        if request.failure == "net::ERR_ABORTED" and request.resource_type != "document":
+            return
         self.add(f"request failed: {request.method} {request.url} {request.failure}")
 
     def on_response(self, response: Response) -> None:
