@@ -205,7 +205,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Where `collectstatic` writes (and WhiteNoise serves from); the tests point their servers at a
+# fresh directory of their own, so a browser test never runs an older collected copy.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 # `collectstatic` (make run does it) writes compressed copies and a manifest of hashed names.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

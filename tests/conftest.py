@@ -5,13 +5,15 @@ reviewer, another determining department's officer, a joint department, 发改�
 the leadership office, the system client, the subject and another subject.
 """
 
+import atexit
 import base64
 import os
 import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import import_module
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,7 +51,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # test checks the real thing (collectstatic, hashed and compressed files, WhiteNoise).
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise reads it at start
+    # WhiteNoise serves what is in STATIC_ROOT before what the finders find: a checkout's
+    # var/static/ from an earlier `collectstatic` would hand the live server's pages an old
+    # workbench.js. An empty directory of this run's own leaves only the source files.
+    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="casework-test-static-")
+    atexit.register(shutil.rmtree, settings.STATIC_ROOT, ignore_errors=True)
     settings.WHITENOISE_USE_FINDERS = True  # the live server's pages load their assets uncollected
     settings.WHITENOISE_AUTOREFRESH = True
 

@@ -12,6 +12,7 @@ import pytest
 from django.db import connections
 
 from tests.conftest import ensure_reference_data
+from tests.pg.servers import collect_static
 
 PG_DIR = Path(__file__).parent
 REQUIRE_SERVICES = "CASEWORK_REQUIRE_SERVICES"
@@ -57,3 +58,11 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
         return
     request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
     ensure_reference_data()
+
+
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hashed, compressed static files (collectstatic, as `make run` does) in a directory of
+    this run's own, collected once for the servers the browser tests start: never a checkout's
+    var/static/, which an older run may have left behind the source."""
+    return collect_static(tmp_path_factory.mktemp("static"))

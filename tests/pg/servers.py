@@ -1,7 +1,9 @@
 """The README's production server (uvicorn) started on the test database, for HTTP tests.
 
 ``uvicorn_server`` runs uvicorn with chosen options; ``ReadmeServer`` runs the README's command
-exactly as written (the port through ``UVICORN_PORT``).
+exactly as written (the port through ``UVICORN_PORT``); ``asgi_server`` runs uvicorn with DEBUG
+off on the test Redis (its channel layer carries the live pushes) for the browser tests, serving
+the static files ``collect_static`` wrote into a directory of the test's own.
 """
 
 import io
@@ -70,6 +72,44 @@ def uvicorn_server(workers: int = 2, log: Path | None = None) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def collect_static(static_root: Path) -> Path:
+    """``collectstatic`` as `make run` runs it, into ``static_root`` (never the checkout's var/static/,
+    whose copy may be older than the source)."""
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": database_url(), "STATIC_ROOT": str(static_root)})
+    return static_root
+
+
+@contextmanager
+def asgi_server(redis_url: str, log: Path, static_root: Path) -> Iterator[str]:
+    """uvicorn (DEBUG off) on the test database and the test Redis, Celery eager, WhiteNoise
+    serving ``static_root`` (filled by ``collect_static``)."""
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "DEBUG": "0",
+                   "CELERY_TASK_ALWAYS_EAGER": "1", "SECRET_KEY": "browser-test-" + "k" * 50,
+                   "AUDIT_HMAC_KEY": "browser-test-audit-" + "a" * 40, "STATIC_ROOT": str(static_root)}
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+             "--port", str(port), "--no-access-log"], cwd=ROOT, env=environment, stdout=output,
+            stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    httpx.get(f"{base}/accounts/login/", timeout=2)
+                    break
+                except httpx.TransportError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise AssertionError("uvicorn did not start: " + log.read_text()) from None
+                    time.sleep(0.3)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
 
 
 PORT = int(os.environ.get("CASEWORK_TEST_SERVER_PORT", "8121"))

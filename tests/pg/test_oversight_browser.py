@@ -3,18 +3,13 @@ server (uvicorn, Redis channel layer): it opens the dashboard; a deadline the sw
 appears in its cell without a reload; the Excel export holds the page's numbers."""
 
 import io
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
@@ -24,7 +19,7 @@ from playwright.sync_api import expect, sync_playwright
 from tests.browser.harness import Watch, launch, shoot
 from tests.conftest import Cast
 from tests.pg.notifications.helpers import require_redis
-from tests.pg.servers import ROOT, database_url, free_port
+from tests.pg.servers import asgi_server
 from workflows.choices import DeadlineState, Rung
 from workflows.models import Deadline, Policy
 from workflows.sweep import sweep
@@ -36,35 +31,6 @@ def _orm_beside_playwright() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         yield
-
-
-@contextmanager
-def asgi_server(redis_url: str, log: Path) -> Iterator[str]:
-    """uvicorn on the test database and the test Redis (its channel layer carries the live hints)."""
-    port = free_port()
-    environment = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": redis_url, "DEBUG": "0",
-                   "CELERY_TASK_ALWAYS_EAGER": "1", "SECRET_KEY": "browser-test-" + "k" * 50,
-                   "AUDIT_HMAC_KEY": "browser-test-audit-" + "a" * 40}
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--no-access-log"], cwd=ROOT, env=environment, stdout=output,
-            stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    httpx.get(f"{base}/accounts/login/", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise AssertionError("uvicorn did not start: " + log.read_text()) from None
-                    time.sleep(0.3)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
 
 
 def clock_due_in(cast: Cast, seconds: int) -> Deadline:
@@ -85,20 +51,18 @@ def clock_due_in(cast: Cast, seconds: int) -> Deadline:
 
 @pytest.mark.django_db(transaction=True)
 def test_leadership_sees_a_sweep_breach_live_and_exports_the_same_numbers(
-        cast: Cast, settings: Any, tmp_path: Path) -> None:
+        cast: Cast, settings: Any, tmp_path: Path, collected_static: Path) -> None:
     redis_url = require_redis()
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
                                            "CONFIG": {"hosts": [redis_url]}}}
-    # The server serves the hashed static files (WhiteNoise), collected as `make run` does.
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": database_url()})
     # The server checks passwords with the production hashers (the suite's MD5 is not among them).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     cast.leadership_user.set_password("x")
     cast.leadership_user.save(update_fields=["password"])
     clock = clock_due_in(cast, 20)
     cell = f'[data-ov-cell="{cast.owner.code}:objection:overdue"]'
-    with asgi_server(redis_url, tmp_path / "uvicorn.log") as base, sync_playwright() as playwright:
+    server = asgi_server(redis_url, tmp_path / "uvicorn.log", collected_static)
+    with server as base, sync_playwright() as playwright:
         browser = launch(playwright)
         context = browser.new_context(accept_downloads=True, locale="zh-CN",
                                       viewport={"width": 1366, "height": 900})
