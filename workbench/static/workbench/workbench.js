@@ -68,7 +68,13 @@
       });
       zone.addEventListener("drop", function (event) {
         event.preventDefault();
-        if (event.dataTransfer && event.dataTransfer.files.length) { input.files = event.dataTransfer.files; }
+        if (!event.dataTransfer || !event.dataTransfer.files.length) { return; }
+        input.files = event.dataTransfer.files;
+        // A zone marked "upload" sends the dropped file at once (the same POST as its button:
+        // the server's size, type and magic-byte checks, a message on the page either way).
+        if (zone.getAttribute("data-wb-dropzone") === "upload" && zone.tagName === "FORM") {
+          zone.requestSubmit();
+        }
       });
     });
   }
