@@ -1,10 +1,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from workbench.site import site
 from workbench.views.home import LoginView, home
+
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    return HttpResponseRedirect(static("viewflow/img/favicon.png"))
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -18,6 +25,9 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Browsers ask for /favicon.ico on a page that names no icon (a printable report, a document):
+    # the site's icon (its hashed static name), never a 404 in the console.
+    path("favicon.ico", favicon, name="favicon"),
     # `/`: sign in, then the role's home. Before the site, whose own index would answer here.
     path("", home, name="home"),
     path("", site.urls),

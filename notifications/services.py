@@ -124,7 +124,8 @@ def write_messages(notices: list[tuple[str, Notice, Recipients]], context: dict[
         return []
     messages = Message.objects.bulk_create([
         Message(key=key, event=context["event"], template=notice.template, audience=notice.audience,
-                legal=notice.legal, case=case, department=recipients.department, context=context)
+                legal=notice.legal, case=case, department=recipients.department,
+                context=context_for(notice.audience, context))
         for key, notice, recipients in addressed
     ])
     users = {user.pk for _key, _notice, recipients in addressed for user in recipients.users}
@@ -233,6 +234,19 @@ def documents_of(event: TransitionEvent) -> list[dict[str, Any]]:
     return [{"title": document["title"], "number": document["number"],
              "link": f"{base}{document['path']}"}
             for document in event.extra.get("documents", [])]
+
+
+# A joint department and the talk's co-organiser may not open the case page (谁认定: the case is
+# the owner department's); their messages link to the page of their own part of it.
+AUDIENCE_PAGES = {Audience.JOINT: "tasks", Audience.CO_ORGANISER: "talks"}
+
+
+def context_for(audience: str, context: dict[str, Any]) -> dict[str, Any]:
+    """The event's context as one audience reads it: its ``link`` is a page its recipients can open."""
+    page = AUDIENCE_PAGES.get(Audience(audience))
+    if page is None or "link" not in context:
+        return context
+    return {**context, "link": f"{settings.SITE_URL.rstrip('/')}/{page}/", "link_page": page}
 
 
 def case_link(case_id: int) -> str:

@@ -69,3 +69,36 @@ def test_a_guards_refusal_is_shown_in_words_and_writes_nothing(cast: Cast) -> No
     page = response.content.decode()
     assert response.status_code == 422 and "data-wb-non-field-errors" in page
     assert Case.objects.get(pk=case.pk).state == "notified"
+
+
+@pytest.mark.django_db
+def test_a_message_to_a_joint_department_or_a_co_organiser_links_to_a_page_its_recipient_opens(
+        cast: Cast) -> None:
+    """谁认定: neither may open the case page (404), so their messages link to their own pages."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from casework import services
+    from notifications.choices import Audience
+    from notifications.delivery import deliver_messages
+    from notifications.models import Message
+
+    case = cast.listed_case()
+    talk = services.require_talk(case, cast.officer, "prompt", "整改逾期")
+    services.advance(talk, "schedule", cast.officer, {
+        "scheduled_for": (timezone.now() + timedelta(days=14)).isoformat(), "place": "302 会议室",
+        "co_organiser": "fgw"})
+    pushed = Message.objects.get(event="measuretask.created", audience=Audience.JOINT)
+    scheduled = Message.objects.get(event="talk.schedule", audience=Audience.CO_ORGANISER)
+    owner = Message.objects.get(event="talk.schedule", audience=Audience.OWNER)
+    deliver_messages([pushed.pk, scheduled.pk, owner.pk])  # the texts are written at delivery
+    for message, user, page in ((pushed, cast.joint_officer, "/tasks/"),
+                                (scheduled, cast.ndrc_officer, "/talks/"),
+                                (owner, cast.officer, f"/cases/{case.pk}/")):
+        link = message.context["link"]
+        assert link == f"http://127.0.0.1:8000{page}", (message.event, message.audience, link)
+        assert client_for(user).get(page).status_code == 200, page
+        assert page in message.deliveries.get(recipient=user).body
+    assert client_for(cast.joint_officer).get(f"/cases/{case.pk}/").status_code == 404
+    assert client_for(cast.ndrc_officer).get(f"/cases/{case.pk}/").status_code == 404
