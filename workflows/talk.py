@@ -1,8 +1,10 @@
 """Talk machine (约谈, plan item 10: 谁认定、谁约谈).
 
 required → scheduled → held, or missed → (escalate) required as a warning talk.
-The organiser is always the case's owner department; 市发展改革委 may be named
-co-organiser but never takes a step itself.
+The organiser is always the case's owner department; 市发展改革委 co-organises
+every talk (会同, 鞍政办发〔2020〕18号 item 10: required when the talk is scheduled).
+A subject on the serious-dishonesty list is always called to a warning talk
+(警示约谈), never a prompt talk.
 """
 
 from datetime import datetime
@@ -38,6 +40,14 @@ class TalkKind(models.TextChoices):
     WARNING = "warning", _("Warning talk (警示约谈)")
 
 
+def talk_kind_for(list_type: str, requested: str) -> str:
+    """The kind of talk a case's subject is called to: a serious-list subject gets a
+    warning talk (警示约谈) whatever was asked for (鞍政办发〔2020〕18号 item 10)."""
+    from workflows.case import ListType
+
+    return TalkKind.WARNING if list_type == ListType.SERIOUS else requested
+
+
 talk_time_passed = Rule(
     "talk_not_yet_due",
     _("A talk can be recorded as held or missed only after its scheduled time."),
@@ -51,7 +61,9 @@ owner_staff = all_of(*OWNER_STAFF)
 class Scheduling:
     scheduled_for: datetime = required(_("Date and time of the talk"))
     place: str = text(_("Place"), required=False, max_length=SHORT_TEXT_MAX)
-    co_organiser: str = text(_("Co-organiser (code of 市发展改革委)"), required=False, max_length=40)
+    # 会同 (鞍政办发〔2020〕18号 item 10): 市发展改革委 co-organises every talk; a talk
+    # scheduled without it is refused.
+    co_organiser: str = text(_("Co-organiser (code of 市发展改革委)"), max_length=40)
 
 
 @payload

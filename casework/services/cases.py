@@ -34,7 +34,7 @@ from workflows.case import CaseState, has_legal_basis, list_class_allowed
 from workflows.guards import Rule, RuleRefused
 from workflows.repair import RepairState
 from workflows.rules import OWNER_STAFF, case_subject, staff_role
-from workflows.talk import TalkKind
+from workflows.talk import TalkKind, talk_kind_for
 
 case_listed = Rule(
     "case_not_listed",
@@ -177,6 +177,7 @@ def order_rectification(
 def require_talk(case: Case, actor: Any, kind: str = TalkKind.PROMPT, reason: str = "") -> Talk:
     """谁认定、谁约谈: the organiser is always the case's owner department."""
     require(OWNER_STAFF, case, actor)  # before the organiser is read from the case
+    kind = talk_kind_for(case.list_type, kind)
     talk = Talk(case=case, kind=kind, organiser=case.owner_department, reason=reason)
     create_step(talk, actor, {"kind": kind, "reason": reason},
                 rules=[*OWNER_STAFF, case_listed, determined_here])

@@ -12,7 +12,7 @@ from casework.services.engine import advance, create_step
 from workflows.case import Correction, ExitInput, ExitReason
 from workflows.measure_task import LIVE_STATES, TerminationRequest
 from workflows.objection import ObjectionOutcome
-from workflows.talk import TalkKind
+from workflows.talk import TalkKind, talk_kind_for
 
 
 def push_measures(event: TransitionEvent) -> None:
@@ -54,7 +54,8 @@ def apply_objection_outcome(event: TransitionEvent) -> None:
 def require_talk_for_overdue(event: TransitionEvent) -> None:
     """Plan item 10: an overdue rectification requires a talk by the owner department."""
     case = event.case
-    talk = Talk(case=case, kind=TalkKind.PROMPT, organiser=case.owner_department,
+    kind = talk_kind_for(case.list_type, TalkKind.PROMPT)
+    talk = Talk(case=case, kind=kind, organiser=case.owner_department,
                 reason=f"rectification {event.obj.pk} overdue")
     create_step(talk, event.actor, {"rectification": event.obj.pk})
 

@@ -97,7 +97,7 @@ def test_a_talk_date_out_of_range_is_refused(cast: Cast) -> None:
     talk = client_for(cast.officer).post(f"/api/v1/cases/{case.pk}/talks/", {}, format="json").json()
     with nothing_written():
         response = transition(client_for(cast.officer), f"talks/{talk['id']}", "schedule", talk["version"],
-                              scheduled_for="9999-12-31T23:59:59+14:00")
+                              scheduled_for="9999-12-31T23:59:59+14:00", co_organiser="fgw")
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["scheduled_for"]
 

@@ -105,7 +105,7 @@ def test_lifecycle_through_the_api_with_the_credit_check_at_each_stage(
 
         too_soon = (timezone.now() + timedelta(days=1)).isoformat()
         refused = transition(officer, talk_path, "schedule", get(officer, talk_path)["version"],
-                             scheduled_for=too_soon, place="302 会议室")
+                             scheduled_for=too_soon, place="302 会议室", co_organiser="fgw")
         assert (refused.status_code, refused.json()["code"]) == (422, "talk_notice_too_short")
         talk_time = timezone.now() + timedelta(days=14)
         step(officer, talk_path, "schedule", scheduled_for=talk_time.isoformat(), place="302 会议室",

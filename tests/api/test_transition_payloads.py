@@ -39,7 +39,7 @@ def test_a_wrong_value_is_a_400_naming_the_field_and_writes_nothing(cast: Cast) 
     talk = Talk.objects.create(case=case, kind="prompt", organiser=cast.owner)
     with nothing_written():
         answer = transition(client_for(cast.officer), f"talks/{talk.pk}", "schedule", talk.version,
-                            scheduled_for="next tuesday", place="约谈室")
+                            scheduled_for="next tuesday", place="约谈室", co_organiser="fgw")
     assert answer.status_code == 400
     assert list(answer.json()["errors"]) == ["scheduled_for"]
 

@@ -187,7 +187,7 @@ def _talk(cast: Cast, *steps: str) -> Talk:
     for name in steps:
         data: dict[str, Any] = {}
         if name == "schedule":
-            data = {"scheduled_for": talk_notice_date()}
+            data = {"scheduled_for": talk_notice_date(), "co_organiser": "fgw"}
         elif name == "hold":
             data = {"record": "企业承诺十日内整改"}
         services.advance(talk, name, cast.officer, data)

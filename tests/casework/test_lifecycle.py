@@ -30,7 +30,8 @@ def test_full_lifecycle_ends_exited_with_measures_terminated(cast: Cast) -> None
     rectification.save(update_fields=["due_on"])
     services.advance(rectification, "mark_overdue", cast.system)
     talk = Talk.objects.get(case=case)
-    assert (talk.state, talk.kind, talk.organiser) == ("required", "prompt", cast.owner)
+    # A serious-list subject is called to a warning talk (警示约谈), not a prompt talk.
+    assert (talk.state, talk.kind, talk.organiser) == ("required", "warning", cast.owner)
 
     services.advance(talk, "schedule", cast.officer, {
         "scheduled_for": (timezone.now() + timedelta(days=10)).isoformat(),

@@ -208,14 +208,15 @@ def test_talk_notice_must_be_three_working_days_ahead(cast: Cast) -> None:
     with time_machine.travel(at(date(2026, 9, 29)), tick=False):
         case = cast.listed_case()
         talk = services.require_talk(case, cast.officer)
-        too_soon = {"scheduled_for": at(date(2026, 10, 8)).isoformat(), "place": "302"}
+        too_soon = {"scheduled_for": at(date(2026, 10, 8)).isoformat(), "place": "302", "co_organiser": "fgw"}
         with pytest.raises(RuleRefused) as refused:
             services.advance(talk, "schedule", cast.officer, too_soon)
         assert refused.value.code == "talk_notice_too_short"
         talk.refresh_from_db()
         assert talk.state == "required" and talk.scheduled_for is None
         services.advance(talk, "schedule", cast.officer,
-                         {"scheduled_for": at(date(2026, 10, 12)).isoformat(), "place": "302"})
+                         {"scheduled_for": at(date(2026, 10, 12)).isoformat(), "place": "302",
+                          "co_organiser": "fgw"})
     record = clock(talk, Step.TALK_RECORD)
     assert record.due_on == date(2026, 10, 14)
 
