@@ -293,7 +293,12 @@ class _Batch:
     def _notify(self) -> None:
         """notifications.services.on_transition for every event: messages, then deliveries."""
         from notifications.models import Delivery, Message
-        from notifications.services import enqueue_after_commit, notices_for, planned_deliveries
+        from notifications.services import (
+            context_for,
+            enqueue_after_commit,
+            notices_for,
+            planned_deliveries,
+        )
 
         messages: list[tuple[Message, Any, dict[int, Any]]] = []
         for event, record, context in self.events:
@@ -305,7 +310,8 @@ class _Batch:
                 message = Message(
                     key=f"audit:{record.pk}:{notice.audience}", event=context["event"],
                     template=notice.template, audience=notice.audience, legal=notice.legal,
-                    case=event.case, department=recipients.department, context=context,
+                    case=event.case, department=recipients.department,
+                    context=context_for(notice.audience, context),
                 )
                 messages.append((message, recipients, preferences))
         # notifications.services.write_message, the rows written together.
