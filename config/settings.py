@@ -311,6 +311,9 @@ CELERY_BEAT_SCHEDULE = {
 # The SLA sweep: batch size, and how long a row that raised waits before it is tried again.
 SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)
 SLA_SWEEP_RETRY_SECONDS = env_int("SLA_SWEEP_RETRY_SECONDS", 300)
+# A case whose exit as expired is held (its rule's exit condition not met) is checked again
+# by the sweep this long after each check; it exits at the first check the condition holds.
+SLA_EXIT_RECHECK_SECONDS = env_int("SLA_EXIT_RECHECK_SECONDS", 3600)
 
 # Notifications (notifications/, docs/notifications.md).
 # Live push: Redis in production; in-memory (one server process) in the embedded default.

@@ -81,3 +81,9 @@ ESCALATION_NOTICES: dict[str, tuple[Notice, ...]] = {
 # The credit check's enumeration alert (casework.services.credit_checks) goes to the leadership
 # office, which oversees every department's use of the check (plan item 14: find leaks).
 CREDIT_CHECK_ALERT = Notice(Audience.LEADERSHIP, "credit_check_alert")
+
+
+# A case whose maximum publication period passed while its rule's exit condition is not met stays
+# listed (casework.services.expiry): its owner department decides what follows, the leadership
+# office supervises it (鞍政办发〔2020〕18号 items 16 and 19). Told once per held clock.
+EXIT_HELD = (Notice(Audience.OWNER, "exit_held"), Notice(Audience.LEADERSHIP, "exit_held"))

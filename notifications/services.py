@@ -28,9 +28,10 @@ from casework.hooks import TransitionEvent
 from casework.models import Case, CreditCheckAlert, Department, EscalationNote, User
 from notifications.choices import OPTIONAL_CHANNELS, Audience, Channel, DeliveryStatus
 from notifications.models import Delivery, Message, Preference, WebhookEndpoint
-from notifications.notices import CREDIT_CHECK_ALERT, ESCALATION_NOTICES, Notice, notices_for
+from notifications.notices import CREDIT_CHECK_ALERT, ESCALATION_NOTICES, EXIT_HELD, Notice, notices_for
 from workflows.choices import Step
-from workflows.models import Deadline, Escalation
+from workflows.models import Deadline, DeadlineEvent, Escalation
+from workflows.rectification import RectificationState
 
 logger = logging.getLogger(__name__)
 
@@ -404,6 +405,25 @@ def on_credit_check_alert(alert: CreditCheckAlert) -> None:
     recipients = resolve(CREDIT_CHECK_ALERT.audience, None)
     message = write_message(f"creditcheck-alert:{alert.pk}", CREDIT_CHECK_ALERT, recipients, context, None)
     enqueue_after_commit([message.pk] if message is not None else [])
+
+
+# --- held exits -------------------------------------------------------------------------------
+
+def on_exit_held(case: Case, deadline: Deadline, event: DeadlineEvent) -> None:
+    """casework.services.expiry receiver: the owner department and the leadership office hear, once
+    per held clock (the key names the clock's one ``held`` timeline entry), in the sweep's transaction."""
+    open_rectifications = case.rectifications.exclude(state=RectificationState.ACCEPTED).order_by("pk")
+    context = {
+        "event": "case.exit_held", "case_id": case.pk, "case_number": case.number,
+        "subject": case.subject.name, "owner_department": case.owner_department.name,
+        "listed_until": plain(deadline.due_on), "exit_condition": deadline.policy.exit_condition,
+        "source": deadline.policy.source, "link": case_link(case.pk),
+        "rectifications": [{"due_on": plain(item.due_on), "state": item.state}
+                           for item in open_rectifications],
+    }
+    written = write_messages([(f"exit-held:{event.pk}:{notice.audience}", notice,
+                               resolve(notice.audience, case)) for notice in EXIT_HELD], context, case)
+    enqueue_after_commit([message.pk for message in written])
 
 
 # --- inbox and operations ---------------------------------------------------------------------

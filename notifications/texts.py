@@ -17,7 +17,7 @@ from django.template import Context, Engine
 from django.template.exceptions import TemplateDoesNotExist
 from django.utils import translation
 
-from workflows.choices import Rung, Step
+from workflows.choices import ExitCondition, Rung, Step
 
 FALLBACK_LANGUAGE = "zh-hans"
 
@@ -62,6 +62,8 @@ def labels(context: dict[str, Any]) -> dict[str, Any]:
         found["deadline_step"] = step_label(context["deadline"]["step"])
     if context.get("rung"):
         found["rung_label"] = str(Rung(context["rung"]).label)
+    if context.get("exit_condition") in ExitCondition.values:
+        found["exit_condition_label"] = str(ExitCondition(context["exit_condition"]).label)
     for item in context.get("items", ()):
         item["step_label"] = step_label(item["step"])
     return found

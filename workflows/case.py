@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from workflows.choices import ExitCondition
 from workflows.guards import Rule, RuleRefused, all_of, any_of
 from workflows.payloads import NoInput, choice, optional, payload, text
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, case_subject, system_actor
@@ -117,6 +118,26 @@ EXIT_RULES = {
     ExitReason.REVOKED: revocation_grounds,
 }
 
+# What the exit condition of the maximum publication row (Policy.exit_condition, with its source)
+# asks of the case before it exits as expired. The sweep holds the exit while it fails
+# (casework.services.expiry); an exit as expired by hand is refused with the same rule.
+EXIT_CONDITIONS: dict[str, Rule] = {
+    ExitCondition.RECTIFICATION_DONE: Rule(
+        "exit_rectification_open",
+        _("The case does not exit as expired while an ordered rectification is open or overdue: "
+          "the rule of its maximum publication period asks for every ordered rectification to "
+          "be accepted first."),
+        lambda case: case.rectification_done(),
+    ),
+}
+
+
+def failing_exit_condition(case: Any, condition: str) -> Rule | None:
+    """The rule of ``condition`` when ``case`` does not meet it; None when it does (or none applies)."""
+    rule = EXIT_CONDITIONS.get(condition)
+    return rule if rule is not None and not rule(case) else None
+
+
 @payload
 class Correction:
     """What an upheld objection or a correction changes; a field left out stays as it is."""
@@ -168,6 +189,7 @@ class CaseMachine(FSMModelMixin, models.Model):
     if TYPE_CHECKING:
         def is_determined_here(self) -> bool: ...
         def apply_correction(self, correction: Correction) -> None: ...
+        def expiry_exit_condition(self) -> str: ...
 
     state = FSMField(
         _("state"), default=CaseState.DRAFT, choices=CaseState.choices, protected=True
@@ -257,6 +279,10 @@ class CaseMachine(FSMModelMixin, models.Model):
         rule = EXIT_RULES[data.reason]
         if not rule(self):
             raise RuleRefused.of(rule)
+        if data.reason == ExitReason.EXPIRED:
+            failing = failing_exit_condition(self, self.expiry_exit_condition())
+            if failing is not None:
+                raise RuleRefused.of(failing)
         self.exit_reason = data.reason
         self.published = False
         self.closed_at = timezone.now()

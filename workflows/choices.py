@@ -59,6 +59,17 @@ class OnDue(models.TextChoices):
     MILESTONE = "milestone", _("Milestone reached (no breach)")
 
 
+class ExitCondition(models.TextChoices):
+    """What must hold, besides the period having passed, before the sweep exits a case as expired.
+
+    A property of the maximum publication row (``Policy.exit_condition``), with the row's source.
+    """
+
+    NONE = "none", _("None: the case exits when the period has passed")
+    RECTIFICATION_DONE = "rectification_done", _(
+        "Every ordered rectification accepted (none open or overdue)")
+
+
 class DeadlineState(models.TextChoices):
     RUNNING = "running", _("Running")
     PAUSED = "paused", _("Paused")
@@ -99,3 +110,6 @@ class TimelineKind(models.TextChoices):
     REASSIGNED = "reassigned", _("Reassigned to a successor department")
     SERVED = "served", _("Started on service of the document (送达)")
     FAILED = "failed", _("Sweep failed on this row")
+    # The maximum publication period passed, the exit condition of its rule did not hold: the
+    # case stays listed, the owner department and the leadership office are told (once).
+    HELD = "held", _("Exit held: the exit condition of the rule is not met")

@@ -111,13 +111,29 @@ LIGHTER_RULE = (
 )
 
 
+# The exit at the end of the maximum period (Policy.exit_condition). The rules that set the
+# periods end the display at the period's end; whether the subject must first have performed
+# what it was ordered to do is not said there. The default holds the exit while an ordered
+# rectification (the city plan's 限期整改) is not accepted, and tells the owner department and
+# the leadership office, which decide; an office may set the condition to none.
+EXIT_CONDITION = "rectification_done"
+EXIT_CONDITION_SOURCE = (
+    " 届满移出条件（默认值，可配置）：公示期届满时仍有责令限期整改（鞍政办发〔2020〕18号 第10项）"
+    "未整改完毕（未经核查通过或已逾期）的，暂不移出，告知认定部门和领导小组办公室（第16、19项督办），"
+    "整改经核查通过后在下一次扫描时移出；上列公示期规则未以履行义务作为届满移出的条件，"
+    "本条件为本产品的默认选择，可设为“无条件”。"
+)
+
+
 def _publication(step: str, months: int, start: date, end: date | None, dishonesty_class: str,
                  source: str, confidence: str) -> dict[str, Any]:
     on_due = "milestone" if step == "publication_min" else "exit_expired"
+    text = source + NO_ROLL_FORWARD + LIGHTER_RULE
+    exit_rule = {"exit_condition": EXIT_CONDITION} if on_due == "exit_expired" else {}
     return {**PUBLICATION_BASE, "step": step, "length": months, "effective_from": start,
             "effective_to": end, "dishonesty_class": dishonesty_class, "on_due": on_due,
-            "source": source + NO_ROLL_FORWARD + LIGHTER_RULE, "confidence": confidence,
-            "lighter_rule_applies": True}
+            "source": text + EXIT_CONDITION_SOURCE if exit_rule else text, "confidence": confidence,
+            "lighter_rule_applies": True, **exit_rule}
 
 
 RULES_2019 = ("发改办财金〔2019〕527号（2019-07-01起）：一般失信公示期3个月至1年，"

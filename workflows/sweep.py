@@ -7,6 +7,9 @@ the number of due rows. Rungs that move a case (exit as expired, rectification
 overdue) run afterwards, one transaction each, locking the case before the
 deadline — the same order as the transition service, so the two never deadlock.
 A row that raises is pushed forward and logged; it does not stop the rest.
+Before the first batch, the rule-set boundaries reached are applied once each
+(workflows/boundaries.py); the exit as expired waits for its rule's exit condition
+(casework/services/expiry.py).
 """
 
 import logging
@@ -19,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from workflows.boundaries import apply_reached_boundaries
 from workflows.choices import DeadlineState, OnDue, Rung, TimelineKind
 from workflows.models import Deadline, DeadlineEvent, Escalation
 from workflows.services import RUNG_LEVEL, Context, close, schedule
@@ -36,12 +40,14 @@ class SweepResult:
     fired: Counter[str] = field(default_factory=Counter)
     actions: int = 0
     failed: int = 0
+    moved: int = 0  # clocks moved at rule-set boundaries (workflows.boundaries)
 
     def add(self, other: "SweepResult") -> None:
         self.claimed += other.claimed
         self.fired.update(other.fired)
         self.actions += other.actions
         self.failed += other.failed
+        self.moved += other.moved
 
 
 def retry_delay() -> timedelta:
@@ -53,6 +59,8 @@ def sweep(now: datetime | None = None, batch_size: int = 500,
     """Sweep until nothing is due at ``now``; returns what it did."""
     now = now or timezone.now()
     total = SweepResult()
+    # First the rule-set boundaries reached (once each): a moved clock may be due in this sweep.
+    total.moved = apply_reached_boundaries(now)
     while True:
         result, action_ids = sweep_batch(now, batch_size)
         result.add(run_due_actions(action_ids, now))
@@ -194,12 +202,10 @@ def _push_forward_alone(deadline_id: int, now: datetime) -> None:
 
 
 def _exit_expired(deadline: Deadline) -> None:
-    from casework.services import advance
-    from casework.services.actors import system_actor
+    # Exits the case, or holds it while its rule's exit condition is not met (flagged once).
+    from casework.services.expiry import exit_expired
 
-    close(deadline, DeadlineState.MET, detail_reason="maximum publication period served")
-    if deadline.case.is_listed():
-        advance(deadline.case, "exit", system_actor(), {"reason": "expired"})
+    exit_expired(deadline)
 
 
 def _rectification_overdue(deadline: Deadline) -> None:

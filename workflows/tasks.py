@@ -11,4 +11,4 @@ def sla_sweep() -> dict[str, Any]:
     """Beat runs this every minute; several workers may run it at once (SKIP LOCKED)."""
     result = sweep(batch_size=settings.SLA_SWEEP_BATCH_SIZE)
     return {"claimed": result.claimed, "fired": dict(result.fired), "actions": result.actions,
-            "failed": result.failed}
+            "failed": result.failed, "moved": result.moved}

@@ -18,6 +18,7 @@ from workflows.case import (
     list_class_allowed,
     list_class_allowed_q,
 )
+from workflows.choices import ExitCondition, Step
 from workflows.guards import RuleRefused
 from workflows.objection import ObjectionState
 from workflows.rectification import RectificationState
@@ -178,6 +179,12 @@ class Case(CaseMachine):
     def rectification_done(self) -> bool:
         """Every ordered rectification was accepted (true when none was ordered)."""
         return not self.rectifications.exclude(state=RectificationState.ACCEPTED).exists()
+
+    def expiry_exit_condition(self) -> str:
+        """The exit condition of the rule of the open maximum publication clock (none without one)."""
+        deadline = (self.deadlines.filter(step=Step.PUBLICATION_MAX, closed_at__isnull=True)
+                    .select_related("policy").order_by("-pk").first())
+        return deadline.policy.exit_condition if deadline is not None else ExitCondition.NONE
 
     def has_open_objection(self) -> bool:
         return self.objections.filter(state__in=ObjectionState.open_states()).exists()

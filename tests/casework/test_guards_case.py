@@ -364,3 +364,18 @@ def test_list_class_mismatch_refused_for_a_correction_of_the_class(cast: Cast) -
     case.refresh_from_db()
     objection.refresh_from_db()
     assert (case.dishonesty_class, objection.state) == ("serious", "under_review")
+
+
+def test_exit_as_expired_by_hand_is_refused_while_the_rules_exit_condition_fails(cast: Cast) -> None:
+    """The exit condition of the maximum publication row (every ordered rectification accepted)
+    binds a reviewer's exit as expired as it binds the sweep's."""
+    case = cast.listed_case()
+    services.order_rectification(case, cast.officer, "补缴欠款并提交凭证")
+    Case.objects.filter(pk=case.pk).update(listed_until=_days(YESTERDAY))
+    case.refresh_from_db()
+    with refused("exit_rectification_open", case):
+        services.advance(case, "exit", cast.reviewer, {"reason": "expired"})
+    case.rectifications.update(state="accepted")
+    services.advance(case, "exit", cast.reviewer, {"reason": "expired"})
+    case.refresh_from_db()
+    assert (case.state, case.exit_reason) == ("exited", "expired")

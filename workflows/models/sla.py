@@ -14,6 +14,7 @@ from workflows.choices import (
     TRACKED_STEPS,
     Clock,
     DeadlineState,
+    ExitCondition,
     OnDue,
     Party,
     PauseReason,
@@ -118,6 +119,13 @@ class Policy(models.Model):
         help_text=_("A clock started under this row takes a newer row in force today when that "
                     "row is shorter (the rule's source says why)."),
     )
+    exit_condition = models.CharField(
+        _("exit condition"), max_length=30, choices=ExitCondition.choices,
+        default=ExitCondition.NONE,
+        help_text=_("For a clock that exits the case when due: what must also hold. While it "
+                    "does not, the case stays listed and the owner department and the leadership "
+                    "office are told once; the sweep exits the case once it holds."),
+    )
     source = models.TextField(_("legal source"))
     confidence = models.CharField(
         _("confidence"), max_length=1, default=Confidence.DEFAULT,
@@ -140,6 +148,8 @@ class Policy(models.Model):
             models.CheckConstraint(name="policy_clock_valid", condition=Q(clock__in=Clock.values)),
             models.CheckConstraint(name="policy_confidence_valid",
                                    condition=Q(confidence__in=Confidence.VALUES)),
+            models.CheckConstraint(name="policy_exit_condition_valid",
+                                   condition=Q(exit_condition__in=ExitCondition.values)),
             models.CheckConstraint(
                 name="policy_window_ordered",
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gt=models.F("effective_from")),
@@ -312,6 +322,11 @@ class DeadlineEvent(models.Model):
         verbose_name = _("deadline event")
         verbose_name_plural = _("deadline events")
         ordering = ["at", "pk"]
+        constraints = [
+            # A held exit is flagged once per clock, however many sweeps find it still held.
+            models.UniqueConstraint(fields=["deadline"], condition=Q(kind=TimelineKind.HELD),
+                                    name="deadline_event_held_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.deadline_id} {self.kind}"
@@ -342,3 +357,25 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deadline_id} {self.rung} {self.due_on}"
+
+
+class RuleSetBoundary(models.Model):
+    """A day on which policy rows take effect, applied once to the clocks already running.
+
+    从旧兼从轻: a clock whose row says ``lighter_rule_applies`` takes a newer, shorter row once
+    that row is in force. The sweep applies the moves when the day is reached
+    (``workflows.boundaries``) and marks the row applied, so a boundary runs once.
+    """
+
+    effective_on = models.DateField(_("effective on"), unique=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    moved = models.PositiveIntegerField(_("clocks moved"), default=0)
+    failed = models.PositiveIntegerField(_("moves that failed"), default=0)
+
+    class Meta:
+        verbose_name = _("rule-set boundary")
+        verbose_name_plural = _("rule-set boundaries")
+        ordering = ["effective_on"]
+
+    def __str__(self) -> str:
+        return self.effective_on.isoformat()

@@ -49,6 +49,13 @@ def sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
             row.get("list_type") or "", row.get("dishonesty_class") or "", row["effective_from"])
 
 
+def when_due(row: dict[str, Any]) -> str:
+    """What the sweep does when the row's period passes, with the exit condition where one is set."""
+    on_due = row.get("on_due", "")
+    condition = row.get("exit_condition") or "none"
+    return on_due if condition == "none" else f"{on_due} if {condition}, else held"
+
+
 def generate() -> str:
     """The generated section, markers included."""
     lines = [
@@ -64,6 +71,9 @@ def generate() -> str:
         "The column *end on a rest day* is the row's `rolls_forward`: *next working day* for a",
         "period given for someone's act (民法典 Art 203), *calendar day* for a burden on the",
         "subject (publication, the wait before repair).", "",
+        "The column *when due* is the row's `on_due`; for an exit as expired it names the row's",
+        "`exit_condition` (*held* while it fails: the case stays listed, the owner department and",
+        "the leadership office are told once, the sweep exits the case once the condition holds).", "",
         "| step | layer | list type | class | from | to (exclusive) | period | end on a rest day "
         "| whose move | when due | grade | source |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -76,7 +86,7 @@ def generate() -> str:
                  row.get("dishonesty_class") or "any", _day(row["effective_from"]),
                  _day(row.get("effective_to")), period,
                  "next working day" if row.get("rolls_forward", True) else "calendar day",
-                 row["party"], row.get("on_due", ""),
+                 row["party"], when_due(row),
                  row["confidence"], row["source"]]
         lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     return "\n".join([*lines, "", END_MARKER]) + "\n"

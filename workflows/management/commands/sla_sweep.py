@@ -26,4 +26,5 @@ class Command(BaseCommand):
         self.stderr.write("")
         fired = ", ".join(f"{rung} {count}" for rung, count in sorted(result.fired.items())) or "none"
         self.stdout.write(f"Swept {result.claimed} due deadlines: fired {fired}; "
-                          f"{result.actions} automatic steps; {result.failed} failed.")
+                          f"{result.actions} automatic steps; {result.failed} failed; "
+                          f"{result.moved} moved at rule-set boundaries.")
