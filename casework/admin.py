@@ -261,8 +261,8 @@ class LegalBasisAdmin(NoDeleteAdmin):
     # No delete: a case's legal bases are a many-to-many link that a delete would silently
     # drop; a basis that lapses gets an active_until date instead.
     list_display = ("title", "article", "kind", "allows_serious_list", "allows_focus_list",
-                    "listing_years", "active_from", "active_until")
-    list_filter = ("kind", "allows_serious_list", "allows_focus_list")
+                    "listing_years", "sector", "active_from", "active_until")
+    list_filter = ("kind", "sector", "allows_serious_list", "allows_focus_list")
     search_fields = ("title", "article")
 
 

@@ -73,8 +73,10 @@ def clear_all() -> None:
         cache.clear()
 
 
-# Policies in force: keyed by (step, day, list type, class, jurisdiction) — a policy row is
-# versioned by its effective dates, so the day is part of the key.
+# Policies in force: keyed by workflows.services.Context.policy_key (step, day, list type,
+# class, jurisdiction, provincial layer, the case's sectors and legal bases) — a policy row is
+# versioned by its effective dates, so the day is part of the key; and whether a step has rows
+# for a sector or a basis at all (("case_axes", step)).
 policies = ProcessCache("policies", "workflows.Policy")
 # A department's active staff and webhook endpoints (notification recipients).
 department_recipients = ProcessCache("department_recipients", "casework.User", "casework.Department",

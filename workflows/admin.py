@@ -32,9 +32,11 @@ class CalendarYearAdmin(admin.ModelAdmin):
 class PolicyAdmin(admin.ModelAdmin):
     """Law is data: administrators edit deadlines here; a new version is a new row."""
 
-    list_display = ["step", "list_type", "dishonesty_class", "jurisdiction", "length", "clock",
-                    "effective_from", "effective_to", "confidence"]
-    list_filter = ["step", "clock", "jurisdiction", "confidence"]
+    list_display = ["step", "list_type", "dishonesty_class", "jurisdiction", "sector", "legal_basis",
+                    "length", "clock", "effective_from", "effective_to", "confidence"]
+    list_filter = ["step", "clock", "jurisdiction", "sector", "confidence"]
+    list_select_related = ["legal_basis"]
+    autocomplete_fields = ["legal_basis"]
     search_fields = ["source"]
 
 

@@ -36,6 +36,21 @@ ASSESSED_STEPS: tuple[str, ...] = tuple(
 )
 
 
+class Sector(models.TextChoices):
+    """The field (领域) of a legal basis, where a rule sets periods by field.
+
+    国家发展改革委令第58号 sets a one-year minimum publication for the administrative penalty
+    information of five fields (workflows/policy_defaults.py, SECTOR_MINIMUM); a policy row
+    with a sector applies to a case that cites a basis of that sector.
+    """
+
+    FOOD = "food", _("Food (食品)")
+    DRUG = "drug", _("Drugs (药品)")
+    SPECIAL_EQUIPMENT = "special_equipment", _("Special equipment (特种设备)")
+    WORK_SAFETY = "work_safety", _("Work safety (安全生产)")
+    FIRE_SAFETY = "fire_safety", _("Fire safety (消防)")
+
+
 class Clock(models.TextChoices):
     WORKING_DAYS = "working_days", _("Working days")
     CALENDAR_DAYS = "calendar_days", _("Calendar days")

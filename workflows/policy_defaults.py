@@ -138,8 +138,8 @@ def _publication(step: str, months: int, start: date, end: date | None, dishones
 
 RULES_2019 = ("发改办财金〔2019〕527号（2019-07-01起）：一般失信公示期3个月至1年，"
               "严重失信6个月至3年，自决定之日起算。")
-RULES_2023 = ("国家发展改革委令第58号（2023-05-01起）：最短公示期3个月、最长3年；"
-              "特种设备、安全生产、消防领域最短1年。")
+RULES_2023 = ("国家发展改革委令第58号（2023-05-01起）：最短公示期3个月、最长3年"
+              "（食品、药品、特种设备、安全生产、消防领域最短1年，见各领域的行）。")
 RULES_2025 = ("国办发〔2025〕22号（2025-06-22起施行）第二项：失信信息分为轻微、一般、严重三类，"
               "公示期轻微0至3个月、一般3个月至1年、严重1年至3年；其配套的国家发展改革委令第36号"
               "自2026-04-01起施行。过渡期（2025-06-22至2026-03-31）本产品的决定：轻微、一般适用22号"
@@ -173,6 +173,47 @@ PUBLICATION: list[dict[str, Any]] = [
     _publication("publication_max", 36, D2026, None, "serious", RULES_2026, "A"),
 ]
 
+# The sector axis: 国家发展改革委令第58号 sets a one-year minimum publication for the
+# administrative penalty information of five fields. A row with a sector applies to a case
+# citing a legal basis of that sector (LegalBasis.sector) and ranks above the class rows
+# (Policy.specificity).
+SECTOR_RULE_58 = (
+    "《失信行为纠正后的信用信息修复管理办法（试行）》（国家发展改革委令第58号，2023年1月13日公布，"
+    "2023-05-01起施行）：“食品、药品、特种设备、安全生产、消防领域行政处罚信息最短公示期一年”"
+    "（按北京市信用修复常见问答对第58号令的引述；深圳的办事指南只列特种设备、安全生产、消防三个领域）。"
+    "所取得的文本未载明条号，条号未核实；其余行政处罚信息最短3个月、最长3年（见不分领域的行）。"
+)
+SECTOR_TRANSITION = (
+    "过渡期（国办发〔2025〕22号施行后、国家发展改革委令第36号施行前）：第58号令仍在施行，本产品对"
+    "一般、严重类适用其一年的领域最短公示期；轻微类按22号的期间（最长3个月，原则上不予公示），"
+    "不适用一年的最短期（对主体较轻，22号为国务院办公厅文件）。该取舍为默认值，可配置。"
+)
+SECTOR_END = (
+    "2026-04-01起国家发展改革委令第36号施行，按类别确定公示期；其是否保留领域最短期，未取得条文原文，"
+    "本行于该日终止（对主体较轻），由分类别的行适用。"
+)
+SECTORS_58 = ("food", "drug", "special_equipment", "work_safety", "fire_safety")
+SECTOR_NAMES = {"food": "食品", "drug": "药品", "special_equipment": "特种设备",
+                "work_safety": "安全生产", "fire_safety": "消防"}
+
+
+def _sector_minimum(sector: str, start: date, end: date, dishonesty_class: str,
+                    extra: str) -> dict[str, Any]:
+    row = _publication("publication_min", 12, start, end, dishonesty_class,
+                       f"{SECTOR_NAMES[sector]}领域最短公示期1年：" + SECTOR_RULE_58 + extra, "B")
+    return {**row, "sector": sector}
+
+
+SECTOR_MINIMUM: list[dict[str, Any]] = [
+    row
+    for sector in SECTORS_58
+    for row in (
+        _sector_minimum(sector, D2023, D2025, "", SECTOR_END),
+        _sector_minimum(sector, D2025, D2026, "general", SECTOR_TRANSITION + SECTOR_END),
+        _sector_minimum(sector, D2025, D2026, "serious", SECTOR_TRANSITION + SECTOR_END),
+    )
+]
+
 # The 辽宁 layer (jurisdiction = settings.CASEWORK_PROVINCE): what 《辽宁省社会信用条例》 sets.
 LIAONING = "辽宁"
 LIAONING_ADOPTED = date(2021, 11, 26)  # 辽宁省第十三届人大常委会第三十次会议通过
@@ -195,4 +236,4 @@ PROVINCE: list[dict[str, Any]] = [
     _liaoning("objection_decide", "异议核查决定（辽宁）：" + LIAONING_NOT_OBTAINED, "D"),
 ]
 
-DEFAULT_POLICIES: list[dict[str, Any]] = STEPS + PUBLICATION + PROVINCE
+DEFAULT_POLICIES: list[dict[str, Any]] = STEPS + PUBLICATION + SECTOR_MINIMUM + PROVINCE

@@ -22,16 +22,18 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import caches
 from workflows.calendar import DayCount, add_period_ex, add_working_days_ex, is_working_day
-from workflows.choices import Clock, DeadlineState, OnDue, PauseReason, Rung, TimelineKind
+from workflows.choices import Clock, DeadlineState, OnDue, PauseReason, Rung, Step, TimelineKind
 from workflows.guards import RuleRefused
 from workflows.models import Deadline, DeadlineEvent, Policy
+from workflows.models.sla import province_layer
 
 RUNG_LEVEL = {Rung.WARNING: 1, Rung.BREACH: 2, Rung.LEADERSHIP: 3}
 
 
 @dataclass(frozen=True)
 class Context:
-    """Where a clock runs: its case, the owner department, list type, class, jurisdiction."""
+    """Where a clock runs: its case, the owner department, list type, class, jurisdiction,
+    and the sectors and legal bases the case cites."""
 
     case: Any
 
@@ -39,14 +41,34 @@ class Context:
     def jurisdiction(self) -> str:
         return getattr(self.case.owner_department, "jurisdiction", "") or ""
 
+    def axes(self, step: str, *, fresh: bool = False) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The sectors and legal bases of the case, where some row of ``step`` is for a sector
+        or a basis; otherwise none (and the case's bases are not read)."""
+        def load() -> bool:
+            return Policy.objects.with_case_axes(step)
+
+        if not (load() if fresh else caches.policies.get(("case_axes", step), load)):
+            return (), ()
+        bases = list(self.case.legal_bases.all())
+        return (tuple(sorted({basis.sector for basis in bases if basis.sector})),
+                tuple(sorted(basis.pk for basis in bases)))
+
+    def policy_key(self, step: str, on: date, *, fresh: bool = False) -> tuple[Any, ...]:
+        """What decides the row in force: the step, the day and every axis of the lookup,
+        the provincial layer included (a process serving two provinces' settings must not
+        hand one the other's row)."""
+        sectors, bases = self.axes(step, fresh=fresh)
+        return (step, on, self.case.list_type, self.case.dishonesty_class, self.jurisdiction,
+                province_layer(), sectors, bases)
+
     def policy(self, step: str, on: date, *, fresh: bool = False) -> Policy:
         """The policy in force for ``step`` on ``on``; from this process's cache unless ``fresh``
         (recomputing after a policy change reads the table)."""
-        key = (step, on, self.case.list_type, self.case.dishonesty_class, self.jurisdiction)
+        key = self.policy_key(step, on, fresh=fresh)
 
         def load() -> Policy | None:
             return Policy.objects.in_force(step, on, list_type=key[2], dishonesty_class=key[3],
-                                           jurisdiction=key[4])
+                                           jurisdiction=key[4], sectors=key[6], legal_bases=key[7])
 
         policy = load() if fresh else caches.policies.get(key, load)
         if policy is None:
@@ -55,22 +77,45 @@ class Context:
             )
         return policy
 
+    def basis_period(self, step: str, policy: Policy) -> tuple[int, Any] | None:
+        """The listing validity a legal basis of the case sets itself (``LegalBasis.listing_years``),
+        in months, and that basis; None where no basis sets one.
+
+        It replaces the maximum publication of the policy row (the basis' own rule), unless the
+        row is itself for one of the case's bases. Several bases setting one: the shortest
+        applies (the reading safer for the subject; docs/sla.md).
+        """
+        if step != Step.PUBLICATION_MAX or policy.clock != Clock.MONTHS or policy.legal_basis_id:
+            return None
+        setting = [basis for basis in self.case.legal_bases.all() if basis.listing_years]
+        if not setting:
+            return None
+        basis = min(setting, key=lambda basis: (basis.listing_years, basis.pk))
+        return basis.listing_years * MONTHS_PER_YEAR, basis
+
+
+MONTHS_PER_YEAR = 12
+
 
 def start_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def compute_due(policy: Policy, started_on: date, total: int, jurisdiction: str) -> DayCount:
+def compute_due(policy: Policy, started_on: date, total: int, jurisdiction: str,
+                months: int | None = None) -> DayCount:
     """The last day of the period; the clock passes at the end of that day.
 
     A working-day period always ends on a working day; a calendar period rolls forward off a
-    rest day only where the policy says so (``rolls_forward``).
+    rest day only where the policy says so (``rolls_forward``). A period in months is
+    ``months`` (the deadline's own length: a legal basis may set it) or the policy's, and
+    whatever ``total`` holds beyond it (pauses, extensions) is added in days.
     """
     if policy.clock == Clock.WORKING_DAYS:
         return add_working_days_ex(started_on, total, jurisdiction)
     if policy.clock == Clock.MONTHS:
-        extra = total - policy.length
-        return add_period_ex(started_on, months=policy.length, days=max(extra, 0),
+        months = policy.length if months is None else months
+        extra = total - months
+        return add_period_ex(started_on, months=months, days=max(extra, 0),
                              jurisdiction=jurisdiction, roll_forward=policy.rolls_forward)
     return add_period_ex(started_on, days=total, jurisdiction=jurisdiction,
                          roll_forward=policy.rolls_forward)
@@ -128,7 +173,8 @@ def set_due(deadline: Deadline, jurisdiction: str) -> None:
     if deadline.due_fixed_on is not None:  # set by a decision (a correction of listed_until)
         due = DayCount(deadline.due_fixed_on, provisional=False)
     else:
-        due = compute_due(deadline.policy, deadline.started_on, total, jurisdiction)
+        due = compute_due(deadline.policy, deadline.started_on, total, jurisdiction,
+                          months=deadline.length)
     deadline.due_on, deadline.provisional = due.day, due.provisional
     deadline.due_at = start_of_day(due.day + timedelta(days=1))
     deadline.warn_at = warning_time(deadline, jurisdiction)
@@ -201,10 +247,12 @@ def build_deadline(
     """
     context = Context(case)
     policy = policy or context.policy(step, started_on)
+    by_basis = context.basis_period(step, policy) if length is None else None
     deadline = Deadline(
         case=case, target_type=ContentType.objects.get_for_model(target), target_id=target.pk,
         step=step, policy=policy, party=policy.party, started_on=started_on,
-        length=policy.length if length is None else length, length_from_order=length is not None,
+        length=(by_basis[0] if by_basis else policy.length) if length is None else length,
+        length_from_order=length is not None,
         mirror_field=mirror_field,
         department=department or case.owner_department,
     )
@@ -217,10 +265,20 @@ def build_deadline(
     opened = timeline_event(deadline, TimelineKind.OPENED, actor, policy=policy.pk,
                             source=policy.source, length=deadline.length, clock=policy.clock,
                             provisional=deadline.provisional,
-                            awaiting_service=policy.starts_on_service)
+                            awaiting_service=policy.starts_on_service,
+                            **basis_detail(by_basis))
     if mirror_field:
         setattr(target, mirror_field, None if policy.starts_on_service else deadline.due_on)
     return deadline, opened
+
+
+def basis_detail(by_basis: tuple[int, Any] | None) -> dict[str, Any]:
+    """The timeline's note of a period a legal basis sets itself (Context.basis_period)."""
+    if by_basis is None:
+        return {}
+    months, basis = by_basis
+    return {"listing_basis": basis.pk, "listing_months": months,
+            "listing_source": f"{basis}（认定依据自身规定的有效期：{basis.listing_years}年）"}
 
 
 def start_on_service(target: Model, served_on: date, actor: Any = None) -> list[Deadline]:
@@ -418,6 +476,9 @@ def rule_in_force(deadline: Deadline, context: Context) -> tuple[Policy, int]:
     policy = context.policy(deadline.step, deadline.started_on, fresh=True)
     if deadline.length_from_order:
         return policy, deadline.length
+    by_basis = context.basis_period(deadline.step, policy)
+    if by_basis is not None:  # the basis' own rule, not a rule set's: no newer row replaces it
+        return policy, by_basis[0]
     if policy.lighter_rule_applies:
         today = timezone.localdate()
         if today > deadline.started_on:

@@ -14,6 +14,7 @@ from casework.identifiers import (
     validate_registrable_uscc,
     validate_uscc,
 )
+from workflows.choices import Sector
 
 
 class Subject(models.Model):
@@ -111,6 +112,11 @@ class LegalBasis(models.Model):
         _("listing validity (years)"), null=True, blank=True,
         help_text=_("Set where the basis fixes the validity; otherwise the policy default."),
     )
+    sector = models.CharField(
+        _("sector"), max_length=30, choices=Sector.choices, blank=True,
+        help_text=_("The field whose own periods apply (e.g. the one-year minimum publication of "
+                    "国家发展改革委令第58号); empty: none."),
+    )
     active_from = models.DateField(_("active from"))
     active_until = models.DateField(_("active until"), null=True, blank=True)
 
@@ -121,6 +127,9 @@ class LegalBasis(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="legal_basis_kind_valid", condition=Q(kind__in=LegalBasisKind.values)
+            ),
+            models.CheckConstraint(
+                name="legal_basis_sector_valid", condition=Q(sector__in=["", *Sector.values])
             ),
         ]
 

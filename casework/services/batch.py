@@ -220,8 +220,7 @@ class _Batch:
         length = getattr(obj, action.length_from, None) if action.length_from else None
         started_on: date = _start_date(getattr(obj, action.start) if action.start else None)
         is_task = obj._meta.model_name == "measuretask"
-        key = (action.step, started_on, case.list_type, case.dishonesty_class,
-               sla.Context(case).jurisdiction)
+        key = sla.Context(case).policy_key(action.step, started_on)
         if key not in self.policies:
             self.policies[key] = sla.Context(case).policy(action.step, started_on)
         deadline, opened = sla.build_deadline(

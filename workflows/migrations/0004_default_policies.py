@@ -9,9 +9,14 @@ def load(apps, schema_editor):
     Policy = apps.get_model("workflows", "Policy")
     # Later migrations add columns (and their defaults): load only what this model state has.
     known = {field.name for field in Policy._meta.get_fields()}
+    axes = [field for field in ("step", "list_type", "dishonesty_class", "jurisdiction", "sector")
+            if field in known]
     for row in DEFAULT_POLICIES:
-        key = {field: row.get(field, "") for field in ("step", "list_type", "dishonesty_class",
-                                                       "jurisdiction")}
+        if any(row.get(field) and field not in known for field in ("sector", "legal_basis")):
+            continue  # a row of an axis this model state does not have yet: a later load adds it
+        key = {field: row.get(field, "") for field in axes}
+        if "legal_basis" in known:  # the shipped rows are for no one basis (an office adds those)
+            key["legal_basis"] = None
         defaults = {name: value for name, value in row.items() if name in known}
         Policy.objects.update_or_create(**key, effective_from=row["effective_from"], defaults=defaults)
 

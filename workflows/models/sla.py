@@ -1,5 +1,6 @@
 """SLA policies (law as data, versioned by effective date) and the deadline rows the sweep reads."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from workflows.choices import (
     Party,
     PauseReason,
     Rung,
+    Sector,
     Step,
     TimelineKind,
 )
@@ -27,21 +29,29 @@ from workflows.choices import (
 class PolicyQuerySet(models.QuerySet["Policy"]):
     def in_force(
         self, step: str, on: date, *, list_type: str = "", dishonesty_class: str = "",
-        jurisdiction: str = "",
+        jurisdiction: str = "", sectors: Iterable[str] = (), legal_bases: Iterable[int] = (),
     ) -> "Policy | None":
-        """The most specific row in force on ``on``: layer, then class, then list type.
+        """The most specific row in force on ``on`` (``Policy.specificity``).
 
-        Layers, most specific first: the department's own jurisdiction, the province
-        (``settings.CASEWORK_PROVINCE``), the national default (empty jurisdiction).
+        Axes, most specific first: a row for one of the case's legal bases, a row for one of
+        their sectors, the rule layer (the department's own jurisdiction, the province
+        ``settings.CASEWORK_PROVINCE``, the national default: empty jurisdiction), then class,
+        then list type. Empty on an axis: any.
         """
         province = province_layer()
         rows = self.filter(
             Q(effective_to__isnull=True) | Q(effective_to__gt=on),
+            Q(legal_basis__isnull=True) | Q(legal_basis__in=list(legal_bases)),
             step=step, effective_from__lte=on,
             list_type__in=["", list_type], dishonesty_class__in=["", dishonesty_class],
-            jurisdiction__in=["", province, jurisdiction],
+            jurisdiction__in=["", province, jurisdiction], sector__in=["", *sectors],
         )
         return max(rows, key=Policy.specificity, default=None)
+
+    def with_case_axes(self, step: str) -> bool:
+        """Whether any row of ``step`` is for a sector or a legal basis (then the lookup needs
+        the case's legal bases; otherwise it does not read them)."""
+        return self.filter(Q(legal_basis__isnull=False) | ~Q(sector=""), step=step).exists()
 
 
 def province_layer() -> str:
@@ -78,6 +88,17 @@ class Policy(models.Model):
                                         help_text=_("Empty: any class."))
     jurisdiction = models.CharField(_("jurisdiction"), max_length=40, blank=True,
                                     help_text=_("Empty: national default; a code overrides locally."))
+    sector = models.CharField(
+        _("sector"), max_length=30, choices=Sector.choices, blank=True,
+        help_text=_("Empty: any sector; otherwise the row applies to a case citing a legal basis "
+                    "of this sector."),
+    )
+    legal_basis = models.ForeignKey(
+        "casework.LegalBasis", models.PROTECT, null=True, blank=True, related_name="policies",
+        verbose_name=_("legal basis"),
+        help_text=_("Empty: any basis; otherwise the row applies to a case citing this basis "
+                    "(the basis' own rule), before any other row."),
+    )
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to (exclusive)"), null=True, blank=True)
     clock = models.CharField(_("clock"), max_length=20, choices=Clock.choices)
@@ -141,9 +162,12 @@ class Policy(models.Model):
         ordering = ["step", "effective_from"]
         constraints = [
             models.UniqueConstraint(
-                fields=["step", "list_type", "dishonesty_class", "jurisdiction", "effective_from"],
-                name="policy_version_unique",
+                fields=["step", "list_type", "dishonesty_class", "jurisdiction", "sector",
+                        "legal_basis", "effective_from"],
+                name="policy_version_unique", nulls_distinct=False,
             ),
+            models.CheckConstraint(name="policy_sector_valid",
+                                   condition=Q(sector__in=["", *Sector.values])),
             models.CheckConstraint(name="policy_step_valid", condition=Q(step__in=Step.values)),
             models.CheckConstraint(name="policy_clock_valid", condition=Q(clock__in=Clock.values)),
             models.CheckConstraint(name="policy_confidence_valid",
@@ -161,13 +185,24 @@ class Policy(models.Model):
 
     @property
     def layer(self) -> str:
+        """The rule layer of the jurisdiction axis (national, provincial, local)."""
         if not self.jurisdiction:
             return Layer.NATIONAL
         return Layer.PROVINCE if self.jurisdiction == province_layer() else Layer.LOCAL
 
-    def specificity(self) -> tuple[int, bool, bool, date]:
-        return (Layer.RANK[self.layer], bool(self.dishonesty_class), bool(self.list_type),
-                self.effective_from)
+    def specificity(self) -> tuple[bool, bool, int, bool, bool, date, int, int]:
+        """The order of ``PolicyQuerySet.in_force``: the greatest tuple wins.
+
+        A row for the case's own legal basis, then one for its sector (the rule of the field,
+        e.g. 国家发展改革委令第58号's one-year minimum, applies in every layer: a layer that
+        wants another number for the field adds a row with both), then the rule layer (local,
+        provincial, national), then class, then list type, then the later version. Rows equal
+        on all of these (a case citing bases of two sectors) are decided by the longer period,
+        since the rule of each basis binds the record, then by the row's id.
+        """
+        return (self.legal_basis_id is not None, bool(self.sector), Layer.RANK[self.layer],
+                bool(self.dishonesty_class), bool(self.list_type), self.effective_from,
+                self.length, -(self.pk or 0))
 
     def pauses_on(self, reason: str) -> bool:
         return reason in PauseReason.values and reason in (self.pause_on or [])

@@ -28,7 +28,7 @@ class LegalBasisSerializer(serializers.ModelSerializer):
     class Meta:
         model = LegalBasis
         fields = ["id", "kind", "kind_label", "title", "article", "allows_serious_list", "allows_focus_list",
-                  "listing_years", "active_from", "active_until"]
+                  "listing_years", "sector", "active_from", "active_until"]
 
 
 class MeasureSerializer(serializers.ModelSerializer):

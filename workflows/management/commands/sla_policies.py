@@ -30,10 +30,13 @@ CLOCKS = {"working_days": "working days", "months": "months", "calendar_days": "
 
 
 def layer(row: dict[str, Any]) -> str:
-    basis = row.get("legal_basis") or row.get("legal_basis_code") or ""
-    jurisdiction = row.get("jurisdiction") or ""
-    name = jurisdiction or "national"
-    return f"{name} / basis {basis}" if basis else name
+    """The row's rule layer, and its sector or legal basis where it has one."""
+    name = row.get("jurisdiction") or "national"
+    if row.get("legal_basis"):
+        name += f" / basis {row['legal_basis']}"
+    if row.get("sector"):
+        name += f" / sector {row['sector']}"
+    return name
 
 
 def _day(value: date | None) -> str:
@@ -46,7 +49,8 @@ def _cell(text: Any) -> str:
 
 def sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["step"], row.get("jurisdiction") or "", str(row.get("legal_basis") or ""),
-            row.get("list_type") or "", row.get("dishonesty_class") or "", row["effective_from"])
+            row.get("sector") or "", row.get("list_type") or "", row.get("dishonesty_class") or "",
+            row["effective_from"])
 
 
 def when_due(row: dict[str, Any]) -> str:
@@ -61,10 +65,12 @@ def generate() -> str:
     lines = [
         MARKER, "", "## Every policy row", "",
         "Every default policy row the data migrations load, from `workflows/policy_defaults.py`.",
-        "A clock takes the most specific row in force on the day its step starts: a department's",
-        "own jurisdiction, then the provincial layer (`CASEWORK_PROVINCE`, default `辽宁`), then",
-        "the national default; within a layer, class before list type. Offices may add or",
-        "override rows in the admin; this page lists the shipped data.", "",
+        "A clock takes the most specific row in force on the day its step starts: a row for one",
+        "of the case's legal bases, then one for the sector of one of its bases (`sector`, from",
+        "`LegalBasis.sector`), then the rule layer — a department's own jurisdiction, the",
+        "provincial layer (`CASEWORK_PROVINCE`, default `辽宁`), the national default — then",
+        "class, then list type (`Policy.specificity`). Offices may add or override rows in the",
+        "admin (a row for one legal basis only there); this page lists the shipped data.", "",
         "Grades:", "",
         *[f"- {text}" for text in GRADES.values()], "",
         f"{len(DEFAULT_POLICIES)} rows.", "",
