@@ -4,7 +4,15 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from workflows import calendar
-from workflows.models import CalendarDay, CalendarYear, Deadline, DeadlineEvent, Escalation, Policy
+from workflows.models import (
+    CalendarDay,
+    CalendarYear,
+    Deadline,
+    DeadlineEvent,
+    Escalation,
+    Policy,
+    RuleSetBoundary,
+)
 
 
 @admin.register(CalendarDay)
@@ -33,8 +41,8 @@ class PolicyAdmin(admin.ModelAdmin):
     """Law is data: administrators edit deadlines here; a new version is a new row."""
 
     list_display = ["step", "list_type", "dishonesty_class", "jurisdiction", "sector", "legal_basis",
-                    "length", "clock", "effective_from", "effective_to", "confidence"]
-    list_filter = ["step", "clock", "jurisdiction", "sector", "confidence"]
+                    "length", "clock", "effective_from", "effective_to", "exit_condition", "confidence"]
+    list_filter = ["step", "clock", "jurisdiction", "sector", "exit_condition", "confidence"]
     list_select_related = ["legal_basis"]
     autocomplete_fields = ["legal_basis"]
     search_fields = ["source"]
@@ -76,6 +84,22 @@ class DeadlineAdmin(admin.ModelAdmin):
 class EscalationAdmin(admin.ModelAdmin):
     list_display = ["deadline", "rung", "due_on", "fired_at", "department"]
     list_filter = ["rung"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RuleSetBoundary)
+class RuleSetBoundaryAdmin(admin.ModelAdmin):
+    """Read-only: the sweep writes a row when it applies a boundary (workflows/boundaries.py)."""
+
+    list_display = ["effective_on", "applied_at", "moved", "failed"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
