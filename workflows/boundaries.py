@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 def reached_days(now: datetime) -> set[date]:
     """The boundaries reached by ``now``: every policy row's ``effective_from`` up to today."""
     today = timezone.localdate(now)
-    return set(Policy.objects.filter(effective_from__lte=today)
+    return set(Policy.objects.filter(effective_from__lte=today).order_by()  # no ordering columns
                .values_list("effective_from", flat=True).distinct())
 
 
