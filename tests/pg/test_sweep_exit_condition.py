@@ -141,3 +141,18 @@ def test_a_row_without_a_condition_exits_whatever_is_open(cast: Cast) -> None:
     case.refresh_from_db()
     assert (case.state, case.exit_reason) == ("exited", "expired")
     assert not Message.objects.filter(template="exit_held").exists()
+
+
+def test_a_held_case_exited_otherwise_is_checked_no_more(cast: Cast) -> None:
+    case, _rectification = minor_case_with_rectification(cast)
+    sweep_at(at(ENDED))
+    with time_machine.travel(at(ENDED, 11, 30), tick=False):
+        services.advance(Case.objects.get(pk=case.pk), "exit", cast.reviewer,
+                         {"reason": "revoked", "grounds": "行政处罚决定已被撤销"})
+    clock = maximum_clock(case)
+    assert clock.state == DeadlineState.CANCELLED and clock.next_fire_at is None
+    sweep_at(at(ENDED) + timedelta(days=2))
+    case.refresh_from_db()
+    assert (case.state, case.exit_reason) == ("exited", "revoked")
+    assert maximum_clock(case).events.filter(kind=TimelineKind.HELD).count() == 1
+    assert Message.objects.filter(template="exit_held", case=case).count() == 2
