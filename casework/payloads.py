@@ -90,7 +90,12 @@ def bounded_date(day: date) -> date:
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know (nested ones too): a misspelt field must not be ignored."""
+    """Refuses fields it does not know (nested ones too): a misspelt field must not be ignored.
+
+    A field the payload refuses on purpose (its ``REFUSED_FIELDS``) is answered with its reason.
+    """
+
+    not_accepted: dict[str, Any] = {}
 
     def to_internal_value(self, data: Any) -> Any:
         from django.utils.translation import gettext as _
@@ -98,7 +103,9 @@ class StrictSerializer(serializers.Serializer):
         if isinstance(data, dict):
             unknown = set(data) - set(self.fields)
             if unknown:
-                raise serializers.ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+                raise serializers.ValidationError({
+                    name: [str(self.not_accepted.get(name, _("Unknown field.")))] for name in sorted(unknown)
+                })
         return super().to_internal_value(data)
 
 
@@ -135,7 +142,9 @@ def _serializer_field(spec: Spec) -> serializers.Field:
 def serializer_class(cls: type) -> type[serializers.Serializer]:
     """The request serializer of a payload (named after it, so OpenAPI names it too)."""
     fields = {spec.name: _serializer_field(spec) for spec in specs(cls)}
-    return type(f"{cls.__name__}Input", (StrictSerializer,), {**fields, "__doc__": cls.__doc__})
+    return type(f"{cls.__name__}Input", (StrictSerializer,), {
+        **fields, "__doc__": cls.__doc__, "not_accepted": getattr(cls, "REFUSED_FIELDS", {}),
+    })
 
 
 # --- validating once ---------------------------------------------------------------------------

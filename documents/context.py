@@ -25,7 +25,7 @@ def build(case: Case, obj: Model, data: Any) -> dict[str, Any]:
         "department": case.owner_department.name,
         "subject": subject_facts(case),
         "case": case_facts(case),
-        "bases": [{"title": basis.title, "article": basis.article, "kind": basis.get_kind_display()}
+        "bases": [{"title": basis.title, "article": basis.article_text, "kind": basis.get_kind_display()}
                   for basis in case.legal_bases.all()],
         "measures": [{"title": measure.title, "department": measure.department.name}
                      for measure in measures_for(case)],

@@ -114,7 +114,7 @@ def payload_of(form: forms.Form) -> dict[str, Any]:
 
 class LegalBasisChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: LegalBasis) -> str:
-        return f"{obj.title} {obj.article}"
+        return f"{obj.title} {obj.article_text}"
 
 
 class CaseOpenForm(forms.Form):

@@ -8,7 +8,7 @@ The concrete model (casework.models.Case) supplies the facts the guards read:
 import operator
 from datetime import date, datetime
 from functools import reduce
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -140,11 +140,25 @@ def failing_exit_condition(case: Any, condition: str) -> Rule | None:
 
 @payload
 class Correction:
-    """What an upheld objection or a correction changes; a field left out stays as it is."""
+    """What an upheld objection or a correction changes; a field left out stays as it is.
+
+    The list type is not among them: which list a record goes on is the determination itself,
+    so a record on the wrong list is revoked and determined again (``REFUSED_FIELDS``).
+    """
 
     facts: str = text(_("Corrected facts"), required=False)
     dishonesty_class: DishonestyClass | None = optional(_("Corrected dishonesty class"))
     listed_until: date | None = optional(_("Corrected end of listing"))
+
+    # Fields a client may try to correct that no correction changes, each with why (the API
+    # answers with this text instead of "Unknown field.").
+    REFUSED_FIELDS: ClassVar[dict[str, Any]] = {
+        "list_type": _(
+            "The list type cannot be corrected: which list a record goes on is the determination "
+            "itself. Uphold the objection with the outcome “revoke” and make a new determination "
+            "on the right list."
+        ),
+    }
 
 
 @payload

@@ -180,13 +180,14 @@ def story_withdrawn(city: DemoCity, case: Case) -> None:
 
 
 def story_measures_in_progress(city: DemoCity, case: Case) -> None:
-    """Listed with five measures: pushed, acknowledged, implemented, not applicable; objection filed."""
+    """Listed with the market regulator's list's measures: pushed, acknowledged, implemented,
+    not applicable; objection filed."""
     determine(city, case)
     by_measure = {task.measure.code: task for task in tasks(case)}
-    procurement = by_measure["limit-procurement"]
+    procurement = by_measure["samr-procurement"]
     services.advance(procurement, "acknowledge", city.joint_user(procurement))
-    report_task(city, by_measure["limit-subsidies"])
-    report_task(city, by_measure["limit-legal-representative"], "not_applicable")
+    report_task(city, by_measure["samr-licensing"])
+    report_task(city, by_measure["samr-qualification"], "not_applicable")
     objection(city, case, "抽检样品保存条件不符合规定，检验结论不应采信")
 
 
@@ -257,7 +258,7 @@ def story_repaired(city: DemoCity, case: Case) -> None:
     services.advance(approved, "accept", city.officer(case))
     minimum_publication_served(case)
     services.advance(approved, "approve", city.reviewer(case), {"decision": "准予信用修复"})
-    procurement = next(task for task in tasks(case) if task.measure.code == "limit-procurement")
+    procurement = next(task for task in tasks(case) if task.measure.code == "tax-procurement")
     services.advance(procurement, "confirm", city.joint_user(procurement))
 
 
@@ -284,33 +285,33 @@ def story_revoked(city: DemoCity, case: Case) -> None:
 SERIOUS, FOCUS = ListType.SERIOUS, ListType.FOCUS
 CLASS_SERIOUS, CLASS_GENERAL = DishonestyClass.SERIOUS, DishonestyClass.GENERAL
 
+# Each case cites the article its facts break and, on the serious list, the rule that creates
+# that list; the measures it names rest on one of its own bases (Measure.misfit).
 CASES: tuple[CaseSpec, ...] = (
-    CaseSpec("scjgj", "jiancai", SERIOUS, CLASS_SERIOUS, ("product",),
+    CaseSpec("scjgj", "jiancai", SERIOUS, CLASS_SERIOUS, ("product", "samr-list"),
              "销售不符合国家标准的防火保温材料，货值金额较大", story_draft),
     CaseSpec("sthjj", "huagong", SERIOUS, CLASS_SERIOUS, ("environment",),
              "通过暗管排放含重金属废水，拒不改正", story_notified),
-    CaseSpec("sswj", "shangmao", FOCUS, CLASS_GENERAL, ("tax",),
+    CaseSpec("sswj", "shangmao", FOCUS, CLASS_GENERAL, ("tax-filing", "liaoning"),
              "逾期未申报纳税，经责令限期申报仍未申报", story_withdrawn),
-    CaseSpec("scjgj", "shipin", SERIOUS, CLASS_SERIOUS, ("food",),
+    CaseSpec("scjgj", "shipin", SERIOUS, CLASS_SERIOUS, ("food", "samr-list"),
              "生产经营致病性微生物超标的食品，造成群体性食物中毒", story_measures_in_progress,
-             ("limit-bidding", "limit-procurement", "limit-subsidies", "limit-legal-representative",
-              "key-supervision")),
-    CaseSpec("sthjj", "huagong", SERIOUS, CLASS_SERIOUS, ("environment",),
+             ("samr-procurement", "samr-licensing", "samr-qualification", "samr-bidding")),
+    CaseSpec("sthjj", "huagong", SERIOUS, CLASS_SERIOUS, ("environment-excess",),
              "在线监测数据显示大气污染物持续超标排放", story_overdue_rectification),
     CaseSpec("sswj", "shangmao", FOCUS, CLASS_GENERAL, ("tax", "liaoning"),
              "少缴应纳税款，经税务机关通知申报而拒不申报", story_rectification_ordered),
-    CaseSpec("scjgj", "canyin", FOCUS, DishonestyClass.MINOR, ("food", "liaoning"),
-             "餐饮服务场所卫生条件不符合要求，屡查屡犯", story_talk_scheduled, ("key-supervision",)),
-    CaseSpec("sswj", "wang", SERIOUS, CLASS_SERIOUS, ("tax",),
-             "隐匿个人劳务报酬收入，少缴个人所得税数额较大", story_talk_held),
-    CaseSpec("scjgj", "jiancai", SERIOUS, CLASS_SERIOUS, ("product",),
-             "生产不合格钢筋并以不合格产品冒充合格产品", story_talk_missed, ("limit-bidding",)),
-    CaseSpec("sthjj", "reli", SERIOUS, CLASS_SERIOUS, ("environment",),
-             "燃煤锅炉未配套除尘设施，烟尘排放超标", story_repaired,
-             ("limit-procurement", "key-supervision")),
-    CaseSpec("sswj", "li", FOCUS, CLASS_GENERAL, ("tax",),
-             "虚开发票用于抵扣个人经营所得", story_expired, ("key-supervision",)),
-    CaseSpec("scjgj", "peixun", SERIOUS, CLASS_SERIOUS, ("food",),
-             "学校食堂供应的熟食检出致病菌", story_revoked, ("strict-licensing",)),
+    CaseSpec("scjgj", "canyin", FOCUS, DishonestyClass.MINOR, ("food-hygiene", "liaoning"),
+             "餐饮服务场所卫生条件不符合要求，屡查屡犯", story_talk_scheduled, ("strict-licensing",)),
+    CaseSpec("sswj", "wang", SERIOUS, CLASS_SERIOUS, ("tax", "tax-list"),
+             "隐匿个人劳务报酬收入，少缴个人所得税数额较大", story_talk_held, ("tax-procurement",)),
+    CaseSpec("scjgj", "jiancai", SERIOUS, CLASS_SERIOUS, ("product-fake", "samr-list"),
+             "生产不合格钢筋并以不合格产品冒充合格产品", story_talk_missed, ("samr-bidding",)),
+    CaseSpec("sswj", "reli", SERIOUS, CLASS_SERIOUS, ("tax", "tax-list"),
+             "进行虚假的纳税申报，少缴企业所得税数额较大", story_repaired,
+             ("tax-procurement", "tax-bidding")),
+    CaseSpec("sswj", "li", FOCUS, CLASS_GENERAL, ("invoice", "liaoning"),
+             "虚开发票用于抵扣个人经营所得", story_expired, ("strict-licensing",)),
+    CaseSpec("scjgj", "peixun", SERIOUS, CLASS_SERIOUS, ("food", "samr-list"),
+             "学校食堂供应的熟食检出致病菌", story_revoked, ("samr-licensing",)),
 )
-

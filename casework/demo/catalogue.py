@@ -60,11 +60,12 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
     DepartmentSpec("rfb", "市人防办"),
     DepartmentSpec("ashg", "鞍山海关"),
     DepartmentSpec("ycj", "鞍山市烟草专卖局"),
+    # 应急管理部门 determine the 安全生产严重失信主体名单 (应急管理部令第11号 Art 4: 谁处罚、谁决定).
+    DepartmentSpec("yjj", "市应急局"),
     # Joint-punishment departments: they carry out measures pushed to them (plan items 8–9).
     DepartmentSpec("czj", "市财政局", JOINT),
     DepartmentSpec("xzspj", "市行政审批局", JOINT),
     DepartmentSpec("zjj", "市住房城乡建设局", JOINT),
-    DepartmentSpec("yjj", "市应急局", JOINT),
     DepartmentSpec("ggzyjy", "市公共资源交易中心", JOINT),
     # 县（市）区 and development zones: their sector bureaus determine, not the county
     # governments (a government is no 认定部门); the market regulators here.
@@ -92,19 +93,50 @@ class BasisSpec:
 
 
 LAW, REGULATION = LegalBasisKind.LAW, LegalBasisKind.ADMINISTRATIVE_REGULATION
+RULE = LegalBasisKind.DEPARTMENTAL_RULE
 
+# Each row is the article the conduct breaks (the violation), or the rule that creates the
+# list the case goes on (列入名单的规章), cited beside it; measures rest on one or the other.
 LEGAL_BASES: tuple[BasisSpec, ...] = (
-    BasisSpec("food", LAW, "中华人民共和国食品安全法", "第一百一十三条", True, True, date(2015, 10, 1)),
+    # 生产经营致病性微生物……超过食品安全标准限量的食品 (食品安全法 Art 124 para 1 item 1).
+    BasisSpec("food", LAW, "中华人民共和国食品安全法", "第一百二十四条", True, True, date(2015, 10, 1)),
+    # 餐具、饮具未按规定洗净消毒，餐饮服务设施、设备未按规定维护清洗 (Art 126).
+    BasisSpec("food-hygiene", LAW, "中华人民共和国食品安全法", "第一百二十六条", True, True,
+              date(2015, 10, 1)),
+    # 生产、销售不符合保障人身、财产安全的国家标准、行业标准的产品 (产品质量法 Art 49).
     BasisSpec("product", LAW, "中华人民共和国产品质量法", "第四十九条", True, True, date(2018, 12, 29)),
+    # 以不合格产品冒充合格产品 (Art 50).
+    BasisSpec("product-fake", LAW, "中华人民共和国产品质量法", "第五十条", True, True, date(2018, 12, 29)),
     BasisSpec("safety", LAW, "中华人民共和国安全生产法", "第七十八条", True, False, date(2021, 9, 1)),
+    # 偷税: 不列、少列收入，经通知申报而拒不申报或者虚假申报，不缴或者少缴 (征管法 Art 63).
     BasisSpec("tax", LAW, "中华人民共和国税收征收管理法", "第六十三条", True, True, date(2015, 4, 24)),
-    BasisSpec("environment", LAW, "中华人民共和国环境保护法", "第五十四条", True, True, date(2015, 1, 1)),
+    # 未按照规定的期限办理纳税申报 (Art 62).
+    BasisSpec("tax-filing", LAW, "中华人民共和国税收征收管理法", "第六十二条", True, True, date(2015, 4, 24)),
+    # 虚开发票 (发票管理办法 Art 22 para 2 forbids it; its penalty article follows it).
+    BasisSpec("invoice", REGULATION, "中华人民共和国发票管理办法", "第二十二条", True, True,
+              date(2011, 2, 1)),
+    # 通过暗管……等逃避监管的方式违法排放污染物 (环境保护法 Art 63 item 3).
+    BasisSpec("environment", LAW, "中华人民共和国环境保护法", "第六十三条", True, True, date(2015, 1, 1)),
+    # 超过污染物排放标准排放污染物 (Art 60).
+    BasisSpec("environment-excess", LAW, "中华人民共和国环境保护法", "第六十条", True, True,
+              date(2015, 1, 1)),
     BasisSpec("procurement", LAW, "中华人民共和国政府采购法", "第二十二条", True, False, date(2003, 1, 1)),
     BasisSpec("company", LAW, "中华人民共和国公司法", "第一百七十八条", True, False, date(2024, 7, 1)),
     BasisSpec("bidding", REGULATION, "中华人民共和国招标投标法实施条例", "第六十七条", True, False,
               date(2012, 2, 1)),
     BasisSpec("wages", REGULATION, "保障农民工工资支付条例", "第四十八条", True, False, date(2020, 5, 1)),
-    # A local regulation supports the lighter key attention list only (plan item 8).
+    # The rules that create each serious list, by the department that keeps it.
+    BasisSpec("samr-list", RULE, "市场监督管理严重违法失信名单管理办法（国家市场监督管理总局令第44号）",
+              "第二条", True, False, date(2021, 9, 1)),
+    BasisSpec("tax-list", RULE, "重大税收违法失信主体信息公布管理办法（国家税务总局令第54号）",
+              "第六条", True, False, date(2022, 2, 1)),
+    BasisSpec("wages-list", RULE,
+              "拖欠农民工工资失信联合惩戒对象名单管理暂行办法（人力资源社会保障部令第45号）",
+              "第五条", True, False, date(2022, 1, 1)),
+    BasisSpec("safety-list", RULE, "安全生产严重失信主体名单管理办法（应急管理部令第11号）",
+              "第六条", True, False, date(2023, 10, 1)),
+    # A local regulation supports the lighter key attention list only (plan item 8). Its text
+    # was not obtained, so no article is cited: the row shows LegalBasis.article_text (未核实).
     BasisSpec("liaoning", LegalBasisKind.LOCAL_REGULATION, "辽宁省社会信用条例", "", False, True,
               date(2022, 1, 1)),
 )
@@ -122,6 +154,10 @@ class MeasureSpec:
     list_types: str = SERIOUS_ONLY
 
 
+# A measure rests on one legal basis and follows only from a case citing it (Measure.misfit):
+# the market regulator's list carries the market regulator's measures, the tax list the tax
+# measures; wage-arrears and work-safety measures follow only from wage-arrears and
+# work-safety cases.
 MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("limit-procurement", "限制参与政府采购", "procurement", "czj"),
     MeasureSpec("limit-subsidies", "限制获得政府资金补助", "wages", "czj"),
@@ -130,6 +166,16 @@ MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("limit-legal-representative", "限制担任法定代表人", "company", "xzspj"),
     MeasureSpec("strict-licensing", "从严审核行政许可事项", "liaoning", "xzspj", BOTH_LISTS),
     MeasureSpec("key-supervision", "列为重点监管对象增加检查频次", "safety", "yjj", BOTH_LISTS),
+    # 市场监督管理严重违法失信名单: what the other departments weigh or refuse.
+    MeasureSpec("samr-procurement", "委托承担政府采购项目时作为重要考量因素", "samr-list", "czj"),
+    MeasureSpec("samr-bidding", "工程招投标时作为重要考量因素", "samr-list", "ggzyjy"),
+    MeasureSpec("samr-licensing", "审查行政许可时作为重要考量因素", "samr-list", "xzspj"),
+    MeasureSpec("samr-no-commitment", "不适用告知承诺制", "samr-list", "xzspj"),
+    MeasureSpec("samr-qualification", "审查建筑业企业资质时作为重要考量因素", "samr-list", "zjj"),
+    # 重大税收违法失信主体: the joint departments' restrictions.
+    MeasureSpec("tax-procurement", "依法限制参加政府采购活动", "tax-list", "czj"),
+    MeasureSpec("tax-bidding", "依法限制参与工程招投标", "tax-list", "ggzyjy"),
+    MeasureSpec("tax-qualification", "依法限制取得建筑业企业资质", "tax-list", "zjj"),
 )
 
 # --- subjects ------------------------------------------------------------------------------

@@ -239,7 +239,7 @@ class Past:
     label: str
     ages: tuple[int, ...]  # calendar days since the last step, one case each
     lead: int  # calendar days the story takes before its last step
-    serious: bool = False  # the serious list, with measures of every joint department
+    serious: bool = False  # the serious list, with its list's measures
 
 
 # Ages chosen so that the department's clocks are on time, warned, breached and 督办.
@@ -261,12 +261,21 @@ PASTS: tuple[Past, ...] = (
 
 # Only the three departments with demo officers open cases; minor dishonesty (no minimum
 # publication period since 2026-04-01) lets a repair be filed in the demo's few months.
-DEPARTMENTS = (("scjgj", ("food", "liaoning")), ("sthjj", ("environment", "liaoning")),
+# The key attention list rests on the provincial regulation, whose measure the cases take.
+DEPARTMENTS = (("scjgj", ("food", "liaoning")), ("sthjj", ("environment-excess", "liaoning")),
                ("sswj", ("tax", "liaoning")))
-SERIOUS_BASES = {"scjgj": ("food", "wages"), "sthjj": ("environment", "wages"), "sswj": ("tax", "wages")}
+# The serious list: the violated article and the rule that creates the department's list; the
+# measures are that list's, one for each joint department that carries one. The environment department keeps
+# no list of its own with measures in this catalogue: its serious cases go to the market
+# regulator, which does.
+SERIOUS_BASES = {"scjgj": ("food", "samr-list"), "sswj": ("tax", "tax-list")}
+SERIOUS_OWNER = {"sthjj": "scjgj"}
 SUBJECTS = ("shipin", "huagong", "shangmao", "canyin", "wang", "jiancai", "reli", "li", "peixun")
-MEASURES = ("key-supervision", "strict-licensing")
-SERIOUS_MEASURES = ("limit-procurement", "limit-bidding", "limit-qualification", "key-supervision")
+MEASURES = ("strict-licensing",)
+SERIOUS_MEASURES = {
+    "scjgj": ("samr-procurement", "samr-bidding", "samr-qualification", "samr-licensing"),
+    "sswj": ("tax-procurement", "tax-bidding", "tax-qualification"),
+}
 
 
 def history_keys() -> Iterator[tuple[str, str, str, tuple[str, ...], str, Past, int]]:
@@ -293,8 +302,9 @@ def seed_history(city: DemoCity) -> None:
         start = working_day_before(last - timedelta(days=past.lead))
         measures: tuple[str, ...]
         if past.serious:
+            owner = SERIOUS_OWNER.get(owner, owner)
             list_type, dishonesty, bases, measures = (
-                ListType.SERIOUS, DishonestyClass.SERIOUS, SERIOUS_BASES[owner], SERIOUS_MEASURES)
+                ListType.SERIOUS, DishonestyClass.SERIOUS, SERIOUS_BASES[owner], SERIOUS_MEASURES[owner])
         else:
             list_type, dishonesty, measures = ListType.FOCUS, DishonestyClass.MINOR, MEASURES
         with moved_clock(start) as clock:

@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -100,6 +100,9 @@ def passes(validate: Callable[[str], str], identifier: str) -> bool:
     return True
 
 
+ARTICLE_UNAVAILABLE = _("(article not verified: the text of the rule has not been obtained)")
+
+
 class LegalBasis(models.Model):
     """A catalogue entry: the law, regulation or State Council decision a listing rests on."""
 
@@ -134,7 +137,12 @@ class LegalBasis(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} {self.article}".strip()
+        return f"{self.title} {self.article_text}"
+
+    @property
+    def article_text(self) -> str:
+        """The article as shown: a row whose article text was not obtained says so, never blank."""
+        return self.article or str(ARTICLE_UNAVAILABLE)
 
     def is_active_on(self, day: date) -> bool:
         return self.active_from <= day and (self.active_until is None or day <= self.active_until)
@@ -173,3 +181,23 @@ class Measure(models.Model):
 
     def applies_to(self, list_type: str) -> bool:
         return list_type in [item.strip() for item in self.list_types.split(",")]
+
+    def misfit(self, list_type: str, basis_ids: Iterable[int]) -> str | None:
+        """Why this measure may not follow from a case of ``list_type`` citing ``basis_ids``, or None.
+
+        The one rule for every measure of a case, chosen by hand or taken from the catalogue:
+        its legal basis is one the case cites (the measure rests on the law the case rests on),
+        it is active, and it applies to the case's list type.
+        """
+        names = {"measure": self.title, "code": self.code}
+        if not self.active:
+            return str(_("The measure “%(measure)s” (%(code)s) is no longer active.") % names)
+        if self.legal_basis_id not in set(basis_ids):
+            return str(_(
+                "The measure “%(measure)s” (%(code)s) rests on %(basis)s, which this case does not "
+                "cite: a measure follows only from a legal basis of the case itself."
+            ) % {**names, "basis": self.legal_basis})
+        if not self.applies_to(list_type):
+            return str(_("The measure “%(measure)s” (%(code)s) does not apply to the %(list_type)s.")
+                       % {**names, "list_type": ListType(list_type).label})
+        return None

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import audit
 from casework.choices import DepartmentKind
+from casework.exceptions import PayloadInvalid
 from casework.models import (
     Case,
     CaseNumberCounter,
@@ -109,16 +110,26 @@ def open_case(
         )
         require([list_class_allowed], case, actor)
         case.full_clean(exclude=["state", "legal_bases", "measures"])
+        chosen = list(measures)
+        refuse_misfits(chosen, list_type, bases)
         case.save()
         case.legal_bases.set(bases)
         if not has_legal_basis(case):  # refused now, not only at notify: it could never go on
             raise RuleRefused.of(has_legal_basis)
-        case.measures.set(list(measures))
+        case.measures.set(chosen)
         payload: dict[str, Any] = {"legal_bases": [basis.pk for basis in bases]}
         if recorded:
             payload["recorded"] = recorded.as_payload()
         create_step(case, actor, payload)
     return case
+
+
+def refuse_misfits(measures: Iterable[Measure], list_type: str, bases: Iterable[LegalBasis]) -> None:
+    """Each measure chosen for a new case must fit it (Measure.misfit); misfits are named."""
+    basis_ids = {basis.pk for basis in bases}
+    misfits = [reason for measure in measures if (reason := measure.misfit(list_type, basis_ids))]
+    if misfits:
+        raise PayloadInvalid({"measures": misfits})
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,17 @@ guarded, audited and notified like any other step.
 """
 
 from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from casework.hooks import TransitionEvent
 from casework.models import Case, Measure, MeasureTask, Talk
 from casework.services.engine import advance, create_step
 from workflows.case import Correction, ExitInput, ExitReason
+from workflows.guards import RuleRefused
 from workflows.measure_task import LIVE_STATES, TerminationRequest
 from workflows.objection import ObjectionOutcome
 from workflows.talk import TalkKind, talk_kind_for
@@ -24,19 +30,24 @@ def push_measures(event: TransitionEvent) -> None:
 
 
 def measures_for(case: Case) -> list[Measure]:
-    chosen = list(case.measures.filter(active=True).select_related("department"))
+    """The case's measures: those chosen for it, else the catalogue's; each must fit (Measure.misfit)."""
+    basis_ids = set(case.legal_bases.values_list("pk", flat=True))
+    chosen = list(case.measures.filter(active=True).select_related("department", "legal_basis"))
+    for measure in chosen:
+        if reason := measure.misfit(case.list_type, basis_ids):
+            raise RuleRefused("measure_not_fitting", reason)
     if chosen:
         return chosen
     candidates = Measure.objects.filter(
-        legal_basis__in=case.legal_bases.all(), active=True
-    ).select_related("department").distinct()
-    return [measure for measure in candidates if measure.applies_to(case.list_type)]
+        legal_basis__in=basis_ids, active=True
+    ).select_related("department", "legal_basis").distinct()
+    return [measure for measure in candidates if measure.misfit(case.list_type, basis_ids) is None]
 
 
 def terminate_measures(event: TransitionEvent) -> None:
     """On exit (repair, expiry, revocation) every live measure gets a termination request."""
     case: Case = event.obj
-    reason = f"case exit: {case.exit_reason}"
+    reason = recorded(_("The case exited the list: %(reason)s"), reason=ExitReason(case.exit_reason).label)
     for task in case.measuretasks.filter(state__in=LIVE_STATES).order_by("pk"):
         advance(task, "request_termination", event.actor, TerminationRequest(reason=reason))
 
@@ -45,7 +56,8 @@ def apply_objection_outcome(event: TransitionEvent) -> None:
     """An upheld objection corrects the record or revokes the determination."""
     objection = event.obj
     if objection.outcome == ObjectionOutcome.REVOKE:
-        grounds = f"objection {objection.pk} upheld: {objection.decision_reason}"
+        grounds = recorded(_("Objection no. %(number)s upheld: %(reason)s"),
+                           number=objection.pk, reason=objection.decision_reason)
         advance(event.case, "exit", event.actor, ExitInput(reason=ExitReason.REVOKED, grounds=grounds))
     else:
         advance(event.case, "correct", event.actor, event.data.correction or Correction())
@@ -56,7 +68,7 @@ def require_talk_for_overdue(event: TransitionEvent) -> None:
     case = event.case
     kind = talk_kind_for(case.list_type, TalkKind.PROMPT)
     talk = Talk(case=case, kind=kind, organiser=case.owner_department,
-                reason=f"rectification {event.obj.pk} overdue")
+                reason=recorded(_("Rectification no. %(number)s is overdue"), number=event.obj.pk))
     create_step(talk, event.actor, {"rectification": event.obj.pk})
 
 
@@ -71,6 +83,12 @@ EFFECTS: dict[tuple[str, str], Callable[[TransitionEvent], None]] = {
     ("rectification", "mark_overdue"): require_talk_for_overdue,
     ("repairapplication", "approve"): exit_repaired,
 }
+
+
+def recorded(message: Any, **values: Any) -> str:
+    """A reason written into a step, as the notices that quote it read it: in the default language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % values
 
 
 def run(event: TransitionEvent) -> None:

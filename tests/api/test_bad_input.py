@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from casework import services
 from casework.models import AuditEvent, Case, Evidence, IdempotencyRecord, Objection, Subject
 from tests.api.conftest import client_for, transition
 from tests.conftest import Cast
@@ -227,3 +228,29 @@ def test_public_lists_mask_natural_persons_and_paginate(cast: Cast) -> None:
     rows = APIClient().get("/api/v1/public/listings/").json()["results"]
     people = {(row["subject_name"], row["subject_identifier"]) for row in rows}
     assert people == {("张*", "**************002X"), ("鞍山某建材有限公司", "91110108551385082Q")}
+
+
+def test_a_correction_of_the_list_type_is_refused_saying_a_new_determination_is_needed(cast: Cast) -> None:
+    """The list type is the determination itself: no correction moves a record to another list."""
+    case = cast.listed_case()
+    reviewer = client_for(cast.reviewer, HTTP_ACCEPT_LANGUAGE="en")
+    with nothing_written():
+        response = transition(reviewer, f"cases/{case.pk}", "correct", case.version, list_type="focus")
+    assert response.status_code == 400
+    [reason] = response.json()["errors"]["list_type"]
+    assert reason.startswith("The list type cannot be corrected")
+    assert "new determination" in reason and reason != "Unknown field."
+
+
+def test_an_upheld_objection_cannot_correct_the_list_type_either(cast: Cast) -> None:
+    case = cast.listed_case()
+    objection = services.file_objection(case, cast.subject_user, "应列入重点关注名单")
+    services.advance(objection, "accept", cast.officer)
+    objection.refresh_from_db()
+    reviewer = client_for(cast.reviewer, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    with nothing_written():
+        response = transition(reviewer, f"objections/{objection.pk}", "uphold", objection.version,
+                              outcome="correct", reason="理由", correction={"list_type": "focus"})
+    assert response.status_code == 400, response.json()
+    [reason] = response.json()["errors"]["correction.list_type"]
+    assert reason.startswith("名单类型不能更正") and "重新作出认定" in reason

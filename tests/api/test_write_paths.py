@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from casework import services
 from casework.choices import LegalBasisKind
-from casework.models import LegalBasis, Subject
+from casework.models import LegalBasis, Measure, Subject
 from tests.api.conftest import client_for
 from tests.api.test_bad_input import nothing_written
 from tests.conftest import Cast
@@ -119,6 +119,33 @@ def test_a_measure_id_given_twice_is_refused_naming_it(officer: APIClient, cast:
     assert response.status_code == 400
     repeated = f"Each id may be given once; repeated: {cast.measure.pk}."
     assert response.json()["errors"]["measures"] == [repeated]
+
+
+def test_a_measure_whose_legal_basis_the_case_does_not_cite_is_refused_naming_it(
+    officer: APIClient, cast: Cast
+) -> None:
+    """Issue 12 item 6: a hand-chosen measure must rest on one of the case's own legal bases."""
+    wages = LegalBasis.objects.create(
+        kind=LegalBasisKind.ADMINISTRATIVE_REGULATION, title="保障农民工工资支付条例", article="第四十八条",
+        allows_serious_list=True, active_from=cast.basis.active_from)
+    foreign = Measure.objects.create(code="limit-subsidies", title="限制获得政府资金补助",
+                                     legal_basis=wages, department=cast.joint)
+    with nothing_written():
+        response = officer.post("/api/v1/cases/", case_body(cast, measures=[cast.measure.pk, foreign.pk]),
+                                format="json")
+    assert response.status_code == 400
+    [reason] = response.json()["errors"]["measures"]
+    assert reason.startswith("The measure “限制获得政府资金补助” (limit-subsidies) rests on "
+                             "保障农民工工资支付条例 第四十八条, which this case does not cite")
+
+
+def test_a_measure_not_applying_to_the_list_type_is_refused_naming_it(officer: APIClient, cast: Cast) -> None:
+    with nothing_written():
+        response = officer.post("/api/v1/cases/", case_body(
+            cast, list_type="focus", dishonesty_class="general", measures=[cast.measure.pk]), format="json")
+    assert response.status_code == 400
+    [reason] = response.json()["errors"]["measures"]
+    assert "(limit-bidding) does not apply to the Key attention list" in reason
 
 
 def test_a_draft_whose_legal_basis_does_not_allow_its_list_type_is_refused_at_creation(

@@ -77,7 +77,7 @@ class PublicCaseSerializer(serializers.ModelSerializer):
         return mask_identifier(case.subject.masked_identifier)
 
     def get_legal_bases(self, case: Case) -> list[str]:
-        return [f"{basis.title} {basis.article}".strip() for basis in case.legal_bases.all()]
+        return [str(basis) for basis in case.legal_bases.all()]
 
     def get_objection_pending(self, case: Case) -> bool:
         """An objection is being processed: the record carries the label (at once, same day)."""
