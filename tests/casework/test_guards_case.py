@@ -263,7 +263,7 @@ def test_upheld_objection_with_revoke_exits_the_case_and_requests_termination_of
     )
     exit_event = AuditEvent.objects.get(case=case, action="exit")
     assert exit_event.payload["reason"] == "revoked"
-    assert f"objection {objection.pk} upheld" in exit_event.payload["grounds"]
+    assert exit_event.payload["grounds"].startswith(f"第{objection.pk}号异议成立：")  # the notices' language
 
 
 def test_upheld_objection_with_correct_applies_the_correction_and_audits_old_and_new(
