@@ -41,30 +41,33 @@ class Context:
     def jurisdiction(self) -> str:
         return getattr(self.case.owner_department, "jurisdiction", "") or ""
 
-    def axes(self, step: str, *, fresh: bool = False) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    def axes(self, step: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
         """The sectors and legal bases of the case, where some row of ``step`` is for a sector
-        or a basis; otherwise none (and the case's bases are not read)."""
-        def load() -> bool:
-            return Policy.objects.with_case_axes(step)
+        or a basis; otherwise none (and the case's bases are not read).
 
-        if not (load() if fresh else caches.policies.get(("case_axes", step), load)):
+        Whether a step has such rows is always read through the process cache, a fresh lookup
+        too (a recompute asks per clock): emptied on any policy save in this process, and
+        within ``caches.MAX_AGE_SECONDS`` of one in another.
+        """
+        if not caches.policies.get(("case_axes", step),
+                                   lambda: Policy.objects.with_case_axes(step)):
             return (), ()
         bases = list(self.case.legal_bases.all())
         return (tuple(sorted({basis.sector for basis in bases if basis.sector})),
                 tuple(sorted(basis.pk for basis in bases)))
 
-    def policy_key(self, step: str, on: date, *, fresh: bool = False) -> tuple[Any, ...]:
+    def policy_key(self, step: str, on: date) -> tuple[Any, ...]:
         """What decides the row in force: the step, the day and every axis of the lookup,
         the provincial layer included (a process serving two provinces' settings must not
         hand one the other's row)."""
-        sectors, bases = self.axes(step, fresh=fresh)
+        sectors, bases = self.axes(step)
         return (step, on, self.case.list_type, self.case.dishonesty_class, self.jurisdiction,
                 province_layer(), sectors, bases)
 
     def policy(self, step: str, on: date, *, fresh: bool = False) -> Policy:
         """The policy in force for ``step`` on ``on``; from this process's cache unless ``fresh``
         (recomputing after a policy change reads the table)."""
-        key = self.policy_key(step, on, fresh=fresh)
+        key = self.policy_key(step, on)
 
         def load() -> Policy | None:
             return Policy.objects.in_force(step, on, list_type=key[2], dishonesty_class=key[3],
@@ -457,7 +460,10 @@ class Move:
 
 def planned_moves(deadlines: Any) -> Iterator[Move]:
     """Open deadlines whose due date the current policies and calendar would move."""
-    for deadline in deadlines.select_related("policy", "case__owner_department").iterator(chunk_size=1000):
+    # The cases' legal bases prefetched per chunk: the publication clocks' lookup reads them.
+    rows = deadlines.select_related("policy", "case__owner_department").prefetch_related(
+        "case__legal_bases")
+    for deadline in rows.iterator(chunk_size=1000):
         context = Context(deadline.case)
         probe = copy.copy(deadline)  # computed in memory; nothing is saved
         probe.policy, probe.length = rule_in_force(deadline, context)
