@@ -146,19 +146,19 @@ def counting_copies(counter: "QueryCounter") -> Iterator[None]:
     """The batch door's COPY statements (sent on the psycopg cursor, past Django's wrappers)."""
     from casework.services import batch
 
-    original = batch.copy_create
+    original = batch.copy_rows
 
-    def counted(model: Any, objs: Any) -> list[Any]:
-        created = original(model, objs)
-        if created:
+    def counted(model: Any, filled: Any, rows: Any) -> int:
+        written = original(model, filled, rows)
+        if written:
             counter.kinds[f"COPY {model._meta.db_table}"] += 1
-        return created
+        return written
 
-    batch.copy_create = counted  # type: ignore[assignment]
+    batch.copy_rows = counted  # type: ignore[assignment]
     try:
         yield
     finally:
-        batch.copy_create = original  # type: ignore[assignment]
+        batch.copy_rows = original  # type: ignore[assignment]
 
 
 class QueryCounter:

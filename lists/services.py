@@ -231,11 +231,7 @@ class Importer:
             try:
                 with transaction.atomic():
                     cases = casework_batch.record_determinations(self.actor, [item for _row, item in pending])
-                    ListEntry.objects.bulk_create(
-                        ListEntry(natural_key=row.natural_key, case=case, digest=row.digest,
-                                  batch=self.batch)
-                        for (row, _item), case in zip(pending, cases, strict=True)
-                    )
+                    write_entries([row for row, _item in pending], cases, self.batch)
             except casework_batch.ItemRefused as refused:
                 row, _item = pending.pop(refused.index)
                 self.reject(self.raws[row.line], refused.error.code, str(refused.error.message))
@@ -270,6 +266,18 @@ class Importer:
             if entry is None:
                 return record_new(row, self.actor, subjects, self.batch)
             return record_again(row, entry, self.actor, subjects, self.batch)
+
+
+ENTRY_COLUMNS = ("id", "natural_key", "case_id", "digest", "batch_id")
+
+
+def write_entries(rows: list[ListRow], cases: list[Case], batch: ImportBatch | None) -> None:
+    """The rows' ListEntry rows, as ``ListEntry.objects.bulk_create`` writes them, in one COPY."""
+    ids = casework_batch.reserve_ids(ListEntry, len(rows))
+    batch_id = batch.pk if batch is not None else None
+    casework_batch.copy_rows(ListEntry, ENTRY_COLUMNS, (
+        (pk, row.natural_key, case.pk, row.digest, batch_id)
+        for pk, row, case in zip(ids, rows, cases, strict=True)))
 
 
 def subjects_for(rows: list[ListRow]) -> dict[str, Subject]:

@@ -8,12 +8,24 @@ chunk instead of about a hundred per case:
 - the cases (ids reserved up front, each inserted once in its final state), their legal
   bases, and their case numbers from one counter update;
 - the clocks each event opens, from the SLA map's ``Open`` actions and the policy in
-  force on each clock's start date (looked up once per step, case kind and day);
+  force on each clock's start date;
 - the audit events of every case's own hash chain (``created``, ``record_determination``,
   the measure tasks' ``created``), each recording the case as it was after the event, and
   the sealed chain heads;
 - the credit-check index rows and the notices (messages and deliveries) of every event,
   the recipients read once per department.
+
+Each table's rows go to PostgreSQL as plain tuples in one ``COPY`` (``copy_rows``). Only
+the case is built as a model instance (its field checks, the transition's guards and the
+transition itself run on it, row by row); what is the same for many rows is worked out
+once and repeated: a clock and its ``opened`` timeline entry per step, start date, policy
+and department (the working-day arithmetic of ``workflows.services.build_deadline`` runs
+once per key, not per row), a measure task per catalogue measure (its field checks), a
+notice's context per event shape (``notifications.services.transition_context`` rendered
+once; each row sets its own case, object, subject, moment and link), the deliveries per
+audience and department (``planned_deliveries``), the fields' defaults and preparation per
+table. The audit hashes are the chain's HMAC (``casework.models.audit.mac``) over the same
+canonical JSON, computed with the key read once.
 
 The rules are the ones the per-case path asks (the actor's role and department, the
 transition's guards, the model's field checks); a refused item raises ``ItemRefused``
@@ -21,13 +33,17 @@ naming its index, and nothing of the chunk is written. Hooks this module does no
 (``batch_supported``) send the caller back to the per-case path.
 """
 
+import functools
+import hmac
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from json.encoder import encode_basestring  # the C quoting json.dumps uses
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,7 +62,7 @@ from casework.models import (
     MeasureTask,
     Subject,
 )
-from casework.models.audit import CASE_STATE_FIELDS, GENESIS_HASH
+from casework.models.audit import CASE_STATE_FIELDS, GENESIS_HASH, audit_key, hashed_fields
 from casework.services.cases import RecordedDetermination, determining_department, require
 from casework.services.engine import check_guards, transition_names
 from workflows.guards import RuleRefused
@@ -57,6 +73,18 @@ CREATED = "created"
 # The events one recorded determination makes, by (model, event): what the batch writes.
 EVENTS = (("case", CREATED), ("case", RECORD), ("measuretask", CREATED))
 CASE_RELATIONS = ("subject", "owner_department", "drafter", "determined_by")
+# The audiences the batch addresses itself (the owner department, a task's joint department).
+AUDIENCES = ("owner", "joint")
+# What notifications.services.transition_context says of one event: the keys naming the row
+# (its object, case, subject, moment and link) and the rest, the same for every event of one
+# shape (model, transition, states, actor, the object's details, its clocks).
+ROW_KEYS = ("object_id", "case_id", "case_number", "subject", "at", "link")
+SHAPE_KEYS = ("event", "model", "app", "transition", "source", "target", "owner_department",
+              "actor", "deadline", "deadlines", "details", "documents")
+# The relations details_of names (a step's measure, department, organisers).
+DETAIL_RELATIONS = ("measure", "department", "organiser", "co_organiser")
+# canonical_json (casework.models.audit) with one encoder: the same text, hashed the same.
+_canonical = DjangoJSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass(frozen=True)
@@ -93,8 +121,14 @@ def known_receivers() -> dict[str, set[Callable[..., Any]]]:
 
 
 def batch_supported() -> bool:
-    """The batch writes what the known hooks write; any other receiver needs the per-case path."""
+    """The batch writes what the known hooks write; any other receiver needs the per-case path.
+
+    So does a clock a measure task's creation opens that shows its date on the task
+    (``mirror``) or takes its start or length from it (a task is written as a plain row), and
+    a notice to an audience other than the owner and the joint department.
+    """
     from documents.issue import ISSUES
+    from notifications.notices import notices_for
     from workflows.hooks import SLA_MAP, Open
 
     receivers: Any = hooks._receivers  # keyed by hook kind (a Literal); looked up by str below
@@ -102,6 +136,11 @@ def batch_supported() -> bool:
     if any(set(receivers[kind]) - known[kind] for kind in known):
         return False
     if any(event in ISSUES for event in EVENTS):
+        return False
+    if any(notice.audience not in AUDIENCES for event in EVENTS for notice in notices_for(*event)):
+        return False
+    if any(action.mirror or action.start or action.length_from or action.on_case
+           for action in SLA_MAP.get(("measuretask", CREATED), []) if isinstance(action, Open)):
         return False
     return all(isinstance(action, Open) for event in EVENTS for action in SLA_MAP.get(event, []))
 
@@ -116,249 +155,577 @@ def record_determinations(actor: Any, items: Sequence[Determination]) -> list[Ca
         return _Batch(actor).run(items)
 
 
+# --- the rows that repeat ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Clock:
+    """A clock as build_deadline opens it for one key (step, start, policy, department…):
+    every target of that key gets the same row, its own ids aside."""
+
+    values: tuple[Any, ...]  # the Deadline columns after id, case_id, target_id (DEADLINE_OWN)
+    opened: tuple[Any, ...]  # its "opened" timeline entry's columns after id, deadline_id
+    facts: dict[str, Any]  # notifications.services.deadline_facts
+    mirror: tuple[str, Any] | None  # the target's field showing the due date, and its value
+
+
+@dataclass
+class _Shape:
+    """What a notice says of every event of one shape; each message adds its row's keys."""
+
+    context: dict[str, Any]
+    texts: dict[str, tuple[bool, str]]  # audience → (says its own link, the JSON after the row's keys)
+
+
+@dataclass(frozen=True)
+class _Task:
+    """A measure task as the batch writes it: its row is the measure's template, its ids aside.
+    What the credit index reads of a task (indexing.entry_fields)."""
+
+    pk: int
+    case_id: int
+    measure: Measure
+    department: Department
+    department_id: int
+    state: str
+
+
+@dataclass
+class _Event:
+    """One audit event and its notices, before the ids of its messages are known."""
+
+    row: list[Any]  # the AuditEvent columns (AUDIT_FILLED), its id first
+    case: Case
+    object_id: int
+    department: Department | None  # the object's own department (a task's joint department)
+    model_name: str
+    name: str
+    shape: _Shape
+    at_text: str
+
+
+DEADLINE_OWN = ("id", "case_id", "target_id")
+TIMELINE_OWN = ("id", "deadline_id")
+AUDIT_FILLED = ("id", "chain", "seq", "case_id", "object_type", "object_id", "action",
+                "from_state", "to_state", "actor_id", "actor_department_id", "at", "changes",
+                "payload", "case_state", "prev_hash", "hash")
+MESSAGE_FILLED = ("id", "key", "event", "template", "audience", "legal", "case_id",
+                  "department_id", "context")
+DELIVERY_OWN = ("id", "message_id", "key", "next_attempt_at")
+
+
 class _Batch:
     def __init__(self, actor: Any) -> None:
         self.actor = actor
         self.department: Department = actor.department
-        self.policies: dict[tuple[Any, ...], Any] = {}
-        self.recipients: dict[tuple[str, int | None], Any] = {}
-        self.deadlines: dict[tuple[str, int], list[Any]] = {}  # (model, pk) → its clocks
-        self.timeline: dict[int, Any] = {}  # id(deadline) → its "opened" timeline entry
-        self.events: list[tuple[TransitionEvent, AuditEvent, dict[str, Any]]] = []
-        self.tails: dict[str, AuditEvent] = {}
+        self.actor_id = actor.pk if getattr(actor, "pk", None) else None
+        self.actor_department_id = getattr(actor, "department_id", None)
+        self.key = audit_key()
+        self.tz = timezone.get_current_timezone()
+        self.clocks: dict[tuple[Any, ...], _Clock] = {}
+        self.shapes: dict[tuple[Any, ...], _Shape] = {}
+        # measure pk → a task of it (checked), its row after id and case_id, its audit payload
+        self.tasks: dict[int, tuple[MeasureTask, tuple[Any, ...], str]] = {}
+        self.notices: dict[Any, tuple[Any, ...]] = {}  # notice → its message columns, prepared
+        self.recipients: dict[tuple[str, int], tuple[Any, dict[int, Any]]] = {}
+        self.deliveries: dict[tuple[str, int, bool], list[tuple[str, tuple[Any, ...]]]] = {}
+        self.events: list[_Event] = []
+        self.deadline_rows: list[tuple[_Clock, int, int]] = []  # (clock, case id, target id)
         self.transitions: Counter[tuple[str, str]] = Counter()
+        self.seq = 0  # the last sequence number of the chain being written
+        self.minutes: dict[int, str] = {}
+        self.bases: dict[tuple[int, ...], Any] = {}  # the cases' legal bases, as prefetched
+        self.audit_ids: Iterator[int] = iter(())
 
     # --- the cases ------------------------------------------------------------------------
 
     def run(self, items: Sequence[Determination]) -> list[Case]:
         from workflows.hooks import SLA_MAP
 
+        case_opens = SLA_MAP.get(("case", RECORD), [])
+        task_opens = SLA_MAP.get(("measuretask", CREATED), [])
+        catalogue = measures_by_basis(items)
+        measures = [_measures_of(item, catalogue) for item in items]
+        task_count = sum(len(found) for found in measures)
         numbers = next_case_numbers(self.department, len(items))
-        ids = reserve_ids(Case, len(items))
+        ids = iter(reserve_ids(Case, len(items)))
+        task_ids = iter(reserve_ids(MeasureTask, task_count))
+        self.audit_ids = iter(reserve_ids(AuditEvent, 2 * len(items) + task_count))
         method_name = transition_names(Case())[RECORD]
         record_payload = payloads.parse(payloads.payload_class(Case(), RECORD), None)
+        record_audit = _json(payloads.as_audit(record_payload))
         cases: list[Case] = []
-        created_snapshots: list[dict[str, Any]] = []
-        for index, (item, number, pk) in enumerate(zip(items, numbers, ids, strict=True)):
-            case = Case(
-                pk=pk, number=number, subject=item.subject, owner_department=self.department,
-                list_type=item.list_type, dishonesty_class=item.dishonesty_class, facts=item.facts,
-                drafter=self.actor, **item.recorded.case_fields(),
-            )
-            _cache_bases(case, item.legal_bases)
+        tasks: list[list[_Task]] = []
+        for index, (item, number) in enumerate(zip(items, numbers, strict=True)):
             try:
-                if not item.legal_bases:
-                    raise RuleRefused("legal_basis_required",
-                                      _("A case must cite at least one legal basis."))
-                # The foreign keys are rows this batch holds (no query per row to re-read them).
-                case.clean_fields(exclude=["state", "legal_bases", "measures", *CASE_RELATIONS])
-                case.clean()
-                check_guards(case, RECORD, method_name, self.actor)
+                case = self._case(item, next(ids), number, method_name)
+                created_state = _json(_case_state(case))
+                created_payload = _json({
+                    "legal_bases": [basis.pk for basis in item.legal_bases],
+                    "recorded": item.recorded.as_payload(),
+                })
+                self._event(case, case, CREATED, "", case.state, timezone.now(), "{}",
+                            created_payload, created_state, [])
+                before = audit.field_snapshot(case)
+                source = case.state
+                getattr(case, method_name)(self.actor, record_payload)
+                at = timezone.now()
+                clocks = [self._open(action, case, case, case) for action in case_opens]
+                case.version += 1
+                changes = audit.field_changes(before, audit.field_snapshot(case))
+                state = _json(_case_state(case))
+                self._event(case, case, RECORD, source, case.state, at, _json(changes),
+                            record_audit, state, clocks, from_state=source)
+                case_tasks = []
+                for measure in measures[index]:
+                    task = self._task(case, measure, next(task_ids))
+                    clocks = [self._open(action, case, task, self.tasks[measure.pk][0])
+                              for action in task_opens]
+                    self._event(task, case, CREATED, "", task.state, timezone.now(), "{}",
+                                self.tasks[measure.pk][2], state, clocks)
+                    case_tasks.append(task)
             except RuleRefused as error:
                 raise ItemRefused(index, error) from None
-            created_snapshots.append(_case_state(case))
-            created_at = timezone.now()
-            self._event(TransitionEvent(case, case, CREATED, "", case.state, self.actor, {
-                "legal_bases": [basis.pk for basis in item.legal_bases],
-                "recorded": item.recorded.as_payload(),
-            }, created_at), created_snapshots[-1])
-            before = audit.field_snapshot(case)
-            source = case.state
-            getattr(case, method_name)(self.actor, record_payload)
-            event = TransitionEvent(case, case, RECORD, source, case.state, self.actor,
-                                    record_payload, timezone.now())
-            for action in SLA_MAP.get(("case", RECORD), []):
-                self._open(action, event)
-            case.version += 1
-            self._event(event, _case_state(case), from_state=source,
-                        changes=audit.field_changes(before, audit.field_snapshot(case)),
-                        payload=payloads.as_audit(record_payload))
             cases.append(case)
-        copy_create(Case, cases)
-        through = Case.legal_bases.through
-        copy_create(through, (
-            through(case_id=case.pk, legalbasis_id=basis.pk)
-            for case, item in zip(cases, items, strict=True) for basis in item.legal_bases
-        ))
-        tasks = self._push_measures(cases)
-        self._write(cases, tasks)
+            tasks.append(case_tasks)
+        self._write(cases, items, tasks)
         return cases
 
-    def _push_measures(self, cases: list[Case]) -> dict[int, list[MeasureTask]]:
-        """One measure task per catalogue measure of each case (``effects.measures_for``)."""
-        from workflows.hooks import SLA_MAP
+    def _case(self, item: Determination, pk: int, number: str, method_name: str) -> Case:
+        """The case as open_case builds it, checked as it checks it."""
+        case = Case(
+            pk=pk, number=number, subject_id=item.subject.pk, owner_department_id=self.department.pk,
+            list_type=item.list_type, dishonesty_class=item.dishonesty_class, facts=item.facts,
+            drafter_id=self.actor.pk, **item.recorded.case_fields(),
+        )
+        # The related rows this batch holds, as if read (no query per row to read them again).
+        cache = case._state.fields_cache
+        cache["subject"], cache["owner_department"] = item.subject, self.department
+        cache["drafter"] = self.actor
+        key = tuple(basis.pk for basis in item.legal_bases)
+        if key not in self.bases:
+            self.bases[key] = _prefetched_bases(item.legal_bases)
+        case._prefetched_objects_cache = {"legal_bases": self.bases[key]}  # type: ignore[attr-defined]
+        if not item.legal_bases:
+            raise RuleRefused("legal_basis_required", _("A case must cite at least one legal basis."))
+        case.clean_fields(exclude=["state", "legal_bases", "measures", *CASE_RELATIONS])
+        case.clean()
+        check_guards(case, RECORD, method_name, self.actor)
+        return case
 
-        tasks: dict[int, list[MeasureTask]] = {}
-        rows: list[MeasureTask] = []
-        catalogue = measures_by_basis(cases)
-        for case in cases:
-            for measure in _measures_of(case, catalogue):
-                task = MeasureTask(case=case, measure=measure, department=measure.department)
-                task.clean_fields(exclude=["state", "case", "measure", "department"])
-                task.clean()
-                tasks.setdefault(case.pk, []).append(task)
-                rows.append(task)
-        copy_create(MeasureTask, rows)
-        for case in cases:
-            for task in tasks.get(case.pk, []):
-                event = TransitionEvent(task, case, CREATED, "", task.state, self.actor,
-                                        {"measure": task.measure.code}, timezone.now())
-                for action in SLA_MAP.get(("measuretask", CREATED), []):
-                    self._open(action, event)
-                self._event(event, _case_state(case))
-        return tasks
+    def _task(self, case: Case, measure: Measure, pk: int) -> _Task:
+        """One measure task (effects.measures_for); its field checks once per measure."""
+        if measure.pk not in self.tasks:
+            task = MeasureTask(pk=pk, case=case, measure=measure, department=measure.department)
+            task.clean_fields(exclude=["state", "case", "measure", "department"])
+            task.clean()
+            payload = _json({"measure": measure.code})
+            self.tasks[measure.pk] = (task, _prepared(task, _filled(MeasureTask, "id", "case_id")), payload)
+        template = self.tasks[measure.pk][0]
+        return _Task(pk=pk, case_id=case.pk, measure=measure, department=measure.department,
+                     department_id=measure.department_id, state=template.state)
 
-    # --- clocks, audit, index, notices ------------------------------------------------------
+    # --- clocks, audit, notices -------------------------------------------------------------
 
-    def _open(self, action: Any, event: TransitionEvent) -> None:
-        """The deadlines hook's ``Open`` (workflows.hooks._open), the row not yet saved."""
+    def _open(self, action: Any, case: Case, obj: Any, target: Any) -> _Clock:
+        """The deadlines hook's ``Open`` (workflows.hooks._open), computed once per key.
+
+        ``obj`` is the event's object (the case or a task); ``target`` the model instance
+        the first clock of the key is built on (a task's template instance).
+        """
         from workflows import services as sla
         from workflows.hooks import _start_date
 
-        obj, case = event.obj, event.case
-        target = case if action.on_case else obj
-        length = getattr(obj, action.length_from, None) if action.length_from else None
         started_on: date = _start_date(getattr(obj, action.start) if action.start else None)
-        is_task = obj._meta.model_name == "measuretask"
-        key = sla.Context(case).policy_key(action.step, started_on)
-        if key not in self.policies:
-            self.policies[key] = sla.Context(case).policy(action.step, started_on)
-        deadline, opened = sla.build_deadline(
-            target, case, action.step, started_on=started_on, length=length,
-            mirror_field=action.mirror, department=obj.department if is_task else None,
-            actor=self.actor, policy=self.policies[key],
+        length = getattr(obj, action.length_from, None) if action.length_from else None
+        is_task = isinstance(obj, _Task)
+        department = obj.department if is_task else None
+        context = sla.Context(case)
+        # What build_deadline reads: the policy's key (step, day, list, class, jurisdiction,
+        # layer, the sectors and bases where rows are for them), the legal bases (one may set
+        # the period itself), the owner and the clock's department.
+        key = (context.policy_key(action.step, started_on), action.mirror, action.on_case,
+               type(target), length, case.owner_department_id,
+               department.pk if department is not None else None,
+               tuple(basis.pk for basis in case.legal_bases.all()))
+        clock = self.clocks.get(key)
+        if clock is None:
+            clock_target = case if action.on_case else target
+            policy = context.policy(action.step, started_on)
+            deadline, opened = sla.build_deadline(
+                clock_target, case, action.step, started_on=started_on, length=length,
+                mirror_field=action.mirror, department=department, actor=self.actor, policy=policy,
+            )
+            mirror = (action.mirror, getattr(clock_target, action.mirror)) if action.mirror else None
+            clock = self.clocks[key] = _Clock(
+                values=_prepared(deadline, _deadline_filled()[len(DEADLINE_OWN):]),
+                opened=_prepared(opened, _timeline_filled()[len(TIMELINE_OWN):]),
+                facts=_deadline_facts(deadline), mirror=mirror,
+            )
+        elif clock.mirror is not None:
+            setattr(case if action.on_case else obj, *clock.mirror)
+        owner = case if action.on_case else obj
+        self.deadline_rows.append((clock, case.pk, owner.pk))
+        return clock
+
+    def _event(self, obj: Any, case: Case, name: str, source: str, target: str, at: datetime,
+               changes: str, payload: str, case_state: str, clocks: list[_Clock],
+               *, from_state: str = "") -> None:
+        """The audit event of one transition on its case's chain (casework.audit.append)."""
+        is_task = isinstance(obj, _Task)
+        model_name = "measuretask" if is_task else "case"
+        chain = f"case:{case.pk}"
+        seq = self.seq = 1 if name == CREATED and not is_task else self.seq + 1
+        pk = next(self.audit_ids)
+        row = [pk, chain, seq, case.pk, model_name, obj.pk, name, from_state, target,
+               self.actor_id, self.actor_department_id, at, changes, payload, case_state,
+               "", ""]  # prev_hash and hash: chained as the rows are written (_chained)
+        shape = self._shape(obj, case, model_name, name, source, target, at, clocks)
+        self.events.append(_Event(row=row, case=case, object_id=obj.pk,
+                                  department=obj.department if is_task else None,
+                                  model_name=model_name, name=name, shape=shape,
+                                  at_text=self._minute(at)))
+        self.transitions[(model_name, name)] += 1
+
+    def _minute(self, at: datetime) -> str:
+        """notifications.services.plain of a moment (local time, to the minute), once a minute."""
+        minute = int(at.timestamp()) // 60
+        text = self.minutes.get(minute)
+        if text is None:
+            text = self.minutes[minute] = at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        return text
+
+    def _chained(self) -> Iterator[list[Any]]:
+        """The audit rows, each linked to the one before it on its chain and hashed (computed
+        as the COPY sends them, while the server stores the rows before)."""
+        prev_hash = GENESIS_HASH
+        for event in self.events:
+            row = event.row
+            row[15] = prev_hash = GENESIS_HASH if row[2] == 1 else prev_hash
+            row[16] = prev_hash = self._mac(row)
+            yield row
+
+    def _mac(self, row: list[Any]) -> str:
+        """AuditEvent.compute_hash of the row: mac(hashed_fields) over the canonical JSON,
+        the parts that are JSON already spliced in as their canonical text."""
+        (_pk, chain, seq, case_id, object_type, object_id, action, from_state, to_state, actor,
+         actor_department, at, changes, payload, case_state, prev_hash, _hash) = row
+        text = _hash_template().format(
+            chain=_quote(chain), seq=_quote(seq), case=_quote(case_id),
+            object_type=_quote(object_type), object_id=_quote(object_id), action=_quote(action),
+            from_state=_quote(from_state), to_state=_quote(to_state), actor=_quote(actor),
+            actor_department=_quote(actor_department),
+            at=_quote(at.isoformat(timespec="microseconds")), changes=changes, payload=payload,
+            case_state=case_state, prev_hash=_quote(prev_hash),
         )
-        self.deadlines.setdefault((target._meta.model_name, target.pk), []).append(deadline)
-        self.timeline[id(deadline)] = opened
+        return hmac.digest(self.key, text.encode(), "sha256").hex()
 
-    def _event(self, event: TransitionEvent, case_state: dict[str, Any], *, from_state: str = "",
-               changes: dict[str, Any] | None = None, payload: dict[str, Any] | None = None) -> None:
-        """The audit event of ``event`` on its case's chain (casework.audit.append), not saved."""
-        case, obj = event.case, event.obj
-        chain = audit.chain_of(case)
-        tail = self.tails.get(chain)
-        record = AuditEvent(
-            chain=chain, seq=tail.seq + 1 if tail else 1, case=case,
-            object_type=obj._meta.model_name or "", object_id=obj.pk, action=event.name,
-            from_state=from_state, to_state=event.target,
-            actor=self.actor if getattr(self.actor, "pk", None) else None,
-            actor_department_id=getattr(self.actor, "department_id", None), at=event.at,
-            changes=audit.json_safe(changes or {}),
-            payload=audit.json_safe(event.data if payload is None else payload),
-            case_state=case_state, prev_hash=tail.hash if tail else GENESIS_HASH,
-        )
-        record.hash = record.compute_hash()
-        self.tails[chain] = record
-        event.audit_event = record
-        # What the notices say, as the object is now (the case changes at its next event).
-        from notifications.services import deadline_facts, transition_context
+    def _shape(self, obj: Any, case: Case, model_name: str, name: str, source: str, target: str,
+               at: datetime, clocks: list[_Clock]) -> _Shape:
+        """transition_context for every event of one shape, rendered once."""
+        from notifications.services import DETAIL_FIELDS, transition_context
 
-        clocks = [deadline_facts(deadline)
-                  for deadline in self.deadlines.get((obj._meta.model_name, obj.pk), [])]
-        self.events.append((event, record, transition_context(event, deadlines=clocks)))
-        self.transitions[(obj._meta.model_name, event.name)] += 1
+        template = self.tasks[obj.measure.pk][0] if isinstance(obj, _Task) else obj
+        names = DETAIL_NAMES.get(model_name)
+        if names is None:
+            names = DETAIL_NAMES[model_name] = tuple(
+                field for field in DETAIL_FIELDS if hasattr(template, field))
+        details = tuple(getattr(obj, field) for field in names) if template is obj else ()
+        related = tuple(getattr(template, f"{relation}_id", None) for relation in DETAIL_RELATIONS)
+        key = (model_name, name, source, target, details, related, case.owner_department_id,
+               tuple(id(clock) for clock in clocks))
+        shape = self.shapes.get(key)
+        if shape is None:
+            event = TransitionEvent(template, case, name, source, target, self.actor, {}, at)
+            context = transition_context(event, deadlines=[clock.facts for clock in clocks])
+            if set(context) != {*ROW_KEYS, *SHAPE_KEYS}:
+                raise RuntimeError(f"transition_context says {sorted(context)}: "
+                                   "casework.services.batch.ROW_KEYS/SHAPE_KEYS must name each key")
+            shape = self.shapes[key] = _Shape(context, {})
+        return shape
 
-    def _write(self, cases: list[Case], tasks: dict[int, list[MeasureTask]]) -> None:
+    def _write(self, cases: list[Case], items: Sequence[Determination],
+               tasks: list[list[_Task]]) -> None:
         from casework import indexing
         from workflows.models import Deadline, DeadlineEvent
 
-        ordered = []  # the clocks in the order the per-case path opens them
+        now = timezone.now()
         for case in cases:
-            ordered += self.deadlines.get(("case", case.pk), [])
-            for task in tasks.get(case.pk, []):
-                ordered += self.deadlines.get(("measuretask", task.pk), [])
-        copy_create(Deadline, ordered)
-        entries = []
-        for deadline in ordered:
-            opened = self.timeline[id(deadline)]
-            opened.deadline = deadline
-            entries.append(opened)
-        copy_create(DeadlineEvent, entries)
-        # Each case's events together, as the per-case path writes them (and their notices).
-        position = {case.pk: index for index, case in enumerate(cases)}
-        self.events.sort(key=lambda pair: (position[pair[1].case_id], pair[1].seq))  # type: ignore[index]  # a batch's audit rows all carry their case
-        copy_create(AuditEvent, [record for _event, record, _context in self.events])
-        copy_create(AuditHead, (_head(record) for record in self.tails.values()))
-        copy_create(CreditIndexEntry, (
-            CreditIndexEntry(case_id=case.pk, **indexing.entry_fields(
-                case, tasks.get(case.pk, []), objection_open=False))
-            for case in cases if case.listed_from is not None
-        ))
-        self._notify()
-        transitions = dict(self.transitions)
-        transaction.on_commit(lambda: _count(transitions))
-        transaction.on_commit(lambda: _push_live(len(self.events)))
+            case.created_at = now  # auto_now_add, as the insert stamps it
+        copy_rows(Case, _filled(Case, "id"), (_prepared(case, _filled(Case, "id")) for case in cases))
+        through = Case.legal_bases.through
+        links = [(case.pk, basis.pk) for case, item in zip(cases, items, strict=True)
+                 for basis in item.legal_bases]
+        copy_rows(through, ("id", "case_id", "legalbasis_id"), (
+            (pk, *link) for pk, link in zip(reserve_ids(through, len(links)), links, strict=True)))
+        copy_rows(MeasureTask, _filled(MeasureTask, "id", "case_id"), (
+            (task.pk, task.case_id, *self.tasks[task.measure.pk][1][2:])
+            for case_tasks in tasks for task in case_tasks))
+        deadline_ids = reserve_ids(Deadline, len(self.deadline_rows))
+        copy_rows(Deadline, _deadline_filled(), (
+            (pk, case_id, target_id, *clock.values)
+            for pk, (clock, case_id, target_id) in zip(deadline_ids, self.deadline_rows, strict=True)))
+        copy_rows(DeadlineEvent, _timeline_filled(), (
+            (pk, deadline_id, *clock.opened) for pk, deadline_id, (clock, _case_id, _target_id)
+            in zip(reserve_ids(DeadlineEvent, len(deadline_ids)), deadline_ids, self.deadline_rows,
+                   strict=True)))
+        copy_rows(AuditEvent, AUDIT_FILLED, self._chained())
+        heads = {}
+        for event in self.events:
+            heads[event.row[1]] = event.row
+        copy_rows(AuditHead, ("chain", "seq", "hash", "seal"), (
+            (chain, row[2], row[16], self._seal(chain, row[2], row[16]))
+            for chain, row in heads.items()))
+        identifier = CreditIndexEntry._meta.get_field("identifier")
+        measures = CreditIndexEntry._meta.get_field("measures")
+        db = connections[DEFAULT_DB_ALIAS]
+        index_filled = _filled(CreditIndexEntry, "case_id")
 
-    def _notify(self) -> None:
+        def index_rows() -> Iterator[tuple[Any, ...]]:
+            for case, case_tasks in zip(cases, tasks, strict=True):
+                if case.listed_from is None:
+                    continue
+                fields = indexing.entry_fields(case, case_tasks, objection_open=False)  # type: ignore[arg-type]  # _Task has what entry_fields reads of a task
+                fields["identifier"] = identifier.get_db_prep_save(fields["identifier"], db)
+                fields["measures"] = measures.get_db_prep_save(fields["measures"], db)
+                yield (case.pk, *(fields[name] for name in index_filled[1:]))
+
+        copy_rows(CreditIndexEntry, index_filled, index_rows())
+        self._notify(now)
+        transitions = dict(self.transitions)
+        count = len(self.events)
+        transaction.on_commit(lambda: _count(transitions))
+        transaction.on_commit(lambda: _push_live(count))
+
+    def _seal(self, chain: str, seq: int, hash_: str) -> str:
+        """AuditHead.compute_seal."""
+        text = _canonical({"chain": chain, "seq": seq, "hash": hash_})
+        return hmac.digest(self.key, text.encode(), "sha256").hex()
+
+    def _notify(self, now: datetime) -> None:
         """notifications.services.on_transition for every event: messages, then deliveries."""
         from notifications.models import Delivery, Message
-        from notifications.services import (
-            context_for,
-            enqueue_after_commit,
-            notices_for,
-            planned_deliveries,
-        )
+        from notifications.notices import notices_for
+        from notifications.services import case_link, enqueue_after_commit
 
-        messages: list[tuple[Message, Any, dict[int, Any]]] = []
-        for event, record, context in self.events:
-            obj = event.obj
-            for notice in notices_for(obj._meta.model_name, event.name):
-                recipients, preferences = self._recipients(notice.audience, event.case, obj)
-                if not recipients:
-                    continue
-                message = Message(
-                    key=f"audit:{record.pk}:{notice.audience}", event=context["event"],
-                    template=notice.template, audience=notice.audience, legal=notice.legal,
-                    case=event.case, department=recipients.department,
-                    context=context_for(notice.audience, context),
-                )
-                messages.append((message, recipients, preferences))
-        # notifications.services.write_message, the rows written together.
-        copy_create(Message, [message for message, _recipients, _preferences in messages])
-        deliveries: list[Delivery] = []
-        for message, recipients, preferences in messages:
-            deliveries += planned_deliveries(message, recipients, preferences)
-        copy_create(Delivery, deliveries)
-        enqueue_after_commit([message.pk for message, _recipients, _preferences in messages])
+        planned = []
+        for event in self.events:
+            for notice in notices_for(event.model_name, event.name):
+                recipients, preferences = self._recipients(notice.audience, event)
+                if recipients:
+                    planned.append((event, notice, recipients, preferences))
+        message_ids = reserve_ids(Message, len(planned))
+        db = connections[DEFAULT_DB_ALIAS]
+        deliveries: list[tuple[Any, ...]] = []
 
-    def _recipients(self, audience: str, case: Case, obj: Any) -> tuple[Any, dict[int, Any]]:
+        def messages() -> Iterator[tuple[Any, ...]]:
+            """The messages, made as the COPY sends them (the server stores the rows before)."""
+            owns: tuple[Any, str, str] = (None, "", "")
+            for pk, (event, notice, recipients, preferences) in zip(message_ids, planned, strict=True):
+                if owns[0] is not event:  # the row's keys of the event's context, and its link
+                    case = event.case
+                    owns = (event, f'{{"object_id":{event.object_id},"case_id":{case.pk},'
+                                   f'"case_number":{_quote(case.number)},'
+                                   f'"subject":{_quote(case.subject.name)},'
+                                   f'"at":{_quote(event.at_text)},',
+                            f'"link":{_quote(case_link(case.pk))},')
+                says_link, rest = self._text(event.shape, notice.audience)
+                if notice not in self.notices:
+                    self.notices[notice] = tuple(
+                        field.get_db_prep_save(value, db) for field, value in zip(
+                            _fields(Message, ("template", "audience", "legal")),
+                            (notice.template, notice.audience, notice.legal), strict=True))
+                for suffix, values in self._deliveries(notice, recipients, preferences):
+                    deliveries.append((pk, f"{pk}{suffix}", now, *values))
+                yield (pk, f"audit:{event.row[0]}:{notice.audience}", event.shape.context["event"],
+                       *self.notices[notice], event.case.pk,
+                       recipients.department.pk if recipients.department is not None else None,
+                       f"{owns[1]}{owns[2]}{rest}" if says_link else f"{owns[1]}{rest}")
+
+        copy_rows(Message, MESSAGE_FILLED, messages())
+        delivery_ids = reserve_ids(Delivery, len(deliveries))
+        copy_rows(Delivery, _delivery_filled(), (
+            (pk, *delivery) for pk, delivery in zip(delivery_ids, deliveries, strict=True)))
+        enqueue_after_commit(list(message_ids))
+
+    def _text(self, shape: _Shape, audience: str) -> tuple[bool, str]:
+        """The JSON of the shape's context as ``audience`` reads it (context_for), without
+        the row's keys; and whether the row's own link is one of them."""
+        from notifications.services import context_for
+
+        if audience not in shape.texts:
+            context = context_for(audience, shape.context)
+            says_link = context.get("link") == shape.context.get("link")
+            rest = {name: value for name, value in context.items()
+                    if name not in ROW_KEYS or (name == "link" and not says_link)}
+            shape.texts[audience] = (says_link, _canonical(rest)[1:])
+        return shape.texts[audience]
+
+    def _recipients(self, audience: str, event: _Event) -> tuple[Any, dict[int, Any]]:
         """notifications.services.resolve, read once per audience and department."""
         from notifications.choices import Audience
-        from notifications.services import preferences_of, resolve
+        from notifications.services import preferences_of, staff_of
 
-        addressed = {Audience.OWNER: case.owner_department,
-                     Audience.JOINT: getattr(obj, "department", None)}.get(Audience(audience))
-        if addressed is None:  # the subject's own accounts, or an audience of no department
-            recipients = resolve(audience, case, obj)
-            return recipients, preferences_of(recipients.users)
+        addressed = (event.case.owner_department if Audience(audience) == Audience.OWNER
+                     else event.department)
+        if addressed is None:
+            return staff_of([]), {}
         key = (audience, addressed.pk)
         if key not in self.recipients:
-            recipients = resolve(audience, case, obj)
+            recipients = staff_of([addressed])
+            recipients.department = addressed
             self.recipients[key] = (recipients, preferences_of(recipients.users))
         return self.recipients[key]
 
+    def _deliveries(self, notice: Any, recipients: Any,
+                    preferences: dict[int, Any]) -> list[tuple[str, tuple[Any, ...]]]:
+        """planned_deliveries of one audience and department, once: each delivery's key
+        after the message's id, and its columns after DELIVERY_OWN."""
+        from notifications.models import Message
+        from notifications.services import planned_deliveries
+
+        department = recipients.department.pk if recipients.department is not None else 0
+        key = (notice.audience, department, notice.legal)
+        if key not in self.deliveries:
+            probe = Message(pk=0, legal=notice.legal)
+            self.deliveries[key] = [
+                (delivery.key[1:], _prepared(delivery, _delivery_filled()[len(DELIVERY_OWN):]))
+                for delivery in planned_deliveries(probe, recipients, preferences)
+            ]
+        return self.deliveries[key]
+
+
+DETAIL_NAMES: dict[str, tuple[str, ...]] = {}  # model → the DETAIL_FIELDS it has
+
+
+@functools.cache
+def _hash_template() -> str:
+    """canonical_json of hashed_fields (its keys sorted, no spaces), each value a format field."""
+    names = sorted(hashed_fields(AuditEvent(at=timezone.now())))
+    return "{{" + ",".join(f'"{name}":{{{name}}}' for name in names) + "}}"
+
+
+def _quote(value: Any) -> str:
+    """A str, int or None as canonical_json writes it."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return str(encode_basestring(value))
+    if type(value) is int:
+        return str(value)
+    return _canonical(value)
+
+
+def _json(value: Any) -> str:
+    """The canonical text of what the JSON column reads back (casework.audit.json_safe): what
+    the hash covers, and what jsonb stores.
+
+    json_safe is a round trip through DjangoJSONEncoder; canonical_json encodes with the same
+    encoder, so both give the same text unless the value holds a float (jsonb reads numbers
+    back its own way) or a dict key that is not text (JSON makes it text, which sorts
+    otherwise): only those values take the round trip."""
+    return _canonical(audit.json_safe(value) if _round_trip(value) else value)
+
+
+def _round_trip(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(not isinstance(key, str) or _round_trip(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_round_trip(item) for item in value)
+    return False
+
+
+@functools.cache
+def _filled(model: type[Model], *own: str) -> tuple[str, ...]:
+    """The columns a row of ``model`` fills: ``own`` first, then every other concrete field
+    but the moments the insert stamps (auto_now, auto_now_add)."""
+    rest = [field.attname for field in model._meta.concrete_fields
+            if field.attname not in own and not _stamps(field)]
+    return (*own, *rest)
+
+
+def _stamps(field: Any) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def _deadline_filled() -> tuple[str, ...]:
+    from workflows.models import Deadline
+
+    return _filled(Deadline, *DEADLINE_OWN)
+
+
+def _timeline_filled() -> tuple[str, ...]:
+    from workflows.models import DeadlineEvent
+
+    return _filled(DeadlineEvent, *TIMELINE_OWN)
+
+
+def _delivery_filled() -> tuple[str, ...]:
+    from notifications.models import Delivery
+
+    return _filled(Delivery, *DELIVERY_OWN)
+
+
+def _deadline_facts(deadline: Any) -> dict[str, Any]:
+    from notifications.services import deadline_facts
+
+    return deadline_facts(deadline)
+
+
+# Fields whose get_db_prep_save on PostgreSQL is the attribute's value itself (checked and
+# converted by the model's field checks): read as they are, nothing to prepare.
+PLAIN_FIELDS = (models.AutoField, models.BigAutoField, models.CharField, models.TextField,
+                models.IntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
+                models.PositiveBigIntegerField, models.SmallIntegerField, models.BigIntegerField,
+                models.BooleanField, models.DateField, models.DateTimeField)
+
+
+def _is_plain(field: Any) -> bool:
+    from django_fsm import FSMField
+
+    if field.is_relation:
+        field = field.target_field
+    return type(field) in PLAIN_FIELDS or type(field) is FSMField
+
+
+def _prepared(obj: Model, attnames: tuple[str, ...]) -> tuple[Any, ...]:
+    """The instance's values of ``attnames`` as the insert sends them (get_db_prep_save,
+    only where a field prepares its value: JSON, an encrypted identifier, another backend)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    return tuple(getattr(obj, name) if field is None else field.get_db_prep_save(getattr(obj, name), db)
+                 for name, field in _preparers(type(obj), attnames, db.vendor))
+
+
+@functools.cache
+def _preparers(model: type[Model], attnames: tuple[str, ...], vendor: str) -> list[tuple[str, Any]]:
+    """Each attname with its field, or None where the value goes as it is."""
+    return [(field.attname, None if vendor == "postgresql" and _is_plain(field) else field)
+            for field in _fields(model, attnames)]
+
+
+def _fields(model: type[Model], attnames: Sequence[str]) -> list[Any]:
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    return [by_attname[name] for name in attnames]
+
 
 def _case_state(case: Case) -> dict[str, Any]:
-    return audit.json_safe({name: getattr(case, name) for name in CASE_STATE_FIELDS})
+    """casework.audit.case_state_of before json_safe (``_json`` gives the same text)."""
+    return {name: getattr(case, name) for name in CASE_STATE_FIELDS}
 
 
-def _head(record: AuditEvent) -> AuditHead:
-    head = AuditHead(chain=record.chain, seq=record.seq, hash=record.hash)
-    head.seal = head.compute_seal()
-    return head
-
-
-def _cache_bases(case: Case, bases: tuple[LegalBasis, ...]) -> None:
-    """The case's legal bases as if prefetched: the guards read them without a query."""
+def _prefetched_bases(bases: tuple[LegalBasis, ...]) -> Any:
+    """Legal bases as a case's prefetched ``legal_bases``: the guards read them without a
+    query (the cases citing the same bases share it; nothing changes it)."""
     cached = LegalBasis.objects.all()
     cached._result_cache = list(bases)
     cached._prefetch_done = True  # type: ignore[attr-defined]
-    case._prefetched_objects_cache = {"legal_bases": cached}  # type: ignore[attr-defined]
+    return cached
 
 
-def measures_by_basis(cases: list[Case]) -> dict[int, list[Measure]]:
-    """The active catalogue measures of the cases' legal bases, read once."""
-    bases = {basis.pk for case in cases for basis in case.legal_bases.all()}
+def measures_by_basis(items: Sequence[Determination]) -> dict[int, list[Measure]]:
+    """The active catalogue measures of the items' legal bases, read once."""
+    bases = {basis.pk for item in items for basis in item.legal_bases}
     found: dict[int, list[Measure]] = {}
     for measure in Measure.objects.filter(legal_basis__in=bases, active=True).select_related(
         "department"
@@ -367,14 +734,14 @@ def measures_by_basis(cases: list[Case]) -> dict[int, list[Measure]]:
     return found
 
 
-def _measures_of(case: Case, catalogue: dict[int, list[Measure]]) -> list[Measure]:
+def _measures_of(item: Determination, catalogue: dict[int, list[Measure]]) -> list[Measure]:
     """effects.measures_for for a new case (no measures chosen): distinct, applying to its list."""
     seen: dict[int, Measure] = {}
-    for basis in case.legal_bases.all():
+    for basis in item.legal_bases:
         for measure in catalogue.get(basis.pk, []):
             seen.setdefault(measure.pk, measure)
     return [measure for measure in sorted(seen.values(), key=lambda m: m.pk)
-            if measure.applies_to(case.list_type)]
+            if measure.applies_to(item.list_type)]
 
 
 def next_case_numbers(department: Department, count: int) -> list[str]:
@@ -391,6 +758,8 @@ def next_case_numbers(department: Department, count: int) -> list[str]:
 
 def reserve_ids(model: type[Model], count: int) -> list[int]:
     """``count`` primary keys of ``model``'s table, taken now, as ``count`` inserts would take them."""
+    if count == 0:
+        return []
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -405,38 +774,54 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
     return list(range(last + 1, last + count + 1))
 
 
-def copy_create(model: type[Model], objs: Any) -> list[Any]:
-    """``model.objects.bulk_create(objs)`` through one ``COPY`` on PostgreSQL.
+def copy_rows(model: type[Model], filled: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert ``rows`` of ``model`` (values of the ``filled`` attnames, as get_db_prep_save
+    gives them) with one ``COPY`` on PostgreSQL; returns how many.
 
-    The rows are the ones bulk_create writes (each field's ``pre_save`` and
-    ``get_db_prep_save``, so defaults, timestamps and encrypted columns are the same); the
-    primary keys are taken from the table's sequence first, as the inserts would take them.
-    Django's bulk insert spends most of its time quoting the rows' JSON into arrays (the
-    notices' context, the audit payloads); COPY sends each value once. Other databases:
-    bulk_create.
+    The fields not filled take what an insert gives them: the moment for auto_now and
+    auto_now_add (one per call), else their default, prepared once. Other databases: one
+    executemany of an INSERT.
     """
-    objs = list(objs)
-    if not objs:
-        return objs
-    if connection.vendor != "postgresql":
-        return model._default_manager.bulk_create(objs)
-    missing = [obj for obj in objs if obj.pk is None]
-    for obj, value in zip(missing, reserve_ids(model, len(missing)), strict=True):
-        obj.pk = value
-    fields = model._meta.concrete_fields
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-thread proxy
-    columns = ", ".join(db.ops.quote_name(field.column or field.name) for field in fields)
+    fields = _fields(model, filled)
+    others = [field for field in model._meta.concrete_fields if field.attname not in filled]
+    stamped = [field for field in others if _stamps(field)]
+    defaulted = [field for field in others if not _stamps(field)]
+    for field in defaulted:
+        if field.primary_key or (callable(field.default) and field.default not in (dict, list)):
+            raise ValueError(f"{model.__name__}.{field.name} needs a value in each row")
+    now = timezone.now()
+    tail = (*(field.get_db_prep_save(now, db) for field in stamped),
+            *(field.get_db_prep_save(field.get_default(), db) for field in defaulted))
+    columns = ", ".join(db.ops.quote_name(field.column) for field in [*fields, *stamped, *defaulted])
     table = db.ops.quote_name(model._meta.db_table)
-    prepare = [(field.pre_save, field.get_db_prep_save) for field in fields]
-    with db.cursor() as cursor:
+    count = 0
+    with db.wrap_database_errors, db.cursor() as cursor:
+        if db.vendor != "postgresql":
+            adapt = _adapter(db)
+            marks = ", ".join(["%s"] * (len(fields) + len(tail)))
+            values = [[adapt(value) for value in (*row, *tail)] for row in rows]
+            if values:
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)  # noqa: S608 - model metadata
+            return len(values)
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
         with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608 - model metadata
-            for obj in objs:
-                copy.write_row([prep(pre_save(obj, True), db) for pre_save, prep in prepare])
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = db.alias
-    return objs
+            write = copy.write_row
+            for row in rows:
+                write((*row, *tail))
+                count += 1
+    return count
+
+
+def _adapter(db: Any) -> Callable[[Any], Any]:
+    """A row value as the backend's driver takes it (dates and moments as the fields adapt them)."""
+    def adapt(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return db.ops.adapt_datetimefield_value(value)
+        if isinstance(value, date):
+            return db.ops.adapt_datefield_value(value)
+        return value
+    return adapt
 
 
 def _count(transitions: dict[tuple[str, str], int]) -> None:
