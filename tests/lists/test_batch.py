@@ -70,12 +70,13 @@ def restore(saved: list[tuple[str, str, int | None]]) -> None:
                 cursor.execute("SELECT setval(%s, %s, true)", [f'"{schema}"."{name}"', last])
 
 
-def rows_written(path: Path, cast: Cast, *, batched: bool, undo: bool) -> tuple[dict[str, Any], Summary]:
+def rows_written(path: Path, cast: Cast, *, batched: bool, undo: bool,
+                 batch_size: int = 500) -> tuple[dict[str, Any], Summary]:
     saved = sequences() if connection.vendor == "postgresql" else []
     summary = Summary()
     try:
         with transaction.atomic():
-            summary = import_list(path, cast.officer, batched=batched)
+            summary = import_list(path, cast.officer, batched=batched, batch_size=batch_size)
             written = table_rows()
             if undo:
                 raise Undo
@@ -107,14 +108,21 @@ def mixed_good_rows(cast: Cast) -> list[dict[str, str]]:
     ]
 
 
-def test_the_batch_path_writes_the_same_rows_as_the_per_row_path(wide_cast: Cast, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "list.csv", mixed_good_rows(wide_cast))
+@pytest.mark.parametrize("batch_size", [500, 2])
+def test_the_batch_path_writes_the_same_rows_as_the_per_row_path(
+    wide_cast: Cast, tmp_path: Path, batch_size: int
+) -> None:
+    """Rows of one shape (rows 1, 3 and 5: the same list, class and decision date) share
+    their clocks' and notices' computed parts; each keeps its own case, subject and ids.
+    Chunks of two: what a chunk works out once starts again in the next."""
+    rows = [*mixed_good_rows(wide_cast), good_row(wide_cast, 5, subject_name="鞍山某五公司")]
+    path = write_csv(tmp_path / "list.csv", rows)
 
-    one_by_one, first = rows_written(path, wide_cast, batched=False, undo=True)
-    batched, second = rows_written(path, wide_cast, batched=True, undo=False)
+    one_by_one, first = rows_written(path, wide_cast, batched=False, undo=True, batch_size=batch_size)
+    batched, second = rows_written(path, wide_cast, batched=True, undo=False, batch_size=batch_size)
 
-    assert (first.imported, second.imported) == (4, 4)
-    assert len(one_by_one["casework.Case"]) == 4 and len(one_by_one["casework.MeasureTask"]) == 6
+    assert (first.imported, second.imported) == (5, 5)
+    assert len(one_by_one["casework.Case"]) == 5 and len(one_by_one["casework.MeasureTask"]) == 8
     assert len(one_by_one["notifications.Delivery"]) > len(one_by_one["notifications.Message"]) > 0
     assert {label: len(rows) for label, rows in batched.items()} == {
         label: len(rows) for label, rows in one_by_one.items()}
@@ -213,3 +221,34 @@ def _diff(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> list[Any]:
     return [(i, {k: (a.get(k), b.get(k)) if not isinstance(a.get(k), dict) else _diff([a[k]], [b[k]])
                  for k in a if a.get(k) != b.get(k)})
             for i, (a, b) in enumerate(zip(left, right, strict=True)) if a != b]
+
+
+def test_a_notice_context_names_only_the_keys_the_batch_knows_as_row_or_shape(list_cast: Cast) -> None:
+    """The batch renders transition_context once per shape and sets each row's own keys
+    (batch.ROW_KEYS); a key it does not know would carry the first row's value to the others."""
+    from casework.hooks import TransitionEvent
+    from notifications.services import transition_context
+
+    case = Case.objects.create(subject=list_cast.subject, owner_department=list_cast.owner,
+                               list_type="serious", dishonesty_class="serious", facts="f",
+                               number="T-1", drafter=list_cast.officer)
+    context = transition_context(TransitionEvent(case, case, "created", "", case.state,
+                                                 list_cast.officer, {}, timezone.now()), deadlines=[])
+
+    assert set(context) == {*batch.ROW_KEYS, *batch.SHAPE_KEYS}
+    assert not set(batch.ROW_KEYS) & set(batch.SHAPE_KEYS)
+
+
+@pytest.mark.parametrize("value", [
+    {"listed_from": date(2025, 3, 1), "state": "listed", "version": 2, "none": None, "yes": True},
+    {"at": timezone.now(), "nested": [{"b": 1, "a": "文"}], "tuple": (1, 2)},
+    {"ratio": 1e16, "negative": -0.0, "half": 0.5},
+    {10: "ten", 9: "nine"},
+])
+def test_the_batch_hashes_the_text_json_safe_gives(value: dict[Any, Any]) -> None:
+    """casework.audit.json_safe's round trip, skipped where it changes nothing, gives the same
+    canonical text (what the audit hash covers)."""
+    from casework.audit import json_safe
+    from casework.models.audit import canonical_json
+
+    assert batch._json(value) == canonical_json(json_safe(value))
