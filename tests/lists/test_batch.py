@@ -108,13 +108,17 @@ def mixed_good_rows(cast: Cast) -> list[dict[str, str]]:
     ]
 
 
-@pytest.mark.parametrize("batch_size", [500, 2])
+@pytest.mark.parametrize(("batch_size", "listing_years"), [(500, None), (2, None), (500, 3)])
 def test_the_batch_path_writes_the_same_rows_as_the_per_row_path(
-    wide_cast: Cast, tmp_path: Path, batch_size: int
+    wide_cast: Cast, tmp_path: Path, batch_size: int, listing_years: int | None
 ) -> None:
     """Rows of one shape (rows 1, 3 and 5: the same list, class and decision date) share
     their clocks' and notices' computed parts; each keeps its own case, subject and ids.
-    Chunks of two: what a chunk works out once starts again in the next."""
+    Chunks of two: what a chunk works out once starts again in the next. A legal basis
+    setting its own listing period: the maximum publication clock takes it on both paths."""
+    if listing_years is not None:
+        LegalBasis.objects.filter(pk=wide_cast.measure.legal_basis_id).update(
+            listing_years=listing_years)
     rows = [*mixed_good_rows(wide_cast), good_row(wide_cast, 5, subject_name="鞍山某五公司")]
     path = write_csv(tmp_path / "list.csv", rows)
 
@@ -128,6 +132,9 @@ def test_the_batch_path_writes_the_same_rows_as_the_per_row_path(
         label: len(rows) for label, rows in one_by_one.items()}
     for label, rows in one_by_one.items():
         assert batched[label] == rows, repr((label, _diff(batched[label], rows)))
+    if listing_years is not None:
+        assert {row["length"] for row in batched["workflows.Deadline"]
+                if row["step"] == "publication_max"} == {listing_years * 12}
 
 
 def test_the_batch_path_is_a_few_statements_per_chunk_not_per_row(
