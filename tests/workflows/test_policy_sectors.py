@@ -8,6 +8,7 @@ another jurisdiction, provincial layer or sector.
 
 from datetime import date, datetime
 from io import StringIO
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -198,3 +199,18 @@ def test_a_sector_record_on_display_takes_the_lighter_2026_class_row_when_recomp
     case.refresh_from_db()
     assert case.publication_min_until == date(2024, 9, 3)  # 3 months: the 2026 general row
     assert clock(case, Step.PUBLICATION_MIN).policy.sector == ""
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["batch_door", "per_case"])
+def test_an_imported_list_takes_the_sector_minimum_and_the_basis_validity(
+    cast: Cast, tmp_path: Path, batched: bool
+) -> None:
+    from lists.services import import_list
+    from tests.lists.files import good_row, write_csv
+
+    LegalBasis.objects.filter(pk=cast.basis.pk).update(sector=Sector.FOOD, listing_years=5)
+    path = write_csv(tmp_path / "list.csv", [good_row(cast, 1, decided_on="2024-06-03")])
+    import_list(path, cast.officer, batched=batched)
+    case = Case.objects.get()
+    assert (case.publication_min_until, case.listed_until) == (date(2025, 6, 3), date(2029, 6, 3))
+    assert clock(case, Step.PUBLICATION_MIN).policy.sector == Sector.FOOD
