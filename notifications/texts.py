@@ -17,6 +17,7 @@ from django.template import Context, Engine
 from django.template.exceptions import TemplateDoesNotExist
 from django.utils import translation
 
+from casework.labels import audit_action_label
 from workflows.choices import ExitCondition, Rung, Step
 
 FALLBACK_LANGUAGE = "zh-hans"
@@ -58,6 +59,8 @@ def labels(context: dict[str, Any]) -> dict[str, Any]:
         fields = {field.name for field in model._meta.get_fields()}
         states = dict(model._meta.get_field("state").choices) if "state" in fields else {}
         found["target_label"] = str(states.get(context.get("target"), context.get("target")))
+        if context.get("transition"):
+            found["transition_label"] = str(audit_action_label(model_name, context["transition"]))
     if context.get("deadline"):
         found["deadline_step"] = step_label(context["deadline"]["step"])
     if context.get("rung"):

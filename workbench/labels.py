@@ -1,40 +1,5 @@
-"""The words on the buttons: one label per (step kind, transition) and per step creation."""
+"""The words on the buttons: the labels live in casework.labels, since the notices use them too."""
 
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from casework.labels import AUDIT_ACTION_LABELS, TRANSITION_LABELS, audit_action_label, transition_label
 
-TRANSITION_LABELS: dict[tuple[str, str], Promise] = {
-    ("case", "notify"): _("Notify the subject (告知)"),
-    ("case", "waive_statement"): _("Waive the statement and defence"),
-    ("case", "withdraw"): _("Withdraw the case"),
-    ("case", "determine"): _("Determine and list"),
-    ("case", "correct"): _("Correct the record"),
-    ("case", "exit"): _("Exit the case"),
-    ("objection", "accept"): _("Accept the objection for review"),
-    ("objection", "reject_inadmissible"): _("Reject as inadmissible"),
-    ("objection", "suspend_review"): _("Suspend for expert review"),
-    ("objection", "resume_review"): _("Resume the review"),
-    ("objection", "uphold"): _("Uphold the objection"),
-    ("objection", "dismiss"): _("Dismiss the objection"),
-    ("rectification", "submit"): _("Submit rectification evidence"),
-    ("rectification", "accept"): _("Accept the rectification"),
-    ("rectification", "return"): _("Return the submission"),
-    ("rectification", "mark_overdue"): _("Mark overdue (a talk is required)"),
-    ("rectification", "reorder"): _("Order rectification again"),
-    ("talk", "schedule"): _("Schedule the talk"),
-    ("talk", "hold"): _("Record the talk as held"),
-    ("talk", "miss"): _("Record a no-show"),
-    ("talk", "escalate"): _("Escalate to a warning talk"),
-    ("measuretask", "acknowledge"): _("Acknowledge the measure"),
-    ("measuretask", "report"): _("Report implementation"),
-    ("measuretask", "request_termination"): _("Request termination"),
-    ("measuretask", "confirm"): _("Confirm termination"),
-    ("repairapplication", "accept"): _("Accept the repair application"),
-    ("repairapplication", "reject_inadmissible"): _("Reject as inadmissible"),
-    ("repairapplication", "approve"): _("Approve the repair"),
-    ("repairapplication", "deny"): _("Deny the repair"),
-}
-
-
-def transition_label(kind: str, name: str) -> Promise | str:
-    return TRANSITION_LABELS.get((kind, name), name)
+__all__ = ["AUDIT_ACTION_LABELS", "TRANSITION_LABELS", "audit_action_label", "transition_label"]

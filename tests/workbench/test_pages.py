@@ -102,3 +102,39 @@ def test_a_message_to_a_joint_department_or_a_co_organiser_links_to_a_page_its_r
         assert page in message.deliveries.get(recipient=user).body
     assert client_for(cast.joint_officer).get(f"/cases/{case.pk}/").status_code == 404
     assert client_for(cast.ndrc_officer).get(f"/cases/{case.pk}/").status_code == 404
+
+
+def test_case_timeline_names_steps_states_and_fields_in_chinese(cast: Cast) -> None:
+    """The timeline is read by Chinese staff: no audit codes (determine, state, True) on the page."""
+    case = cast.listed_case()
+    page = client_for(cast.officer).get(f"/cases/{case.pk}/").content.decode()
+    timeline = page[page.index("data-wb-timeline"):]
+    assert "认定并列入名单: 已告知（陈述申辩） → 已列入名单" in timeline
+    assert f"认定人: – → {cast.reviewer.username}" in timeline
+    assert "案件 #" in timeline
+    for code in ("determine:", "state:", "published:", "False", "True", "case #"):
+        assert code not in timeline, code
+
+
+def test_a_step_summary_shows_a_time_in_local_time_not_utc() -> None:
+    """A talk's time on the case page (步骤 › 详情) reads as the city's clock, minutes only."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from workbench.templatetags.workbench import step_summary
+
+    talk = SimpleNamespace(scheduled_for=datetime(2026, 11, 9, 1, 30, tzinfo=UTC), place="约谈室")
+    assert str(step_summary(talk)) == "2026-11-09 09:30 · 约谈室"
+
+
+def test_owner_notice_names_the_step_done_in_chinese(cast: Cast) -> None:
+    """The owner department's message says what was done in words (告知信用主体), not the code."""
+    from notifications.models import Message
+    from notifications.texts import render
+
+    case = cast.notified_case()
+    bodies = [render(message.template, message.context, "zh-hans").body
+              for message in Message.objects.filter(case=case, template="owner_step")]
+    assert bodies
+    assert any("已办理“告知信用主体”" in body for body in bodies), bodies
+    assert not any("“notify”" in body or "“created”" in body for body in bodies), bodies

@@ -1,9 +1,11 @@
 """Template helpers of the workbench pages."""
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import template
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.html import format_html
 
@@ -34,7 +36,12 @@ def step_summary(step: Any) -> str:
         if value in (None, ""):
             continue
         display = getattr(step, f"get_{name}_display", None)
-        facts.append(str(display()) if callable(display) else str(value))
+        if callable(display):
+            facts.append(str(display()))
+        elif isinstance(value, datetime):
+            facts.append(timezone.localtime(value).strftime("%Y-%m-%d %H:%M"))
+        else:
+            facts.append(str(value))
     department = getattr(step, "department", None)
     if department is not None:
         facts.insert(0, str(department))
