@@ -7,8 +7,7 @@ class CaseworkConfig(AppConfig):
     verbose_name = _("Casework")
 
     def ready(self) -> None:
-        from casework import hooks, indexing
-        from casework.api import token_versions
+        from casework import hooks
 
-        hooks.register("indexes", indexing.on_transition)
-        token_versions.connect_signals()
+        # Every extension point's receivers and the model signals: declared in casework/hooks.py.
+        hooks.resolve_all()

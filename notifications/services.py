@@ -410,7 +410,7 @@ def on_credit_check_alert(alert: CreditCheckAlert) -> None:
 # --- held exits -------------------------------------------------------------------------------
 
 def on_exit_held(case: Case, deadline: Deadline, event: DeadlineEvent) -> None:
-    """casework.services.expiry receiver: the owner department and the leadership office hear, once
+    """``exit_held`` receiver (casework/hooks.py): the owner department and the leadership office hear, once
     per held clock (the key names the clock's one ``held`` timeline entry), in the sweep's transaction."""
     open_rectifications = case.rectifications.exclude(state=RectificationState.ACCEPTED).order_by("pk")
     context = {

@@ -7,8 +7,8 @@ class OperationsConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
-        from casework import hooks
-        from operations import metrics, signin
+        from operations import signin
 
-        hooks.register("notifications", metrics.count_transition)
+        # metrics.count_transition is declared in casework/hooks.py (``notifications``);
+        # the sign-in log listens to django.contrib.auth's own signals.
         signin.connect()

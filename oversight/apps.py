@@ -7,12 +7,5 @@ class OversightConfig(AppConfig):
 
     name = "oversight"
     verbose_name = _("Oversight")
-
-    def ready(self) -> None:
-        from casework import hooks
-        from oversight.live import on_escalations, on_transition
-        from workflows import sweep
-
-        hooks.register("notifications", on_transition)
-        if on_escalations not in sweep.escalation_receivers:
-            sweep.escalation_receivers.append(on_escalations)
+    # oversight.live's receivers (transitions, escalations) are declared with every other
+    # extension point in casework/hooks.py.

@@ -5,13 +5,5 @@ from django.utils.translation import gettext_lazy as _
 class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("Workflows and deadlines")
-
-    def ready(self) -> None:
-        from casework import hooks
-        from workflows import calendar
-        from workflows.hooks import on_transition
-        from workflows.services import recompute_provisional
-
-        hooks.register("deadlines", on_transition)
-        if recompute_provisional not in calendar.year_entered_receivers:
-            calendar.year_entered_receivers.append(recompute_provisional)
+    # Its receivers (the deadlines hook, the provisional-deadline recompute, the calendar
+    # cache) are declared with every other extension point in casework/hooks.py.

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import time
 from calendar import monthrange
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -23,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from casework import hooks
 from workflows.models import CalendarDay, CalendarYear, DayKind
 from workflows.models.calendar import NAME_MAX_LENGTH, SOURCE_MAX_LENGTH
 
@@ -83,8 +83,13 @@ _cache = _CalendarCache()
 
 
 def clear_cache() -> None:
-    """Forget the loaded calendar (called by the calendar models' post_save/post_delete)."""
+    """Forget the loaded calendar."""
     _cache.clear()
+
+
+def on_calendar_row_changed(**kwargs: object) -> None:
+    """A calendar day or year was saved or deleted (casework/hooks.py, ``MODEL_SIGNALS``)."""
+    clear_cache()
 
 
 def _code(jurisdiction: str | None) -> str:
@@ -201,16 +206,11 @@ def _add_months(start: date, months: int) -> date:
 
 # --- entering a year -----------------------------------------------------------------------------
 
-YearEnteredReceiver = Callable[[int, str], object]  # a return value is ignored
-# The deadline engine appends a receiver that recomputes provisional deadlines.
-year_entered_receivers: list[YearEnteredReceiver] = []
-
-
 def on_year_entered(year: int, jurisdiction: str | None = None) -> None:
-    """Tell the receivers that a year's arrangement changed (after it is committed)."""
+    """Send ``year_entered`` (casework/hooks.py): a year's arrangement changed (after it is
+    committed); the deadline engine recomputes the provisional deadlines."""
     clear_cache()
-    for receiver in list(year_entered_receivers):
-        receiver(year, _code(jurisdiction))
+    hooks.YEAR_ENTERED.send(year, _code(jurisdiction))
 
 
 class ArrangementError(ValueError):

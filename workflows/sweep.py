@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from casework import hooks
 from workflows.boundaries import apply_reached_boundaries
 from workflows.choices import DeadlineState, OnDue, Rung, TimelineKind
 from workflows.models import Deadline, DeadlineEvent, Escalation
@@ -29,9 +30,6 @@ from workflows.services import RUNG_LEVEL, Context, close, schedule
 
 logger = logging.getLogger(__name__)
 
-EscalationReceiver = Callable[[list[Escalation]], None]
-# The outbox (notifications) registers here; receivers get each batch's new escalations.
-escalation_receivers: list[EscalationReceiver] = []
 
 
 @dataclass
@@ -100,8 +98,7 @@ def sweep_batch(now: datetime, batch_size: int) -> tuple[SweepResult, list[int]]
         created = Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
         DeadlineEvent.objects.bulk_create(events)
         result.fired.update(escalation.rung for escalation in escalations)
-        for receiver in escalation_receivers:
-            receiver(created)
+        hooks.ESCALATIONS.send(created)
     return result, action_ids
 
 

@@ -76,16 +76,3 @@ def on_token_saved(sender: Any, instance: Any, created: bool = False, **kwargs: 
     if not created:
         bump()
 
-
-def connect_signals() -> None:
-    """Called by the app's ready(): every process that changes rights bumps the counter."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    from casework.models import User
-    from casework.models.tokens import ApiToken
-
-    post_save.connect(on_user_saved, sender=User, dispatch_uid="token-version-user-saved")
-    post_delete.connect(bump, sender=User, dispatch_uid="token-version-user-deleted")
-    post_save.connect(on_token_saved, sender=ApiToken, dispatch_uid="token-version-token-saved")
-    post_delete.connect(bump, sender=ApiToken, dispatch_uid="token-version-token-deleted")
-    m2m_changed.connect(bump, sender=User.groups.through, dispatch_uid="token-version-groups")

@@ -108,20 +108,9 @@ class ItemRefused(Exception):
         self.error = error
 
 
-def known_receivers() -> dict[str, set[Callable[..., Any]]]:
-    from casework import indexing
-    from documents.issue import on_transition as documents_hook
-    from notifications.services import on_transition as notifications_hook
-    from operations import metrics
-    from oversight.live import on_transition as oversight_hook
-    from workflows.hooks import on_transition as deadlines_hook
-
-    return {"deadlines": {deadlines_hook}, "indexes": {indexing.on_transition, documents_hook},
-            "notifications": {notifications_hook, metrics.count_transition, oversight_hook}}
-
-
 def batch_supported() -> bool:
-    """The batch writes what the known hooks write; any other receiver needs the per-case path.
+    """The batch writes what the receivers declared in casework/hooks.py write; any other
+    receiver connected to a transition point needs the per-case path.
 
     So does a clock a measure task's creation opens that shows its date on the task
     (``mirror``) or takes its start or length from it (a task is written as a plain row), and
@@ -131,9 +120,7 @@ def batch_supported() -> bool:
     from notifications.notices import notices_for
     from workflows.hooks import SLA_MAP, Open
 
-    receivers: Any = hooks._receivers  # keyed by hook kind (a Literal); looked up by str below
-    known = known_receivers()
-    if any(set(receivers[kind]) - known[kind] for kind in known):
+    if any(point.receivers() != point.resolve() for point in hooks.TRANSITION_POINTS.values()):
         return False
     if any(event in ISSUES for event in EVENTS):
         return False

@@ -3,8 +3,9 @@
 ``record_credit_check`` writes the log row in the request's transaction and runs the
 enumeration rules over the caller's recent checks. A rule that fires raises one
 ``CreditCheckAlert`` per caller, rule and window: it is logged on the ``casework.security``
-logger and handed to the ``alert_receivers`` (the notifications app registers the one that
-writes the leadership office's notice to the outbox, in the same transaction).
+logger and sent to the ``credit_check_alert`` extension point (casework/hooks.py: the
+notifications app's receiver writes the leadership office's notice to the outbox, in the
+same transaction).
 
 The rules (thresholds are settings, see README "Configuration"):
 
@@ -14,7 +15,6 @@ The rules (thresholds are settings, see README "Configuration"):
 """
 
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from casework import hooks
 from casework.identifiers import KIND_CITIZEN_ID, KIND_USCC, identifier_kind, mask_identifier
 from casework.models import CreditCheck, CreditCheckAlert, Subject
 from casework.models.credit_checks import AlertRule
@@ -34,8 +35,6 @@ DIGEST_SALT = "casework.credit_check.identifier"
 # The first key of the per-caller advisory lock: a number of our own, so no other lock collides.
 ADVISORY_LOCK_CLASS = 0x63636B  # "cck"
 
-AlertReceiver = Callable[[CreditCheckAlert], None]
-alert_receivers: list[AlertReceiver] = []
 
 
 def digest_of(identifier: str) -> str:
@@ -128,6 +127,5 @@ def raise_alert(check: CreditCheck, rule: str, count: int) -> CreditCheckAlert |
         "(rule %s) since %s", alert.pk, check.checked_by_id, check.department_id, count, rule,
         check.checked_at - window_length(),
     )
-    for receiver in list(alert_receivers):
-        receiver(alert)
+    hooks.CREDIT_CHECK_ALERT.send(alert)
     return alert

@@ -1,7 +1,9 @@
 """What one transition does to other rows, inside the same transaction.
 
 Each effect goes through the same door (advance / create_step), so it is
-guarded, audited and notified like any other step.
+guarded, audited and notified like any other step. ``run`` is the receiver of the
+``effects`` extension point (casework/hooks.py): the engine sends the point, and
+does not import this module, which calls back into it.
 """
 
 from collections.abc import Callable
@@ -22,7 +24,8 @@ from workflows.talk import TalkKind, talk_kind_for
 
 
 def push_measures(event: TransitionEvent) -> None:
-    """On listing, one measure task per catalogue measure to its joint department."""
+    """On listing (determined here, or a recorded determination), one measure task per
+    catalogue measure to its joint department."""
     case: Case = event.obj
     for measure in measures_for(case):
         task = MeasureTask(case=case, measure=measure, department=measure.department)
@@ -92,6 +95,7 @@ def recorded(message: Any, **values: Any) -> str:
 
 
 def run(event: TransitionEvent) -> None:
+    """The ``effects`` point's receiver: the effect of this transition in EFFECTS, if any."""
     effect = EFFECTS.get((event.obj._meta.model_name, event.name))
     if effect is not None:
         # The effect moves other steps, and their clocks: what the deadlines hook read for this

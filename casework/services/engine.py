@@ -160,10 +160,9 @@ def _apply(obj: Any, case: Case, name: str, method_name: str, actor: Any, data: 
         changes=changes, payload=payloads.as_audit(data),
         case_state=_locked_case_state(case, appends_at_lock),
     )
-    from casework.services import effects  # effects call back into this module
-
-    effects.run(event)
+    hooks.run("effects", event)
     hooks.run("indexes", event)
+    hooks.run("documents", event)
     hooks.run("notifications", event)
     return TransitionResult(
         obj._meta.model_name, obj.pk, name, obj.state, obj.version, event.audit_event.pk
@@ -259,6 +258,7 @@ def create_step(
             payload=event.data, case_state=_locked_case_state(case, appends_at_lock),
         )
         hooks.run("indexes", event)
+        hooks.run("documents", event)
         hooks.run("notifications", event)
     return TransitionResult(
         obj._meta.model_name, obj.pk, "created", obj.state, obj.version, event.audit_event.pk

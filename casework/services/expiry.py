@@ -9,12 +9,11 @@ every ordered rectification accepted, ``Case.rectification_done``). The sweep ca
 * it does not → the case stays listed (**held**): the clock is checked again after
   ``SLA_EXIT_RECHECK_SECONDS`` and exits at the first check the condition holds. The first
   hold of a clock is written to its timeline (``held``, once: the constraint
-  ``deadline_event_held_once``), audited on the case's chain (``exit_held``) and handed to the
-  ``hold_receivers`` (the notifications app tells the owner department and the leadership
-  office). Later checks that find it still held only move the next check.
+  ``deadline_event_held_once``), audited on the case's chain (``exit_held``) and sent to the
+  ``exit_held`` extension point (casework/hooks.py: the notifications app tells the owner
+  department and the leadership office). Later checks that find it still held only move the next check.
 """
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from casework import audit
+from casework import audit, hooks
 from casework.models import Case
 from casework.services.actors import system_actor
 from casework.services.engine import advance
@@ -30,10 +29,6 @@ from workflows.case import failing_exit_condition
 from workflows.choices import DeadlineState, TimelineKind
 from workflows.models import Deadline, DeadlineEvent
 from workflows.services import close
-
-HoldReceiver = Callable[[Case, Deadline, DeadlineEvent], None]
-# The notifications app registers the notice to the owner department and the leadership office.
-hold_receivers: list[HoldReceiver] = []
 
 SERVED = "maximum publication period served"
 
@@ -80,6 +75,5 @@ def hold(deadline: Deadline, rule: str) -> DeadlineEvent | None:
     audit.append(obj=case, action="exit_held", actor=system_actor(), case=case,
                  payload={"deadline": deadline.pk, "listed_until": deadline.due_on.isoformat(),
                           **detail})
-    for receiver in list(hold_receivers):
-        receiver(case, deadline, event)
+    hooks.EXIT_HELD.send(case, deadline, event)
     return event

@@ -95,7 +95,7 @@ def _move(rows: Any, field: str, successor: Department, actor: Any, reason: str)
         event.audit_event = audit.append(obj=obj, action="handed_over", actor=actor, case=case,
                                          changes={f"{field}_id": [old, successor.pk]},
                                          payload={"reason": reason})
-        for kind in ("deadlines", "indexes", "notifications"):
+        for kind in ("deadlines", "indexes", "documents", "notifications"):
             hooks.run(kind, event)
         moved += 1
     return moved

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from casework import hooks
 from workflows import calendar
 from workflows.calendar import DayCount, add_period, add_period_ex, add_working_days, add_working_days_ex
 from workflows.models import CalendarDay, CalendarYear, DayKind
@@ -33,7 +34,7 @@ workday 2027-02-06 example make-up day
 def fresh_calendar_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # A test's rollback sends no signal, so the in-process cache must not outlive the test.
     # The deadline engine's receivers are tested with the engine, not here.
-    monkeypatch.setattr(calendar, "year_entered_receivers", [])
+    monkeypatch.setattr(hooks.YEAR_ENTERED, "_resolved", [])
     calendar.clear_cache()
     with translation.override("en"):
         yield
@@ -41,14 +42,15 @@ def fresh_calendar_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def entered_years() -> list[tuple[int, str]]:
+def entered_years() -> Iterator[list[tuple[int, str]]]:
     calls: list[tuple[int, str]] = []
 
     def record(year: int, jurisdiction: str) -> None:
         calls.append((year, jurisdiction))
 
-    calendar.year_entered_receivers.append(record)
-    return calls
+    hooks.YEAR_ENTERED.connect(record)
+    yield calls
+    hooks.YEAR_ENTERED.disconnect(record)
 
 
 def write_year_file(tmp_path: Path, text: str) -> Path:

@@ -7,8 +7,6 @@ is known; deadlines that run over a year without one are provisional.
 
 from django.db import models
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -68,11 +66,3 @@ class CalendarYear(models.Model):
     def __str__(self) -> str:
         return f"{self.year} ({self.jurisdiction or _('national')})"
 
-
-@receiver([post_save, post_delete], sender=CalendarDay)
-@receiver([post_save, post_delete], sender=CalendarYear)
-def _invalidate_calendar_cache(**kwargs: object) -> None:
-    # Imported here because workflows.calendar imports these models.
-    from workflows.calendar import clear_cache
-
-    clear_cache()

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from casework import hooks
 from workflows import calendar
 
 
@@ -49,7 +50,7 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: nothing written.")
             return
         status = "replaced" if change.was_known else "recorded as known"
-        receivers = len(calendar.year_entered_receivers)
+        receivers = len(hooks.YEAR_ENTERED.receivers())
         self.stdout.write(self.style.SUCCESS(
             f"{change.year} {where} {status}; {receivers} recompute receiver(s) notified."
         ))
