@@ -26,7 +26,7 @@ def session_headers(user: object) -> list[tuple[bytes, bytes]]:
 def test_anonymous_connection_is_refused_with_4401() -> None:
     async def connect() -> tuple[bool, int | str | None]:
         communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=[ORIGIN])
-        return await communicator.connect()
+        return await communicator.connect(timeout=10)
 
     assert async_to_sync(connect)() == (False, 4401)
 
@@ -37,9 +37,9 @@ def test_signed_in_user_gets_the_unread_count_on_connect(cast: Cast) -> None:
 
     async def hello() -> object:
         communicator = WebsocketCommunicator(application, "/ws/notifications/", headers=headers)
-        connected, _code = await communicator.connect()
+        connected, _code = await communicator.connect(timeout=10)
         assert connected
-        greeting = await communicator.receive_json_from()
+        greeting = await communicator.receive_json_from(timeout=10)
         await communicator.disconnect()
         return greeting
 
@@ -49,8 +49,8 @@ def test_signed_in_user_gets_the_unread_count_on_connect(cast: Cast) -> None:
 def connect_with(**options: object) -> tuple[bool, object, object]:
     async def run() -> tuple[bool, object, object]:
         communicator = WebsocketCommunicator(application, "/ws/notifications/", **options)  # type: ignore[arg-type]
-        connected, detail = await communicator.connect()
-        greeting = await communicator.receive_json_from() if connected else None
+        connected, detail = await communicator.connect(timeout=10)
+        greeting = await communicator.receive_json_from(timeout=10) if connected else None
         await communicator.disconnect()
         return connected, detail, greeting
 

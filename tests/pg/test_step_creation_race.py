@@ -8,8 +8,9 @@ from casework.exceptions import NotAvailable
 from casework.models import AuditEvent, Case, RepairApplication
 from tests.conftest import Cast
 from tests.pg.concurrency import run_together
+from workflows.choices import ExitCondition
 from workflows.guards import RuleRefused
-from workflows.models import Deadline
+from workflows.models import Deadline, Policy
 
 CREATIONS = 30
 
@@ -36,6 +37,9 @@ def test_parallel_repair_applications_create_exactly_one_open_application(cast: 
 def test_no_step_is_created_on_a_case_after_a_concurrent_exit(cast: Cast) -> None:
     case = cast.listed_case()
     Case.objects.filter(pk=case.pk).update(listed_until="2000-01-01")  # the maximum period passed
+    # A rectification ordered first would hold the exit by its condition (that rule has its own
+    # tests, tests/pg/test_sweep_exit_condition.py); here the exit must be free to win the race.
+    Policy.objects.filter(exit_condition=ExitCondition.RECTIFICATION_DONE).update(exit_condition=ExitCondition.NONE)
 
     def race(index: int) -> object:
         own = Case.objects.get(pk=case.pk)
