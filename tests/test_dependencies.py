@@ -11,6 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # The machine modules: pure declarations (states, transitions, rules, payloads).
+PROJECT_APPS = ("casework", "workflows", "notifications", "documents", "lists", "operations",
+                "oversight", "portal", "workbench", "config")
+
 MACHINE_MODULES = ("case", "objection", "rectification", "talk", "measure_task", "repair",
                    "statement", "service_act", "guards", "rules", "payloads", "choices")
 
@@ -58,3 +61,49 @@ def test_services_and_models_never_import_the_api(package):
         for name in imports_of(path) if within(name, "casework.api")
     }
     assert not offending, sorted(offending)
+
+
+def test_workflows_reaches_the_audit_chain_only_through_the_services():
+    """The SLA engine calls casework.services (deadline_changes, record_change), never casework.audit."""
+    offending = {
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in sorted((ROOT / "workflows").rglob("*.py")) if "migrations" not in path.parts
+        for name in imports_of(path) if within(name, "casework.audit")
+    }
+    assert not offending, sorted(offending)
+
+
+def test_the_engine_and_its_effects_do_not_import_each_other():
+    """engine.py sends the ``effects`` extension point (casework/hooks.py); effects.py calls the engine."""
+    engine = imports_of(ROOT / "casework" / "services" / "engine.py")
+    assert not {name for name in engine if within(name, "casework.services.effects")}
+    assert "casework.services.engine" in imports_of(ROOT / "casework" / "services" / "effects.py")
+
+
+def test_the_extension_points_module_imports_nothing_of_the_project():
+    """casework/hooks.py names its receivers by dotted path: whoever sends a point depends on it only."""
+    offending = {name for name in imports_of(ROOT / "casework" / "hooks.py")
+                 if any(within(name, app) for app in PROJECT_APPS)}
+    assert not offending, sorted(offending)
+
+
+def test_every_receiver_list_lives_in_the_extension_points_module():
+    """No module keeps a list of receivers of its own, nor registers one at app start."""
+    offending = []
+    for app in PROJECT_APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if path == ROOT / "casework" / "hooks.py" or "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                target = node.target if isinstance(node, ast.AnnAssign) else None
+                names = [target] if target is not None else (
+                    node.targets if isinstance(node, ast.Assign) else [])
+                for name in names:
+                    if isinstance(name, ast.Name) and name.id.endswith("_receivers"):
+                        offending.append(f"{path.relative_to(ROOT)}: {name.id}")
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "register" and isinstance(node.func.value, ast.Name)
+                        and node.func.value.id == "hooks"):
+                    offending.append(f"{path.relative_to(ROOT)}:{node.lineno}: hooks.register")
+    assert not offending, offending

@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.services import deadline_changes
 from workflows import services
 from workflows.calendar import add_working_days
 from workflows.choices import DeadlineState, PauseReason, Step, TimelineKind
@@ -227,7 +228,7 @@ def _resume(action: Resume, event: Any) -> None:
     for deadline in _case_clocks(event, DeadlineState.PAUSED):
         if deadline.pause_reason == action.reason and _in_scope(deadline, action.reason, event):
             old_due = services.resume(deadline, _today(), event.actor)
-            services.mirror(deadline, event.actor, "deadline_resumed", old_due)
+            deadline_changes.deadline_resumed(deadline=deadline, actor=event.actor, old_due=old_due)
 
 
 def _in_scope(deadline: Deadline, reason: str, event: Any) -> bool:

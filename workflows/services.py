@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework import caches
+from casework.services import deadline_changes
 from workflows.calendar import DayCount, add_period_ex, add_working_days_ex, is_working_day
 from workflows.choices import Clock, DeadlineState, OnDue, PauseReason, Rung, Step, TimelineKind
 from workflows.guards import RuleRefused
@@ -303,7 +304,7 @@ def start_on_service(target: Model, served_on: date, actor: Any = None) -> list[
         schedule(deadline, jurisdiction)
         deadline.save()
         log(deadline, TimelineKind.SERVED, actor, old_due=old_due, served_on=served_on.isoformat())
-        mirror(deadline, actor, "deadline_started_on_service")
+        deadline_changes.deadline_started_on_service(deadline=deadline, actor=actor)
     return rows
 
 
@@ -413,7 +414,7 @@ def extend(deadline: Deadline, days: int, reason: str, approver: Any) -> Deadlin
         deadline.extension += days
         old_due = recompute(deadline, timezone.now(), approver, TimelineKind.EXTENDED, days=days,
                             reason=reason)
-        mirror(deadline, approver, "deadline_extended", old_due)
+        deadline_changes.deadline_extended(deadline=deadline, approver=approver, old_due=old_due)
     return deadline
 
 
@@ -425,27 +426,6 @@ def _lock_case_then_deadline(deadline_id: int) -> Deadline:
     Case.objects.select_for_update().filter(pk=case_id).first()
     return Deadline.objects.select_for_update(of=("self",)).select_related("policy", "case").get(
         pk=deadline_id)
-
-
-def mirror(deadline: Deadline, actor: Any, action: str, old_due: date | None = None) -> None:
-    """Audit a moved due date in the case's chain (old → new).
-
-    Where a step shows the date (``mirror_field``, e.g. a rectification's ``due_on``) the
-    field itself changes; otherwise the event records the deadline's own due date.
-    """
-    from casework import audit
-    from casework.services import record_change
-
-    target = deadline.target_type.get_object_for_this_type(pk=deadline.target_id)
-    if deadline.mirror_field:
-        old = getattr(target, deadline.mirror_field)
-        if old != deadline.due_on:
-            record_change(target, action, actor, {deadline.mirror_field: (old, deadline.due_on)},
-                          {"deadline": deadline.pk, "step": deadline.step})
-    elif old_due is not None and old_due != deadline.due_on:
-        audit.append(obj=target, action=action, actor=actor, case=deadline.case,
-                     changes={f"deadline:{deadline.step}:due_on": [old_due, deadline.due_on]},
-                     payload={"deadline": deadline.pk})
 
 
 @dataclass(frozen=True)
@@ -501,7 +481,7 @@ def apply_move(move: Move, actor: Any = None) -> None:
             return
         deadline.policy, deadline.length = rule_in_force(deadline, Context(deadline.case))
         old_due = recompute(deadline, timezone.now(), actor, reason="policy or calendar changed")
-        mirror(deadline, actor, "deadline_recomputed", old_due)
+        deadline_changes.deadline_recomputed(deadline=deadline, actor=actor, old_due=old_due)
 
 
 def open_deadlines() -> Any:
