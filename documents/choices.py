@@ -14,6 +14,12 @@ class DocumentKind(models.TextChoices):
     OBJECTION_DECISION = "objection_decision", _("Objection decision (异议处理决定书)")
     REPAIR_DECISION = "repair_decision", _("Credit repair decision (信用修复决定书)")
     REPAIR_REFUSAL = "repair_refusal", _("Decision not to accept or not to repair (不予受理/不予修复决定书)")
+    # The leadership office's monthly circular: about no case, addressed to no subject, never served.
+    CIRCULAR = "circular", _("Monthly circular on deadlines and department assessment (通报)")
+
+
+# Kinds about no case: no case, service act or target; one per period (Document's constraints).
+CASELESS_KINDS = (DocumentKind.CIRCULAR,)
 
 
 # The mark of each kind in its number: 〔year〕 mark N 号, per department and year.
@@ -27,6 +33,7 @@ NUMBER_MARKS: dict[str, str] = {
     DocumentKind.OBJECTION_DECISION: "异决",
     DocumentKind.REPAIR_DECISION: "修决",
     DocumentKind.REPAIR_REFUSAL: "修不",
+    DocumentKind.CIRCULAR: "通报",
 }
 
 

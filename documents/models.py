@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models.querysets import StepQuerySet
 from casework.visibility import Visibility
-from documents.choices import DocumentKind, RefusalReason
+from documents.choices import CASELESS_KINDS, DocumentKind, RefusalReason
 from workflows.guards import Role, RuleRefused
 from workflows.service_act import ServiceActMachine, ServiceMethod, ServiceState
 
@@ -127,16 +127,47 @@ class ServiceAct(ServiceActMachine):
 
 
 def document_path(instance: "Document", filename: str) -> str:
+    if instance.case_id is None:
+        return f"documents/{instance.kind}/{instance.period}-{instance.pk}-{instance.sha256[:16]}.pdf"
     return f"documents/{instance.case_id}/{instance.pk}-{instance.sha256[:16]}.pdf"
 
 
+class DocumentQuerySet(StepQuerySet):
+    def visible_to(self, user: Any) -> "StepQuerySet":
+        """A case's documents with their case; a document about no case (the monthly 通报)
+        for the leadership office alone — not for administrators or system clients."""
+        from casework.choices import Role
+
+        visible = super().visible_to(user)
+        if getattr(user, "role", None) == Role.LEADERSHIP:
+            return visible
+        return visible.exclude(kind__in=CASELESS_KINDS)
+
+
+def _case_document() -> Q:
+    return (~Q(kind__in=CASELESS_KINDS) & Q(case__isnull=False, service_act__isnull=False,
+                                           target_type__isnull=False, target_id__isnull=False, period=""))
+
+
+def _caseless_document() -> Q:
+    return (Q(kind__in=CASELESS_KINDS, case__isnull=True, service_act__isnull=True,
+              target_type__isnull=True, target_id__isnull=True) & ~Q(period=""))
+
+
 class Document(models.Model):
-    """One issued document: numbered per department and year, checksummed, tied to its audit event."""
+    """One issued document: numbered per department and year, checksummed, tied to its audit event.
+
+    A case's document has its case, service act and target (the step it is about); a
+    document about no case (``CASELESS_KINDS``: the monthly 通报) has none of them and
+    names its period instead, one per kind and period. A check constraint keeps the two apart.
+    """
 
     case = models.ForeignKey("casework.Case", models.PROTECT, related_name="documents",
-                             verbose_name=_("case"))
+                             verbose_name=_("case"), null=True, blank=True)
     service_act = models.ForeignKey(ServiceAct, models.PROTECT, related_name="documents",
-                                    verbose_name=_("service act"))
+                                    verbose_name=_("service act"), null=True, blank=True)
+    period = models.CharField(_("period (YYYY-MM)"), max_length=7, blank=True,
+                              help_text=_("Only for a document about no case: the month it reports on."))
     kind = models.CharField(_("kind"), max_length=30, choices=DocumentKind.choices)
     number = models.CharField(_("number"), max_length=60, unique=True)
     title = models.CharField(_("title"), max_length=100)
@@ -150,12 +181,12 @@ class Document(models.Model):
                                    choices=RefusalReason.choices, blank=True)
     audit_event = models.ForeignKey("casework.AuditEvent", models.PROTECT, related_name="+",
                                     verbose_name=_("produced by audit event"))
-    target_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+")
-    target_id = models.PositiveBigIntegerField()
+    target_type = models.ForeignKey(ContentType, models.PROTECT, related_name="+", null=True, blank=True)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
 
     visibility = Visibility.SUBJECT  # addressed to the subject (casework/visibility.py)
-    objects = StepQuerySet.as_manager()
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document")
@@ -164,6 +195,10 @@ class Document(models.Model):
         constraints = [
             models.CheckConstraint(name="document_kind_valid",
                                    condition=Q(kind__in=DocumentKind.values)),
+            models.CheckConstraint(name="document_case_or_caseless",
+                                   condition=_case_document() | _caseless_document()),
+            models.UniqueConstraint(fields=["kind", "period"], condition=Q(kind__in=CASELESS_KINDS),
+                                    name="document_caseless_one_per_period"),
         ]
 
     def __str__(self) -> str:
@@ -174,7 +209,7 @@ class Document(models.Model):
 
     @property
     def is_served(self) -> bool:
-        return self.service_act.state == ServiceState.SERVED
+        return self.service_act is not None and self.service_act.state == ServiceState.SERVED
 
 
 class DocumentNumberCounter(models.Model):

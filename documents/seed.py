@@ -15,6 +15,7 @@ TITLES: dict[str, dict[str, str]] = {
         "talk_notice": "约谈通知书", "talk_record": "约谈记录",
         "objection_decision": "异议处理决定书", "repair_decision": "信用修复决定书",
         "repair_refusal": "不予受理/不予修复决定书",
+        "circular": "失信惩戒办理时限和部门考核情况通报",
     },
     "en": {
         "credit_notice": "Credit information notice", "determination": "Dishonesty determination decision",
@@ -22,6 +23,7 @@ TITLES: dict[str, dict[str, str]] = {
         "talk_notice": "Talk notice", "talk_record": "Talk record",
         "objection_decision": "Objection decision", "repair_decision": "Credit repair decision",
         "repair_refusal": "Decision not to accept or not to grant repair",
+        "circular": "Circular on deadlines and department assessment",
     },
 }
 

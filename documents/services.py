@@ -77,13 +77,19 @@ def next_number(department: Department, kind: str) -> str:
     The counter row stays locked until the transition commits; the documents are issued
     last in the transition (only the notifications follow), so the wait is short.
     """
-    year = timezone.localdate().year
-    counter, _created = DocumentNumberCounter.objects.select_for_update().get_or_create(
-        department=department, year=year
-    )
+    counter = locked_counter(department)
     counter.last += 1
     counter.save(update_fields=["last"])
-    return f"{department.code}〔{year}〕{NUMBER_MARKS[kind]}{counter.last}号"
+    return f"{department.code}〔{counter.year}〕{NUMBER_MARKS[kind]}{counter.last}号"
+
+
+def locked_counter(department: Department) -> DocumentNumberCounter:
+    """The department's counter of this year, locked until the transaction ends (issuers of one
+    department wait on each other here; see ``oversight.circular`` for an idempotent issue)."""
+    counter, _created = DocumentNumberCounter.objects.select_for_update().get_or_create(
+        department=department, year=timezone.localdate().year
+    )
+    return counter
 
 
 def _queue_pdfs(document_ids: list[int]) -> None:
@@ -125,9 +131,11 @@ def open_document(document: Document, user: Any) -> Document:
     from workflows.guards import Role
     from workflows.service_act import ServiceMethod, ServiceState
 
-    act = document.service_act
+    act, case = document.service_act, document.case
+    if act is None or case is None:
+        return document  # about no case (the monthly 通报): no subject, nothing to serve
     # The document is addressed to its subject and carries the whole number.
-    identifier_reads.record(user, document.case.subject, "document:download")
+    identifier_reads.record(user, case.subject, "document:download")
     if user.role == Role.SUBJECT and act.state == ServiceState.PENDING:
         serve(act, user, {"method": ServiceMethod.PORTAL})
     return Document.objects.select_related("service_act").get(pk=document.pk)

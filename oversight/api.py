@@ -9,8 +9,11 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -22,7 +25,10 @@ from casework.api.serializers.common import ErrorSerializer, text
 from casework.choices import Role
 from casework.models import Department, EscalationNote
 from casework.models.oversight import ESCALATION_NOTE_MAX
-from oversight import dashboard, services
+from documents.choices import DocumentKind
+from documents.models import Document
+from documents.services import pdf_of
+from oversight import circular, dashboard, services
 from oversight.assessment import Assessment, Period, StepFigures, assess, ranking
 from oversight.choices import AgeBucket, Stage
 from oversight.clocks import STATUSES, Horizon, selection
@@ -37,6 +43,13 @@ class ReadsOversight(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         return reads_all(request.user)
+
+
+class LeadershipOffice(BasePermission):
+    message = "The monthly 通报 is the leadership office's own document."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return circular.is_leadership_office(request.user)
 
 
 # --- serializers -----------------------------------------------------------------------
@@ -190,6 +203,20 @@ class NoteTextSerializer(serializers.Serializer):
     text = text(max_length=ESCALATION_NOTE_MAX)
 
 
+class CircularSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "number", "title", "period", "language", "template_version", "sha256", "pdf_sha256",
+                  "audit_event", "issued_at"]
+
+
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class CircularIssueSerializer(serializers.Serializer):
+    month = serializers.RegexField(MONTH, help_text="YYYY-MM: a month that is over.")
+
+
 # --- views -------------------------------------------------------------------------------
 
 
@@ -231,8 +258,6 @@ class AssessmentView(APIView):
                    description="Per department: on-time rate and handling time per step, objections "
                                "upheld, repairs within the limit, measure feedback, 督办 answered; ranked.")
     def get(self, request: Request) -> Response:
-        from django.utils import timezone
-
         query = AssessmentFilter(data=request.query_params)
         query.is_valid(raise_exception=True)
         period = period_of(query.validated_data.get("month"), timezone.localdate())
@@ -291,5 +316,42 @@ class AnswerNoteView(APIView):
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
-__all__ = ["AnswerNoteView", "AssessmentView", "ChaseDepartmentView", "ClockListView", "DashboardView",
+class CircularListView(APIView):
+    permission_classes = [IsAuthenticated, LeadershipOffice]
+
+    @extend_schema(responses={200: CircularSerializer(many=True), **ERRORS},
+                   description="The monthly 通报 issued so far, newest month first (leadership office only).")
+    def get(self, request: Request) -> Response:
+        rows = Document.objects.filter(kind=DocumentKind.CIRCULAR).order_by("-period")
+        return Response(CircularSerializer(rows, many=True).data)
+
+    @extend_schema(request=CircularIssueSerializer,
+                   responses={201: CircularSerializer, 200: CircularSerializer, **WRITE_ERRORS},
+                   description="Issue the 通报 of a month that is over: 201 with the new document; 200 "
+                               "with the same document when it was issued before (idempotent).")
+    def post(self, request: Request) -> Response:
+        incoming = CircularIssueSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        period = period_of(incoming.validated_data["month"], timezone.localdate())
+        issued = circular.issue(period, request.user)
+        return Response(CircularSerializer(issued.document).data,
+                        status=status.HTTP_201_CREATED if issued.created else status.HTTP_200_OK)
+
+
+class CircularPdfView(APIView):
+    permission_classes = [IsAuthenticated, LeadershipOffice]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY), **ERRORS},
+                   description="The PDF of a month's 通报 (404 while it is not issued).")
+    def get(self, request: Request, month: str) -> HttpResponse:
+        document = circular.issued(period_of(month, timezone.localdate()))
+        if document is None:
+            raise Http404
+        response = HttpResponse(pdf_of(document), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="circular-{document.period}.pdf"'
+        return response
+
+
+__all__ = ["AnswerNoteView", "AssessmentView", "ChaseDepartmentView", "CircularListView", "CircularPdfView",
+           "ClockListView", "DashboardView",
            "NoteListView"]

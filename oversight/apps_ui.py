@@ -24,6 +24,7 @@ class OversightApplication(WorkbenchApplication):
     clocks_path = path("clocks/", views.ClockListView.as_view(), name="clocks")
     assessment_path = path("assessment/", views.AssessmentView.as_view(), name="assessment")
     report_path = path("report/", views.ReportView.as_view(), name="report")
+    circular_path = path("report/circular.pdf", views.CircularView.as_view(), name="circular")
     export_path = path("export/<str:name>.<str:fmt>", views.ExportView.as_view(), name="export")
     case_note_path = path("cases/<int:pk>/note/", views_notes.CaseNoteView.as_view(), name="case_note")
     department_note_path = path("departments/<slug:code>/note/", views_notes.DepartmentNoteView.as_view(),

@@ -9,9 +9,10 @@ write (督办意见) is in views_notes.py.
 from datetime import date
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -21,11 +22,13 @@ from django.views.generic import TemplateView
 
 from casework.access import reads_all
 from casework.models import Department
-from oversight import dashboard, exports, tables
+from documents.services import pdf_of
+from oversight import circular, dashboard, exports, tables
 from oversight.api import period_of
 from oversight.assessment import Period, assess
 from oversight.choices import AgeBucket, Stage
 from oversight.clocks import OVERDUE, STATUSES, Horizon, selection
+from workflows.guards import RuleRefused
 
 PAGE_SIZE = 50
 
@@ -112,7 +115,10 @@ class ClockListView(ReadsOversightMixin, TemplateView):
 
 
 def requested_period(request: HttpRequest) -> Period:
-    month = request.GET.get("month", "")
+    return period_named(request.GET.get("month", ""))
+
+
+def period_named(month: str) -> Period:
     try:
         return period_of(month if len(month) == 7 else None, timezone.localdate())
     except ValueError as error:
@@ -148,7 +154,45 @@ class ReportView(AssessmentView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         board = dashboard.build()
-        return {**context, "board_tables": tables.dashboard_tables(board), "generated_at": timezone.now()}
+        period = context["period"]
+        return {**context, "board_tables": tables.dashboard_tables(board), "generated_at": timezone.now(),
+                "circular": circular.issued(period),
+                "can_issue": circular.is_leadership_office(self.request.user)
+                and period.ends <= timezone.localdate()}
+
+
+class CircularView(ReadsOversightMixin, View):
+    """``/oversight/report/circular.pdf?month=YYYY-MM``: the month's 通报 as an official document.
+
+    GET: its PDF (404 while it is not issued); POST: issue it (oversight.circular.issue:
+    idempotent, the same document when issued again) and go to its PDF. The leadership
+    office's staff only; anyone else gets 403 (and the document is not theirs to see in
+    the documents API either: 404).
+    """
+
+    def test_func(self) -> bool:
+        return circular.is_leadership_office(self.request.user)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        document = circular.issued(requested_period(request))
+        if document is None:
+            raise Http404
+        response = HttpResponse(pdf_of(document), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="circular-{document.period}.pdf"'
+        response["X-Content-SHA256"] = document.pdf_sha256
+        return response
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        period = period_named(request.POST.get("month", ""))
+        try:
+            issued = circular.issue(period, request.user)
+        except RuleRefused as refusal:
+            messages.error(request, str(refusal.message))
+            return redirect(reverse("oversight:report") + "?" + urlencode({"month": period.label}))
+        if issued.created:
+            messages.success(request, _("The 通报 %(number)s has been issued.")
+                             % {"number": issued.document.number})
+        return redirect(reverse("oversight:circular") + "?" + urlencode({"month": period.label}))
 
 
 EXPORTS = ("dashboard", "grid", "ageing", "escalations", "trend", "assessment", "ranking", "steps",
