@@ -12,9 +12,11 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -332,7 +334,10 @@ class CircularListView(APIView):
     def post(self, request: Request) -> Response:
         incoming = CircularIssueSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        period = period_of(incoming.validated_data["month"], timezone.localdate())
+        try:
+            period = period_of(incoming.validated_data["month"], timezone.localdate())
+        except ValueError as error:  # e.g. year 0
+            raise ValidationError({"month": [_("Not a month of the calendar.")]}) from error
         issued = circular.issue(period, request.user)
         return Response(CircularSerializer(issued.document).data,
                         status=status.HTTP_201_CREATED if issued.created else status.HTTP_200_OK)
@@ -344,7 +349,10 @@ class CircularPdfView(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY), **ERRORS},
                    description="The PDF of a month's 通报 (404 while it is not issued).")
     def get(self, request: Request, month: str) -> HttpResponse:
-        document = circular.issued(period_of(month, timezone.localdate()))
+        try:
+            document = circular.issued(period_of(month, timezone.localdate()))
+        except ValueError as error:  # e.g. year 0
+            raise Http404 from error
         if document is None:
             raise Http404
         response = HttpResponse(pdf_of(document), content_type="application/pdf")

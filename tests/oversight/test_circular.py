@@ -74,7 +74,8 @@ def test_circular_pdf_holds_the_months_ranking_and_overdue_figures(cast: Cast, c
     for place, item in ranked[:2]:
         total = item.total()
         assert row_text(place, item.department.name, total.closed, total.on_time,
-                        f"{total.on_time_rate * 100:.1f}", f"{total.median_days:.1f}", f"{total.p90_days:.1f}",
+                        f"{total.on_time_rate * 100:.1f}", f"{total.median_days:.1f}",
+                        f"{total.p90_days:.1f}",
                         f"{item.objections_decided}/{item.objections_upheld}",
                         f"{item.notes_received}/{item.notes_answered}") in text
     assert row_text(1, city.a.name, 5, 3, "60.0", "3.0", "10.0", "3/1", "2/1") in text
@@ -111,16 +112,19 @@ def test_issuing_twice_gives_the_same_document(cast: Cast, city: SmallCity) -> N
     assert DocumentNumberCounter.objects.get(department=cast.leadership, year=2026).last == 1
     [event] = AuditEvent.objects.filter(action=circular.CIRCULAR_ISSUED)
     assert first.document.audit_event_id == event.pk
-    assert event.payload["number"] == first.document.number and event.payload["sha256"] == first.document.sha256
+    assert event.payload["number"] == first.document.number
+    assert event.payload["sha256"] == first.document.sha256
     # Through the API too: 201 with the document, then 200 with the same one.
     client = signed_in(cast.leadership_user)
-    posted = client.post("/api/v1/oversight/circulars/", {"month": "2026-05"}, content_type="application/json")
+    posted = client.post("/api/v1/oversight/circulars/", {"month": "2026-05"},
+                         content_type="application/json")
     repeated = client.post("/api/v1/oversight/circulars/", {"month": "2026-05"},
                            content_type="application/json")
     assert (posted.status_code, repeated.status_code) == (201, 200)
     assert posted.json()["id"] == repeated.json()["id"]
     assert posted.json()["number"] == f"{cast.leadership.code}〔2026〕通报2号"
-    assert [row["period"] for row in client.get("/api/v1/oversight/circulars/").json()] == ["2026-06", "2026-05"]
+    listed = client.get("/api/v1/oversight/circulars/").json()
+    assert [row["period"] for row in listed] == ["2026-06", "2026-05"]
 
 
 def test_a_month_is_circulated_only_once_it_is_over(cast: Cast, city: SmallCity) -> None:
@@ -146,14 +150,16 @@ def test_the_report_page_issues_the_circular_and_downloads_its_pdf(cast: Cast, c
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert download["X-Content-SHA256"] == document.pdf_sha256
     assert document.number in text_of(download.content)
-    assert f'data-ov-circular="{document.pk}"' in client.get("/oversight/report/", {"month": "2026-06"}).content.decode()
+    page = client.get("/oversight/report/", {"month": "2026-06"}).content.decode()
+    assert f'data-ov-circular="{document.pk}"' in page
     api = client.get("/api/v1/oversight/circulars/2026-06/pdf/")
     assert api.status_code == 200 and api.content == download.content
 
 
 @pytest.mark.parametrize("who", ["officer", "reviewer", "joint_officer", "ndrc_officer", "subject_user",
                                  "administrator", "platform"])
-def test_only_the_leadership_office_issues_and_reads_the_circular(cast: Cast, city: SmallCity, who: str) -> None:
+def test_only_the_leadership_office_issues_and_reads_the_circular(cast: Cast, city: SmallCity,
+                                                                  who: str) -> None:
     document = circular.issue(Period.month(2026, 5), cast.leadership_user).document
     if who == "administrator":
         user = User.objects.create_user(username="admin2", password="x", role=Role.ADMIN)
