@@ -35,6 +35,7 @@ naming its index, and nothing of the chunk is written. Hooks this module does no
 
 import functools
 import hmac
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -221,6 +222,7 @@ class _Batch:
         self.seq = 0  # the last sequence number of the chain being written
         self.minutes: dict[int, str] = {}
         self.bases: dict[tuple[int, ...], Any] = {}  # the cases' legal bases, as prefetched
+        self.bases_of: dict[int, tuple[int, ...]] = {}  # case pk → its legal bases' pks
         self.audit_ids: Iterator[int] = iter(())
 
     # --- the cases ------------------------------------------------------------------------
@@ -288,7 +290,7 @@ class _Batch:
         cache = case._state.fields_cache
         cache["subject"], cache["owner_department"] = item.subject, self.department
         cache["drafter"] = self.actor
-        key = tuple(basis.pk for basis in item.legal_bases)
+        key = self.bases_of[pk] = tuple(basis.pk for basis in item.legal_bases)
         if key not in self.bases:
             self.bases[key] = _prefetched_bases(item.legal_bases)
         case._prefetched_objects_cache = {"legal_bases": self.bases[key]}  # type: ignore[attr-defined]
@@ -321,23 +323,24 @@ class _Batch:
         """
         from workflows import services as sla
         from workflows.hooks import _start_date
+        from workflows.models.sla import province_layer
 
         started_on: date = _start_date(getattr(obj, action.start) if action.start else None)
         length = getattr(obj, action.length_from, None) if action.length_from else None
         is_task = isinstance(obj, _Task)
         department = obj.department if is_task else None
-        context = sla.Context(case)
-        # What build_deadline reads: the policy's key (step, day, list, class, jurisdiction,
-        # layer, the sectors and bases where rows are for them), the legal bases (one may set
-        # the period itself), the owner and the clock's department.
-        key = (context.policy_key(action.step, started_on), action.mirror, action.on_case,
-               type(target), length, case.owner_department_id,
-               department.pk if department is not None else None,
-               tuple(basis.pk for basis in case.legal_bases.all()))
+        # What build_deadline reads: what decides the policy (Context.policy_key: the step,
+        # day, list, class, the owner's jurisdiction, the sectors and bases of the case's legal
+        # bases, the provincial layer), the legal bases (one may set the period itself), the
+        # clock's department.
+        key = (action.step, started_on, case.list_type, case.dishonesty_class,
+               case.owner_department_id, province_layer(), self.bases_of[case.pk],
+               action.mirror, action.on_case,
+               type(target), length, department.pk if department is not None else None)
         clock = self.clocks.get(key)
         if clock is None:
             clock_target = case if action.on_case else target
-            policy = context.policy(action.step, started_on)
+            policy = sla.Context(case).policy(action.step, started_on)
             deadline, opened = sla.build_deadline(
                 clock_target, case, action.step, started_on=started_on, length=length,
                 mirror_field=action.mirror, department=department, actor=self.actor, policy=policy,
@@ -473,7 +476,7 @@ class _Batch:
                     continue
                 fields = indexing.entry_fields(case, case_tasks, objection_open=False)  # type: ignore[arg-type]  # _Task has what entry_fields reads of a task
                 fields["identifier"] = identifier.get_db_prep_save(fields["identifier"], db)
-                fields["measures"] = measures.get_db_prep_save(fields["measures"], db)
+                fields["measures"] = _db_value(measures, fields["measures"], db)
                 yield (case.pk, *(fields[name] for name in index_filled[1:]))
 
         copy_rows(CreditIndexEntry, index_filled, index_rows())
@@ -680,8 +683,16 @@ def _prepared(obj: Model, attnames: tuple[str, ...]) -> tuple[Any, ...]:
     """The instance's values of ``attnames`` as the insert sends them (get_db_prep_save,
     only where a field prepares its value: JSON, an encrypted identifier, another backend)."""
     db = connections[DEFAULT_DB_ALIAS]
-    return tuple(getattr(obj, name) if field is None else field.get_db_prep_save(getattr(obj, name), db)
+    return tuple(getattr(obj, name) if field is None else _db_value(field, getattr(obj, name), db)
                  for name, field in _preparers(type(obj), attnames, db.vendor))
+
+
+def _db_value(field: Any, value: Any, db: Any) -> Any:
+    """field.get_db_prep_save(value); on PostgreSQL a JSON value as its text, encoded now
+    (get_db_prep_save wraps it, and the COPY would encode it again for every row)."""
+    if db.vendor == "postgresql" and isinstance(field, models.JSONField) and value is not None:
+        return json.dumps(value, cls=field.encoder, ensure_ascii=False)
+    return field.get_db_prep_save(value, db)
 
 
 @functools.cache
@@ -779,7 +790,7 @@ def copy_rows(model: type[Model], filled: Sequence[str], rows: Iterable[Sequence
             raise ValueError(f"{model.__name__}.{field.name} needs a value in each row")
     now = timezone.now()
     tail = (*(field.get_db_prep_save(now, db) for field in stamped),
-            *(field.get_db_prep_save(field.get_default(), db) for field in defaulted))
+            *(_db_value(field, field.get_default(), db) for field in defaulted))
     columns = ", ".join(db.ops.quote_name(field.column) for field in [*fields, *stamped, *defaulted])
     table = db.ops.quote_name(model._meta.db_table)
     count = 0
