@@ -11,10 +11,17 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 
 from casework.hooks import TransitionEvent
-from casework.models import Case, CreditIndexEntry, MeasureTask, Objection
+from casework.models import Case, CreditIndexEntry, MeasureTask, Objection, RepairApplication
 from workflows.case import CaseState
 from workflows.measure_task import LIVE_STATES
 from workflows.objection import ObjectionState
+from workflows.repair import RepairState
+from workflows.talk import TalkState
+
+# The talks entered into the credit record (约谈记录记入信用记录): held, or refused by the subject.
+TALK_RECORDED = (TalkState.HELD, TalkState.REFUSED)
+# The repairs of the subject's history: granted, and granted then revoked (撤销修复).
+REPAIR_RECORDED = (RepairState.APPROVED, RepairState.REVOKED)
 
 
 def on_transition(event: TransitionEvent) -> None:
@@ -28,6 +35,14 @@ def on_transition(event: TransitionEvent) -> None:
     """
     model_name = event.obj._meta.model_name
     if model_name in ("case", "measuretask"):
+        refresh(event.case)
+    elif model_name == "talk" and event.target in TALK_RECORDED:
+        refresh(event.case)
+    elif model_name == "repairapplication" and event.target in REPAIR_RECORDED:
+        # The subject's repair history is on each of its rows.
+        for case in Case.objects.filter(subject_id=event.case.subject_id,
+                                        credit_index__isnull=False).exclude(pk=event.case.pk):
+            refresh(case)
         refresh(event.case)
     elif model_name == "objection":
         open_states = ObjectionState.open_states()
@@ -45,9 +60,13 @@ def refresh(case: Case) -> None:
 
 
 def entry_fields(case: Case, tasks: Iterable[MeasureTask] | None = None,
-                 objection_open: bool | None = None) -> dict[str, Any]:
+                 objection_open: bool | None = None,
+                 repairs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The row's values; ``tasks`` (the case's measure tasks by pk) and ``objection_open``
-    when the caller holds them already (the batch import), else they are read."""
+    when the caller holds them already (the batch import, whose cases are new: they have no
+    talks yet), else they are read; so is the subject's repair history (``repairs``, which
+    the batch reads for a whole chunk with ``repair_histories``)."""
+    talks = [] if tasks is not None else talk_record(case)
     if tasks is None:
         tasks = case.measuretasks.filter(state__in=LIVE_STATES).select_related(
             "measure", "department"
@@ -70,4 +89,40 @@ def entry_fields(case: Case, tasks: Iterable[MeasureTask] | None = None,
              "state": task.state}
             for task in tasks
         ],
+        "talks": talks,
+        "repairs": repair_history(case.subject_id) if repairs is None else repairs,
     }
+
+
+def talk_record(case: Case) -> list[dict[str, Any]]:
+    """The case's talks held or refused, oldest first."""
+    rows = case.talks.filter(state__in=TALK_RECORDED).order_by("pk").values_list(
+        "pk", "kind", "state", "outcome", "held_at", "refused_at")
+    return [{"id": pk, "kind": kind, "result": state, "outcome": outcome,
+             "on": _day(held_at if state == TalkState.HELD else refused_at)}
+            for pk, kind, state, outcome, held_at, refused_at in rows]
+
+
+def repair_history(subject_id: int) -> list[dict[str, Any]]:
+    """Every repair granted to the subject (revoked ones too), oldest first."""
+    return repair_histories([subject_id]).get(subject_id, [])
+
+
+def repair_histories(subject_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """The repair history of each subject, in one query."""
+    rows = RepairApplication.objects.filter(
+        case__subject_id__in=list(subject_ids), state__in=REPAIR_RECORDED,
+    ).order_by("decided_at", "pk").values_list(
+        "case__subject_id", "case__number", "decided_at", "revoked_at", "barred_until")
+    histories: dict[int, list[dict[str, Any]]] = {}
+    for subject_id, number, decided_at, revoked_at, barred_until in rows:
+        histories.setdefault(subject_id, []).append({
+            "case_number": number, "approved_on": _day(decided_at), "revoked_on": _day(revoked_at),
+            "barred_until": barred_until.isoformat() if barred_until else None})
+    return histories
+
+
+def _day(moment: Any) -> str | None:
+    from django.utils import timezone
+
+    return timezone.localdate(moment).isoformat() if moment else None

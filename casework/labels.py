@@ -12,6 +12,7 @@ TRANSITION_LABELS: dict[tuple[str, str], Promise] = {
     ("case", "determine"): _("Determine and list"),
     ("case", "correct"): _("Correct the record"),
     ("case", "exit"): _("Exit the case"),
+    ("case", "relist"): _("List again (repair revoked)"),
     ("objection", "accept"): _("Accept the objection for review"),
     ("objection", "reject_inadmissible"): _("Reject as inadmissible"),
     ("objection", "suspend_review"): _("Suspend for expert review"),
@@ -27,6 +28,8 @@ TRANSITION_LABELS: dict[tuple[str, str], Promise] = {
     ("talk", "hold"): _("Record the talk as held"),
     ("talk", "miss"): _("Record a no-show"),
     ("talk", "escalate"): _("Escalate to a warning talk"),
+    ("talk", "confirm_attendance"): _("Confirm attendance (发改委)"),
+    ("talk", "record_refusal"): _("Record the refusal to attend"),
     ("measuretask", "acknowledge"): _("Acknowledge the measure"),
     ("measuretask", "report"): _("Report implementation"),
     ("measuretask", "request_termination"): _("Request termination"),
@@ -35,6 +38,7 @@ TRANSITION_LABELS: dict[tuple[str, str], Promise] = {
     ("repairapplication", "reject_inadmissible"): _("Reject as inadmissible"),
     ("repairapplication", "approve"): _("Approve the repair"),
     ("repairapplication", "deny"): _("Deny the repair"),
+    ("repairapplication", "revoke"): _("Revoke the repair (false material)"),
 }
 
 

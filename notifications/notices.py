@@ -48,6 +48,10 @@ NOTICES: dict[tuple[str, str], tuple[Notice, ...]] = {
     ("rectification", "return"): (RECTIFICATION_RESULT,),
     ("rectification", "mark_overdue"): (RECTIFICATION_RESULT,),
     ("talk", "schedule"): (_subject("talk_scheduled"), Notice(Audience.CO_ORGANISER, "owner_step")),
+    # A missed warning talk ends in a recorded refusal, reported to the leadership office
+    # (督办, 鞍政办发〔2020〕18号 items 16 and 19) and to the co-organiser.
+    ("talk", "record_refusal"): (Notice(Audience.LEADERSHIP, "owner_step"),
+                                 Notice(Audience.CO_ORGANISER, "owner_step")),
     ("measuretask", "created"): (Notice(Audience.JOINT, "measure_pushed"),),
     ("measuretask", "request_termination"): (Notice(Audience.JOINT, "measure_termination_requested"),),
     ("repairapplication", "accept"): (REPAIR_RESULT,),

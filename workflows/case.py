@@ -1,4 +1,5 @@
-"""Case machine: draft → notified → listed → exited (or withdrawn).
+"""Case machine: draft → notified → listed → exited (or withdrawn); exited → listed again
+when the repair it exited by is revoked (撤销修复, ``relist``).
 
 The concrete model (casework.models.Case) supplies the facts the guards read:
 ``has_active_legal_basis()``, ``statement_window_ended(today)``,
@@ -106,6 +107,12 @@ revocation_grounds = Rule(
     lambda case: bool(getattr(case, "pending_exit_grounds", "")),
 )
 
+repair_revoked = Rule(
+    "repair_not_revoked",
+    _("Listing again needs the repair the case exited by to have been revoked."),
+    lambda case: case.exited_by_repair() and case.has_revoked_repair() and not case.has_approved_repair(),
+)
+
 decision_recorded = Rule(
     "decision_date_required",
     _("Recording a determination made elsewhere needs its decision date."),
@@ -179,6 +186,11 @@ class Withdrawal:
 @payload
 class Determination:
     decision: str = text(_("The decision's reasons (认定理由)"), required=False)
+
+
+@payload
+class Relisting:
+    grounds: str = text(_("Why the record is listed again (e.g. the repair revoked)"))
 
 
 @payload
@@ -300,3 +312,17 @@ class CaseMachine(FSMModelMixin, models.Model):
         self.exit_reason = data.reason
         self.published = False
         self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=CaseState.EXITED,
+        target=CaseState.LISTED,
+        conditions=[repair_revoked],
+        permission=reviewer_or_system, custom={"payload": Relisting},
+    )
+    def relist(self, actor: Any, data: Relisting) -> None:
+        """撤销修复: the record is listed and published again as it was before the repair; its
+        maximum publication period runs on from the listing date (the clock reopens)."""
+        self.exit_reason = ""
+        self.published = True
+        self.closed_at = None

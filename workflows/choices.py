@@ -20,6 +20,9 @@ class Step(models.TextChoices):
     REPAIR_ANSWER = "repair_answer", _("Repair: end-to-end answer")
     PUBLICATION_MIN = "publication_min", _("Minimum publication period (repair possible)")
     PUBLICATION_MAX = "publication_max", _("Maximum publication period (exit as expired)")
+    # Not a clock: the period after a repair is revoked for false material (撤销修复) during
+    # which the subject's new repair applications are refused.
+    REPAIR_BAR = "repair_bar", _("Repair: new applications barred after a revoked repair")
 
 
 # The clocks of a case's steps, which the leadership office tracks (not the publication

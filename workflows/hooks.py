@@ -103,6 +103,9 @@ SLA_MAP: dict[tuple[str, str], list[Action]] = {
     ("case", "correct"): [Rederive((S.PUBLICATION_MIN, S.PUBLICATION_MAX))],
     ("case", "withdraw"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
     ("case", "exit"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
+    # 撤销修复: the maximum publication period runs again from the listing date, as if the
+    # repair had not been granted (the wait before repair was served already).
+    ("case", "relist"): [Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from")],
     ("objection", "created"): [Open(S.OBJECTION_ACCEPT), Pause(PauseReason.OBJECTION_OPEN)],
     ("objection", "accept"): [Close((S.OBJECTION_ACCEPT,)), Open(S.OBJECTION_DECIDE)],
     ("objection", "reject_inadmissible"): OBJECTION_CLOSED,

@@ -236,4 +236,34 @@ PROVINCE: list[dict[str, Any]] = [
     _liaoning("objection_decide", "异议核查决定（辽宁）：" + LIAONING_NOT_OBTAINED, "D"),
 ]
 
-DEFAULT_POLICIES: list[dict[str, Any]] = STEPS + PUBLICATION + SECTOR_MINIMUM + PROVINCE
+# 撤销修复: a repair approved on false material is revoked, the record is published again and
+# the subject's new repair applications are refused for this period, counted in months from the
+# day of the revocation. Not a clock (nobody's move): the repair service reads the row in force
+# on the revocation day and records the end of the bar on the revoked application.
+REPAIR_MEASURES_2023 = date(2023, 5, 1)  # 国家发展改革委令第58号 in force
+REPAIR_BAR_NOT_READ = (
+    "该条文原文在本产品核对时未能取得（所存副本只含第一至四条），条号与期间均未核实；"
+    "本行的36个月为默认值（不超过严重失信信息最长公示期3年，国办发〔2025〕22号 第二项），可配置，"
+    "取得原文后按其条文更正。适用范围取对主体较有利的解释：只限被撤销修复的该条失信记录（该案件）"
+    "的再次申请，不及于该主体的其他记录。"
+)
+REPAIR_BAR: list[dict[str, Any]] = [
+    {"step": "repair_bar", "clock": "months", "length": 36, "party": "subject",
+     "effective_from": REPAIR_MEASURES_2023, "effective_to": REPAIR_RULES,
+     "warn_percent": None, "warn_working_days_before": None, "escalates": False,
+     "leadership_after": None, "on_due": "milestone", "rolls_forward": False,
+     "source": "撤销修复后限制再次申请：《失信行为纠正后的信用信息修复管理办法（试行）》"
+               "（国家发展改革委令第58号，2023年1月13日公布，2023-05-01起施行）关于申请人提供虚假材料、"
+               "作出虚假承诺的，撤销修复决定并在一定期间内不予受理其修复申请的规定。"
+               + REPAIR_BAR_NOT_READ + NO_ROLL_FORWARD, "confidence": "D"},
+    {"step": "repair_bar", "clock": "months", "length": 36, "party": "subject",
+     "effective_from": REPAIR_RULES, "effective_to": None,
+     "warn_percent": None, "warn_working_days_before": None, "escalates": False,
+     "leadership_after": None, "on_due": "milestone", "rolls_forward": False,
+     "source": "撤销修复后限制再次申请：《信用修复管理办法》（国家发展改革委令第36号，2025年11月20日公布，"
+               "2026-04-01起施行，同时废止第58号令）关于以虚假材料、虚假承诺等取得信用修复的，撤销修复、"
+               "恢复公示并在一定期间内不予受理其修复申请的规定。"
+               + REPAIR_BAR_NOT_READ + NO_ROLL_FORWARD, "confidence": "D"},
+]
+
+DEFAULT_POLICIES: list[dict[str, Any]] = STEPS + PUBLICATION + SECTOR_MINIMUM + PROVINCE + REPAIR_BAR

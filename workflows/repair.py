@@ -4,11 +4,16 @@ applied → under_review → approved (the case exits) | denied; or rejected as
 inadmissible. Approval is a four-eyes decision and needs the repair
 preconditions: rectification accepted or none ordered, no open objection, the
 minimum publication period served.
+
+approved → revoked (撤销修复): a repair obtained with false material is revoked by a
+reviewer of the owner department; the case is listed and published again and new
+applications on the record are refused for the period of the policy row in force
+(step ``repair_bar``: 国家发展改革委令第58号 from 2023-05-01, 第36号 from 2026-04-01).
 """
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
@@ -26,6 +31,7 @@ class RepairState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     DENIED = "denied", _("Denied")
     REJECTED = "rejected", _("Rejected as inadmissible")
+    REVOKED = "revoked", _("Revoked (false material)")
 
     @classmethod
     def open_states(cls) -> tuple[str, ...]:
@@ -33,7 +39,7 @@ class RepairState(models.TextChoices):
 
     @classmethod
     def terminal_states(cls) -> tuple[str, ...]:
-        return (cls.APPROVED, cls.DENIED, cls.REJECTED)
+        return (cls.APPROVED, cls.DENIED, cls.REJECTED, cls.REVOKED)
 
 
 rectification_done = Rule(
@@ -57,6 +63,21 @@ REPAIR_PRECONDITIONS: list[Callable[[Any], bool]] = [
 ]
 
 
+case_exited_repaired = Rule(
+    "case_not_exited_by_repair",
+    _("Only a repair through which the case exited can be revoked."),
+    lambda repair: repair.owning_case().exited_by_repair(),
+)
+
+
+@payload
+class Revocation:
+    """撤销修复: what was false, and the decision's reasons."""
+
+    false_material: str = text(_("The false material or false commitment found (虚假材料)"))
+    decision: str = text(_("The decision's reasons (撤销修复决定)"))
+
+
 @payload
 class Approval:
     decision: str = text(_("The decision's reasons (修复决定)"), required=False)
@@ -67,6 +88,10 @@ class RepairMachine(FSMModelMixin, models.Model):
     # transitions below read or write, declared there. Annotations only, no fields.
     accepted_at: datetime | None
     decided_at: datetime | None
+    revoked_at: datetime | None
+    barred_until: date | None
+    if TYPE_CHECKING:
+        def apply_revocation(self, data: Revocation) -> None: ...
 
     state = FSMField(
         _("state"), default=RepairState.APPLIED, choices=RepairState.choices, protected=True
@@ -107,3 +132,14 @@ class RepairMachine(FSMModelMixin, models.Model):
         self.decided_by_id = actor.pk
         self.decided_at = timezone.now()
 
+
+    @transition(
+        field=state, source=RepairState.APPROVED, target=RepairState.REVOKED,
+        conditions=[case_exited_repaired], permission=all_of(*OWNER_REVIEWER),
+        custom={"payload": Revocation},
+    )
+    def revoke(self, actor: Any, data: Revocation) -> None:
+        """撤销修复: the bar on new applications is set from the policy in force today."""
+        self.revoked_by_id = actor.pk
+        self.revoked_at = timezone.now()
+        self.apply_revocation(data)

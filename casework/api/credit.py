@@ -20,11 +20,14 @@ from casework.identifiers import (
 from casework.models import CreditIndexEntry
 from casework.public import OBJECTION_LABEL
 from workflows.measure_task import MeasureTaskState
+from workflows.talk import TalkKind, TalkState
 
 LIST_TYPE_LABELS = dict(ListType.choices)
 TASK_STATE_LABELS = dict(MeasureTaskState.choices)
+TALK_KIND_LABELS = dict(TalkKind.choices)
+TALK_STATE_LABELS = dict(TalkState.choices)
 ENTRY_FIELDS = ("case_number", "list_type", "owner_department", "listed_from", "listed_until",
-                "objection_open", "measures")
+                "objection_open", "measures", "talks", "repairs")
 
 
 def parse_identifier(value: str) -> str:
@@ -50,15 +53,24 @@ def credit_check(identifier: str, user: Any) -> dict[str, Any]:
         CreditIndexEntry.objects.filter(identifier=identifier).order_by("listed_from", "case_number")
         .values_list(*ENTRY_FIELDS)
     )
-    entries, measures = [], []
-    for number, list_type, department, since, until, objection_open, case_measures in rows:
+    entries: list[dict[str, Any]] = []
+    measures: list[dict[str, Any]] = []
+    repairs: list[dict[str, Any]] = []
+    for (number, list_type, department, since, until, objection_open, case_measures, talks,
+         history) in rows:
         entries.append({
             "case_number": number, "list_type": list_type,
             "list_type_label": str(LIST_TYPE_LABELS.get(list_type, list_type)),
             "owner_department": department,
             "since": since, "until": until, "objection_pending": objection_open,
             "label": str(OBJECTION_LABEL) if objection_open else "",
+            # 约谈记录记入信用记录: the record's talks held or refused by the subject.
+            "talks": [{"kind": talk["kind"], "kind_label": str(TALK_KIND_LABELS.get(talk["kind"], "")),
+                       "result": talk["result"],
+                       "result_label": str(TALK_STATE_LABELS.get(talk["result"], "")),
+                       "on": talk["on"]} for talk in talks],
         })
+        repairs = repairs or history  # the subject's history, the same on each of its rows
         measures += [
             {"case_number": number, "code": m["code"], "title": m["title"], "state": m["state"],
              "state_label": str(TASK_STATE_LABELS.get(m["state"], m["state"]))}
@@ -72,5 +84,8 @@ def credit_check(identifier: str, user: Any) -> dict[str, Any]:
         "objection_pending": any(entry["objection_pending"] for entry in entries),
         "entries": entries,
         "measures": measures,
+        # Repeated repairs: every repair granted to the subject, revoked ones (撤销修复) too.
+        "repairs": repairs,
+        "repair_count": len(repairs),
         "checked_at": timezone.now(),
     }

@@ -10,7 +10,8 @@ transition service's guards (422 naming the rule).
 * leadership office and administrators: read everything, write nothing — except that the
   leadership office writes escalation notes (督办意见) on any case;
 * joint department: only the measure tasks pushed to it;
-* 发改委: the talks it co-organises (read only);
+* 发改委: the talks it co-organises; its one write is confirming its attendance of them
+  (``confirm_attendance``, refused by the guards on any other talk or step);
 * system clients: only their scopes — Django groups named ``scope:<code>`` (see SCOPES).
 """
 
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 # Roles that take steps through the API; the others read only.
-WRITING_ROLES = (Role.OFFICER, Role.REVIEWER, Role.SUBJECT, Role.JOINT)
+WRITING_ROLES = (Role.OFFICER, Role.REVIEWER, Role.SUBJECT, Role.JOINT, Role.NDRC)
 CREDIT_CHECK_ROLES = (Role.OFFICER, Role.REVIEWER, Role.JOINT, Role.NDRC, Role.LEADERSHIP, Role.ADMIN)
 
 

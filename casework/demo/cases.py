@@ -228,8 +228,14 @@ def story_talk_scheduled(city: DemoCity, case: Case) -> None:
 
 
 def story_talk_held(city: DemoCity, case: Case) -> None:
-    """A warning talk held; rectification accepted; one repair rejected, a second under review."""
+    """A first warning talk not attended (the refusal recorded), a second warning talk held;
+    rectification accepted; one repair rejected, a second under review."""
     determine(city, case)
+    refused = scheduled_talk(city, case, kind=TalkKind.WARNING)
+    talk_time_passes(refused)
+    services.advance(refused, "miss", city.officer(case), {"note": "当事人无正当理由未到场"})
+    services.advance(refused, "record_refusal", city.officer(case), {
+        "note": "约谈通知书已送达，当事人无正当理由未到场，登记拒不参加约谈"})
     talk = scheduled_talk(city, case, kind=TalkKind.WARNING)
     talk_time_passes(talk)
     services.advance(talk, "hold", city.officer(case), {"record": "当事人承认偷税事实，承诺十个工作日内补缴"})

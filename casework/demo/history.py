@@ -221,6 +221,19 @@ def repaired(city: DemoCity, case: Case, clock: Clock, last: date) -> None:
         services.advance(repair, "approve", city.reviewer(case), {"decision": "准予信用修复"})
 
 
+def repair_revoked(city: DemoCity, case: Case, clock: Clock, last: date) -> None:
+    """Repaired, then the repair revoked for false material (撤销修复): the record is listed and
+    published again and new applications are barred; the measures' termination is still open."""
+    repaired(city, case, clock, last)
+    repair = case.repairapplications.filter(state="approved").first()
+    if repair is not None:
+        clock.later()
+        services.advance(repair, "revoke", city.reviewer(case), {
+            "false_material": "整改验收意见系伪造（出具单位无此文号）",
+            "decision": "申请人提交虚假整改材料取得信用修复，撤销修复决定，恢复公示",
+        })
+
+
 def apply_repair(city: DemoCity, case: Case) -> Any:
     """File a repair, when the minimum publication period is served on the day (since
     2026-04-01 a minor case has none; seeded on an earlier date, the story stops before)."""
@@ -256,7 +269,8 @@ PASTS: tuple[Past, ...] = (
     Past(talk_to_record, "约谈待记录", (14, 21, 35), 0),
     Past(repair_applied, "修复待受理", (1, 2, 5, 10, 18), 20),
     Past(repair_under_review, "修复审查中", (6, 15, 24), 20),
-    Past(repaired, "已修复待终止措施", (3, 9, 18), 20),
+    Past(repaired, "已修复待终止措施", (3, 9), 20),
+    Past(repair_revoked, "修复已撤销", (18,), 20),
 )
 
 # Only the three departments with demo officers open cases; minor dishonesty (no minimum

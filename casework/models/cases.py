@@ -170,6 +170,18 @@ class Case(CaseMachine):
     def has_approved_repair(self) -> bool:
         return self.repairapplications.filter(state=RepairState.APPROVED).exists()
 
+    def has_revoked_repair(self) -> bool:
+        return self.repairapplications.filter(state=RepairState.REVOKED).exists()
+
+    def exited_by_repair(self) -> bool:
+        return self.state == CaseState.EXITED and self.exit_reason == ExitReason.REPAIRED
+
+    def repair_barred_until(self, today: date) -> date | None:
+        """The last day of a bar on new repair applications (撤销修复) running on ``today``."""
+        return self.repairapplications.filter(
+            state=RepairState.REVOKED, barred_until__gte=today
+        ).order_by("-barred_until").values_list("barred_until", flat=True).first()
+
     def publication_max_passed(self, today: date) -> bool:
         return self.listed_until is not None and today > self.listed_until
 

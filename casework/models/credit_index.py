@@ -28,6 +28,11 @@ class CreditIndexEntry(models.Model):
     objection_open = models.BooleanField(_("objection pending (有异议)"), default=False)
     # [{"code", "title", "department", "state"}] of the case's live measure tasks.
     measures = models.JSONField(_("measures"), default=list)
+    # [{"id", "kind", "result", "on"}]: the case's talks held or refused (约谈记录记入信用记录).
+    talks = models.JSONField(_("talks"), default=list)
+    # [{"case_number", "approved_on", "revoked_on", "barred_until"}]: every repair granted to the
+    # subject on any of its records, revoked ones too (repeated repairs are visible).
+    repairs = models.JSONField(_("repair history"), default=list)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import DepartmentKind
@@ -16,7 +17,7 @@ from workflows.objection import ObjectionMachine, ObjectionOutcome, ObjectionSta
 from workflows.rectification import RectificationMachine, RectificationState
 from workflows.repair import RepairMachine, RepairState
 from workflows.statement import StatementMachine, StatementState
-from workflows.talk import TalkKind, TalkMachine, TalkState
+from workflows.talk import TalkKind, TalkMachine, TalkOutcome, TalkState
 
 
 class CaseStep(models.Model):
@@ -115,7 +116,14 @@ class Talk(TalkMachine, CaseStep):
     place = models.CharField(_("place"), max_length=200, blank=True)
     record = models.TextField(_("record"), blank=True)
     held_at = models.DateTimeField(_("held at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=TalkOutcome.choices, blank=True)
     missed_at = models.DateTimeField(_("missed at"), null=True, blank=True)
+    co_organiser_confirmed_at = models.DateTimeField(
+        _("attendance confirmed by 发改委 at"), null=True, blank=True
+    )
+    co_organiser_attendee = models.CharField(_("attending for 发改委"), max_length=200, blank=True)
+    refused_at = models.DateTimeField(_("refusal recorded at"), null=True, blank=True)
+    refusal_note = models.TextField(_("refusal"), blank=True)
 
     objects = TalkQuerySet.as_manager()  # type: ignore[misc]  # narrower manager than CaseStep's, on purpose
 
@@ -189,6 +197,22 @@ class RepairApplication(RepairMachine, CaseStep):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
+    # 撤销修复 (workflows.repair.RepairMachine.revoke).
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    false_material = models.TextField(_("false material found"), blank=True)
+    revocation_reason = models.TextField(_("revocation reasons"), blank=True)
+    barred_until = models.DateField(
+        _("new applications barred until"), null=True, blank=True,
+        help_text=_("Last day on which a new repair application on this record is refused."),
+    )
+    bar_policy = models.ForeignKey(
+        "workflows.Policy", models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("rule of the bar"),
+    )
 
     class Meta:
         verbose_name = _("repair application")
@@ -204,7 +228,27 @@ class RepairApplication(RepairMachine, CaseStep):
                 fields=["case"], condition=Q(state__in=RepairState.open_states()),
                 name="repair_one_open_per_case",
             ),
+            # A revoked repair carries the end of its bar and the rule that set it.
+            models.CheckConstraint(
+                name="repair_revoked_has_bar",
+                condition=~Q(state=RepairState.REVOKED)
+                | Q(barred_until__isnull=False, bar_policy__isnull=False, revoked_at__isnull=False),
+            ),
         ]
+
+    def apply_revocation(self, data: Any) -> None:
+        """The bar on new applications: the ``repair_bar`` row in force on the revocation day,
+        counted in months from that day (it ends on its calendar day: a burden on the subject)."""
+        from workflows.choices import Step
+        from workflows.services import Context, compute_due
+
+        self.false_material = data.false_material
+        self.revocation_reason = data.decision
+        today = timezone.localdate()
+        context = Context(self.case)
+        policy = context.policy(Step.REPAIR_BAR, today)
+        self.bar_policy = policy
+        self.barred_until = compute_due(policy, today, policy.length, context.jurisdiction).day
 
 
 class Statement(StatementMachine, CaseStep):

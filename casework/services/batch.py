@@ -466,17 +466,21 @@ class _Batch:
             (chain, row[2], row[16], self._seal(chain, row[2], row[16]))
             for chain, row in heads.items()))
         identifier = CreditIndexEntry._meta.get_field("identifier")
-        measures = CreditIndexEntry._meta.get_field("measures")
         db = connections[DEFAULT_DB_ALIAS]
         index_filled = _filled(CreditIndexEntry, "case_id")
+
+        repairs = indexing.repair_histories({case.subject_id for case in cases})
+        json_fields = [CreditIndexEntry._meta.get_field(name) for name in ("measures", "talks", "repairs")]
 
         def index_rows() -> Iterator[tuple[Any, ...]]:
             for case, case_tasks in zip(cases, tasks, strict=True):
                 if case.listed_from is None:
                     continue
-                fields = indexing.entry_fields(case, case_tasks, objection_open=False)  # type: ignore[arg-type]  # _Task has what entry_fields reads of a task
+                fields = indexing.entry_fields(case, case_tasks, objection_open=False,  # type: ignore[arg-type]  # _Task has what entry_fields reads of a task
+                                               repairs=repairs.get(case.subject_id, []))
                 fields["identifier"] = identifier.get_db_prep_save(fields["identifier"], db)
-                fields["measures"] = _db_value(measures, fields["measures"], db)
+                for field in json_fields:
+                    fields[field.name] = _db_value(field, fields[field.name], db)
                 yield (case.pk, *(fields[name] for name in index_filled[1:]))
 
         copy_rows(CreditIndexEntry, index_filled, index_rows())

@@ -67,6 +67,12 @@ minimum_period_served_at_filing = Rule(
     _("Repair needs the minimum publication period to have been served."),
     lambda case, actor: case.minimum_publication_served(timezone.localdate()),
 )
+repair_not_barred = Rule(
+    "repair_barred",
+    _("A repair of this record was revoked for false material: new applications are refused "
+      "for the period of the rule (撤销修复)."),
+    lambda case, actor: case.repair_barred_until(timezone.localdate()) is None,
+)
 commitment_given = Rule(
     "commitment_letter_required",
     _("A repair application needs the public credit commitment letter (信用承诺书)."),
@@ -197,7 +203,9 @@ def require_talk(case: Case, actor: Any, kind: str = TalkKind.PROMPT, reason: st
 
 def apply_repair(case: Case, actor: Any, data: dict[str, Any]) -> RepairApplication:
     """File a repair application; one filed before the minimum period ends is refused at
-    filing, naming the day it ends (国办发〔2025〕22号), and nothing is written."""
+    filing, naming the day it ends (国办发〔2025〕22号), and nothing is written. So is one filed
+    while a bar after a revoked repair runs (撤销修复, policy step ``repair_bar``), naming the
+    last day of the bar."""
     require([commitment_given], data, actor)
     repair = RepairApplication(
         case=case, applicant=actor, commitment_letter=True,
@@ -207,9 +215,14 @@ def apply_repair(case: Case, actor: Any, data: dict[str, Any]) -> RepairApplicat
     )
     try:
         create_step(repair, actor, {"training_certificate": repair.training_certificate},
-                    rules=[case_subject, case_listed, determined_here, minimum_period_served_at_filing,
-                           no_open_repair])
+                    rules=[case_subject, case_listed, determined_here, repair_not_barred,
+                           minimum_period_served_at_filing, no_open_repair])
     except RuleRefused as refusal:
+        if refusal.code == repair_not_barred.code:
+            raise RuleRefused(refusal.code, _(
+                "A repair of this record was revoked for false material (撤销修复): new "
+                "applications are refused until %(date)s inclusive."
+            ) % {"date": case.repair_barred_until(timezone.localdate())}) from None
         if refusal.code != minimum_period_served_at_filing.code:
             raise
         raise RuleRefused(refusal.code, _(

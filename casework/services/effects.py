@@ -16,11 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from casework.hooks import TransitionEvent
 from casework.models import Case, Measure, MeasureTask, Talk
 from casework.services.engine import advance, create_step
-from workflows.case import Correction, ExitInput, ExitReason
+from workflows.case import Correction, ExitInput, ExitReason, Relisting
 from workflows.guards import RuleRefused
 from workflows.measure_task import LIVE_STATES, TerminationRequest
 from workflows.objection import ObjectionOutcome
-from workflows.talk import TalkKind, talk_kind_for
+from workflows.talk import TalkKind, TalkOutcome, talk_kind_for
 
 
 def push_measures(event: TransitionEvent) -> None:
@@ -75,8 +75,25 @@ def require_talk_for_overdue(event: TransitionEvent) -> None:
     create_step(talk, event.actor, {"rectification": event.obj.pk})
 
 
+def warning_after_fruitless_talk(event: TransitionEvent) -> None:
+    """A prompt talk held without result calls the subject to a warning talk (警示约谈)."""
+    talk = event.obj
+    if talk.kind != TalkKind.PROMPT or talk.outcome != TalkOutcome.FRUITLESS:
+        return
+    case = event.case
+    warning = Talk(case=case, kind=TalkKind.WARNING, organiser=case.owner_department,
+                   reason=f"prompt talk {talk.pk} fruitless")
+    create_step(warning, event.actor, {"kind": TalkKind.WARNING, "after_talk": talk.pk})
+
+
 def exit_repaired(event: TransitionEvent) -> None:
     advance(event.case, "exit", event.actor, ExitInput(reason=ExitReason.REPAIRED))
+
+
+def relist_revoked_repair(event: TransitionEvent) -> None:
+    """撤销修复: the case the revoked repair closed is listed and published again."""
+    grounds = f"repair {event.obj.pk} revoked: {event.data.false_material}"
+    advance(event.case, "relist", event.actor, Relisting(grounds=grounds))
 
 
 EFFECTS: dict[tuple[str, str], Callable[[TransitionEvent], None]] = {
@@ -84,7 +101,9 @@ EFFECTS: dict[tuple[str, str], Callable[[TransitionEvent], None]] = {
     ("case", "exit"): terminate_measures,
     ("objection", "uphold"): apply_objection_outcome,
     ("rectification", "mark_overdue"): require_talk_for_overdue,
+    ("talk", "hold"): warning_after_fruitless_talk,
     ("repairapplication", "approve"): exit_repaired,
+    ("repairapplication", "revoke"): relist_revoked_repair,
 }
 
 

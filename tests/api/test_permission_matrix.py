@@ -18,7 +18,9 @@ from tests.conftest import Cast
 
 ROLES = ["officer", "reviewer", "other_officer", "joint", "ndrc", "leadership", "subject",
          "other_subject", "platform", "checker", "system", "anonymous"]
-READ_ONLY = {"ndrc", "leadership", "platform", "checker", "system"}
+READ_ONLY = {"leadership", "platform", "checker", "system"}
+# 发改委 writes one step (confirming its attendance of a talk it co-organises): like any writer,
+# a stale version is refused on what it sees, the rest is not found; its guards refuse the rest.
 # System clients without the cases_read scope: refused outright, never shown empty lists.
 UNSCOPED = {"checker", "system"}
 STEPS = [r for r in RESOURCES if r != "evidence"]

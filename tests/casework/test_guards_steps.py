@@ -44,6 +44,7 @@ OWNER_STEPS: list[tuple[str, str, bool]] = [
     ("case/draft", "record_determination", False),
     ("case/listed", "correct", True),
     ("case/listed", "exit", True),
+    ("case/exited", "relist", True),
     ("objection/filed", "accept", False),
     ("objection/filed", "reject_inadmissible", False),
     ("objection/under_review", "uphold", True),
@@ -58,13 +59,17 @@ OWNER_STEPS: list[tuple[str, str, bool]] = [
     ("talk/scheduled", "hold", False),
     ("talk/scheduled", "miss", False),
     ("talk/missed", "escalate", False),
+    ("talk/missed", "record_refusal", False),
     ("measuretask/pushed", "request_termination", False),
     ("repair/applied", "accept", False),
     ("repair/applied", "reject_inadmissible", False),
     ("repair/under_review", "approve", True),
     ("repair/under_review", "deny", True),
+    ("repair/approved", "revoke", True),
 ]
 SUBJECT_STEPS = [("case/notified", "waive_statement"), ("rectification/ordered", "submit")]
+# 会同: only the talk's co-organiser (市发展改革委) confirms its attendance.
+CO_ORGANISER_STEPS = [("talk/scheduled", "confirm_attendance")]
 JOINT_STEPS = [
     ("measuretask/pushed", "acknowledge"),
     ("measuretask/acknowledged", "report"),
@@ -166,6 +171,7 @@ LEADERSHIP_REFUSALS: list[tuple[str, str, str]] = [
       for key, name, reviewer_only in OWNER_STEPS],
     *[(key, name, "own_subject") for key, name in SUBJECT_STEPS],
     *[(key, name, "task_department") for key, name in JOINT_STEPS],
+    *[(key, name, "not_co_organiser") for key, name in CO_ORGANISER_STEPS],
 ]
 
 

@@ -59,9 +59,11 @@ def test_case_diagram_shows_every_state_and_transition() -> None:
         "notified --> withdrawn: withdraw",
         "listed --> listed: correct",
         "listed --> exited: exit",
+        "exited --> listed: relist",
     }
     assert "    [*] --> draft" in case
-    assert {"    exited --> [*]", "    withdrawn --> [*]"} == {
+    # Exited is not an end any more: a revoked repair lists the case again (撤销修复).
+    assert {"    withdrawn --> [*]"} == {
         line for line in case.splitlines() if line.endswith("--> [*]")
     }
 

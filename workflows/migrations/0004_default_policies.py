@@ -11,7 +11,11 @@ def load(apps, schema_editor):
     known = {field.name for field in Policy._meta.get_fields()}
     axes = [field for field in ("step", "list_type", "dishonesty_class", "jurisdiction", "sector")
             if field in known]
+    # ... and only the steps it knows (a later migration adds a step with its rows).
+    steps = {value for value, _label in Policy._meta.get_field("step").choices}
     for row in DEFAULT_POLICIES:
+        if row["step"] not in steps:
+            continue
         if any(row.get(field) and field not in known for field in ("sector", "legal_basis")):
             continue  # a row of an axis this model state does not have yet: a later load adds it
         key = {field: row.get(field, "") for field in axes}

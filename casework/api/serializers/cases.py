@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import Model
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,6 +26,7 @@ from casework.services import available_transitions
 from casework.visibility import for_viewer
 from workflows.choices import DeadlineState
 from workflows.models import Deadline, DeadlineEvent
+from workflows.repair import RepairState
 
 # --- deadlines and timeline ------------------------------------------------------------
 
@@ -123,8 +125,26 @@ class StepRefSerializer(serializers.Serializer):
     state = serializers.CharField()
 
 
+class RepairHistoryItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    barred_until = serializers.DateField(allow_null=True)
+
+
+class RepairHistorySerializer(serializers.Serializer):
+    """Repeated repairs: this record's repairs granted (revoked ones too) and the subject's count
+    on all its records; ``barred_until`` while new applications are refused (撤销修复)."""
+
+    repairs = RepairHistoryItemSerializer(many=True)
+    subject_repair_count = serializers.IntegerField()
+    barred_until = serializers.DateField(allow_null=True)
+
+
 class CaseDetailSerializer(CaseSerializer, ExplainsTransitions):
     available_transitions = serializers.SerializerMethodField()
+    repair_history = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
     steps = serializers.SerializerMethodField()
@@ -132,7 +152,8 @@ class CaseDetailSerializer(CaseSerializer, ExplainsTransitions):
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "facts", "legal_bases", "measures", "notified_at",
                   "statement_due_on", "statement_waived", "publication_min_until", "closed_at",
-                  "available_transitions", "unavailable_transitions", "deadlines", "timeline", "steps"]
+                  "available_transitions", "unavailable_transitions", "deadlines", "timeline", "steps",
+                  "repair_history"]
 
     def get_available_transitions(self, case: Case) -> list[str]:
         return available_transitions(case, self.context["request"].user)
@@ -145,6 +166,16 @@ class CaseDetailSerializer(CaseSerializer, ExplainsTransitions):
     @extend_schema_field(TimelineItemSerializer(many=True))
     def get_timeline(self, case: Case) -> Any:
         return TimelineItemSerializer(timeline(case, self.context["request"].user), many=True).data
+
+    @extend_schema_field(RepairHistorySerializer)
+    def get_repair_history(self, case: Case) -> dict[str, Any]:
+        granted = (RepairState.APPROVED, RepairState.REVOKED)
+        repairs = list(case.repairapplications.filter(state__in=granted).order_by("decided_at", "pk")
+                       .values("id", "state", "decided_at", "revoked_at", "barred_until"))
+        count = RepairApplication.objects.filter(case__subject_id=case.subject_id,
+                                                 state__in=granted).count()
+        return {"repairs": repairs, "subject_repair_count": count,
+                "barred_until": case.repair_barred_until(timezone.localdate())}
 
     @extend_schema_field(StepRefSerializer(many=True))
     def get_steps(self, case: Case) -> list[dict[str, Any]]:

@@ -17,6 +17,25 @@ from workflows.case import ExitReason
 # --- credit check ----------------------------------------------------------------------
 
 
+class CreditTalkSerializer(serializers.Serializer):
+    """A talk of the record held or refused by the subject (约谈记录记入信用记录)."""
+
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    result = serializers.CharField(help_text="held or refused (a warning talk not attended)")
+    result_label = serializers.CharField()
+    on = serializers.DateField(allow_null=True)
+
+
+class CreditRepairSerializer(serializers.Serializer):
+    """One repair granted to the subject; a revoked one (撤销修复) carries the end of its bar."""
+
+    case_number = serializers.CharField()
+    approved_on = serializers.DateField(allow_null=True)
+    revoked_on = serializers.DateField(allow_null=True)
+    barred_until = serializers.DateField(allow_null=True)
+
+
 class CreditEntrySerializer(serializers.Serializer):
     case_number = serializers.CharField()
     list_type = serializers.ChoiceField(choices=ListType.choices)
@@ -26,6 +45,7 @@ class CreditEntrySerializer(serializers.Serializer):
     until = serializers.DateField(allow_null=True)
     objection_pending = serializers.BooleanField()
     label = serializers.CharField(allow_blank=True)  # type: ignore[assignment]  # a field named like a DRF Field attribute; the metaclass collects it
+    talks = CreditTalkSerializer(many=True)
 
 
 class CreditMeasureSerializer(serializers.Serializer):
@@ -43,6 +63,8 @@ class CreditCheckSerializer(serializers.Serializer):
     objection_pending = serializers.BooleanField()
     entries = CreditEntrySerializer(many=True)
     measures = CreditMeasureSerializer(many=True)
+    repairs = CreditRepairSerializer(many=True)
+    repair_count = serializers.IntegerField(help_text="Repairs granted to the subject, revoked ones too.")
     checked_at = serializers.DateTimeField()
 
 

@@ -63,7 +63,8 @@ class TalkSerializer(StepSerializer):
     class Meta:
         model = Talk
         fields = [*StepSerializer.COMMON, "kind", "kind_label", "organiser", "co_organiser", "reason",
-                  "scheduled_for", "place", "record", "held_at", "missed_at"]
+                  "scheduled_for", "place", "record", "outcome", "held_at", "missed_at",
+                  "co_organiser_confirmed_at", "co_organiser_attendee", "refused_at", "refusal_note"]
 
 
 class MeasureTaskSerializer(StepSerializer):
@@ -89,7 +90,8 @@ class RepairSerializer(StepSerializer):
         model = RepairApplication
         fields = [*StepSerializer.COMMON, "commitment_letter", "rectification_proof",
                   "training_certificate", "statement", "accepted_at", "decided_at",
-                  "decision_reason"]
+                  "decision_reason", "revoked_at", "false_material", "revocation_reason",
+                  "barred_until"]
 
 
 class ObjectionCreateSerializer(StrictSerializer):
