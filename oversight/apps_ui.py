@@ -33,7 +33,7 @@ class OversightApplication(WorkbenchApplication):
 
 class SupervisionApplication(WorkbenchApplication):
     app_name = "supervision"
-    title = _("督办意见")
+    title = _("Supervision notes (督办意见)")
     icon = "campaign"
     permission = role_in(*DEPARTMENT_STAFF, Role.JOINT, Role.LEADERSHIP)
     index_path = path("", views_notes.NoteInboxView.as_view(), name="index")

@@ -31,7 +31,7 @@ ANSWERING_ROLES = (Role.OFFICER, Role.REVIEWER, Role.JOINT)
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("督办意见"), max_length=ESCALATION_NOTE_MAX,
+    text = forms.CharField(label=gettext_lazy("Supervision note (督办意见)"), max_length=ESCALATION_NOTE_MAX,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -138,3 +138,36 @@ def test_owner_notice_names_the_step_done_in_chinese(cast: Cast) -> None:
     assert bodies
     assert any("已办理“告知信用主体”" in body for body in bodies), bodies
     assert not any("“notify”" in body or "“created”" in body for body in bodies), bodies
+
+
+def test_joint_departments_tasks_show_each_tasks_deadline_and_its_sla(cast: Cast) -> None:
+    """The joint department's home says by when each measure must be acknowledged, and how late."""
+    from django.utils import timezone
+
+    from casework.models import MeasureTask
+    from workflows.models import Deadline
+
+    case = cast.listed_case()
+    task = MeasureTask.objects.get(case=case)
+    clock = Deadline.objects.get(target_id=task.pk, target_type__model="measuretask", closed_at__isnull=True)
+    page = client_for(cast.joint_officer).get("/tasks/").content.decode()
+    row = page[page.index(f'data-wb-task="{task.pk}"'):]
+    row = row[:row.index("</tr>")]
+    assert timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M") in row
+    assert "wb-sla--on_time" in row and "按时" in row
+
+
+def test_the_menu_shows_the_username_as_typed_with_the_department(cast: Cast) -> None:
+    page = client_for(cast.officer).get("/inbox/").content.decode()
+    menu = page[page.index("data-wb-menu-user"):]
+    assert menu[menu.index(">") + 1:].startswith(cast.officer.username)
+    assert cast.officer.username.title() not in page
+    assert cast.owner.name in menu[:300]
+
+
+def test_the_supervision_menu_is_translated_both_ways(cast: Cast) -> None:
+    """督办意见 in the Chinese menu, "Supervision notes (督办意见)" in the English one (it stayed Chinese)."""
+    client = client_for(cast.officer)
+    assert ">督办意见<" in client.get("/inbox/").content.decode().replace("\n", "").replace("  ", "")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/inbox/"})
+    assert "Supervision notes (督办意见)" in client.get("/inbox/").content.decode()

@@ -3,12 +3,16 @@
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.views.generic import ListView
 
+from casework.inbox import SLA_LABELS, sla_state
 from casework.models import MeasureTask, Talk
 from casework.services import available_transitions
 from workflows.measure_task import MeasureTaskState
+from workflows.models import Deadline
 from workflows.talk import TalkState
 
 
@@ -28,10 +32,31 @@ class StepListView(LoginRequiredMixin, ListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["rows"] = [{"object": step, "actions": available_transitions(step, user),
-                            "identifier": step.case.subject_identifier_for(user)}
-                           for step in context["object_list"]]
+        steps = list(context["object_list"])
+        clocks = open_clocks(steps)
+        now = timezone.now()
+        rows = []
+        for step in steps:
+            clock = clocks.get(step.pk)
+            sla = sla_state(clock, now) if clock is not None else ""
+            rows.append({"object": step, "actions": available_transitions(step, user),
+                         "identifier": step.case.subject_identifier_for(user),
+                         "deadline": clock, "sla": sla, "sla_label": SLA_LABELS.get(sla, "")})
+        context["rows"] = rows
         return {**context, "kind": self.kind, "show_closed": self.show_closed()}
+
+
+def open_clocks(steps: list[Any]) -> dict[int, Deadline]:
+    """Each step's open clock (the soonest due), in one query: what is due by when on this list."""
+    if not steps:
+        return {}
+    target_type = ContentType.objects.get_for_model(type(steps[0]))
+    clocks: dict[int, Deadline] = {}
+    ids = [step.pk for step in steps]
+    for deadline in Deadline.objects.filter(target_type=target_type, target_id__in=ids,
+                                            closed_at__isnull=True).order_by("due_at", "pk"):
+        clocks.setdefault(deadline.target_id, deadline)
+    return clocks
 
 
 class MeasureTaskListView(StepListView):
