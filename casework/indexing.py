@@ -1,22 +1,27 @@
-"""Keeps the credit-check index (CreditIndexEntry) in step with the cases.
+"""The credit-check index (CreditIndexEntry): kept in step with the cases, and read.
 
-Registered as an ``indexes`` hook in CaseworkConfig.ready: it runs inside the
-transition's transaction after the effects (so measure tasks pushed on listing
-are already there), and rebuilds the one row of the transition's case.
+``on_transition`` is the receiver of the ``indexes`` extension point (casework/hooks.py): it
+runs inside the transition's transaction after the effects (so measure tasks pushed on
+listing are already there), and rebuilds the one row of the transition's case.
+``credit_check`` answers the credit check (信用前置筛查) from the index alone.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
+from casework.choices import ListType
 from casework.hooks import TransitionEvent
+from casework.identifiers import mask_identifier
 from casework.models import Case, CreditIndexEntry, MeasureTask, Objection, RepairApplication
+from casework.public import OBJECTION_LABEL
 from workflows.case import CaseState
-from workflows.measure_task import LIVE_STATES
+from workflows.measure_task import LIVE_STATES, MeasureTaskState
 from workflows.objection import ObjectionState
 from workflows.repair import RepairState
-from workflows.talk import TalkState
+from workflows.talk import TalkKind, TalkState
 
 # The talks entered into the credit record (约谈记录记入信用记录): held, or refused by the subject.
 TALK_RECORDED = (TalkState.HELD, TalkState.REFUSED)
@@ -126,3 +131,59 @@ def _day(moment: Any) -> str | None:
     from django.utils import timezone
 
     return timezone.localdate(moment).isoformat() if moment else None
+
+
+# --- read: the credit check (信用前置筛查), answered from the index alone ---
+
+LIST_TYPE_LABELS = dict(ListType.choices)
+TASK_STATE_LABELS = dict(MeasureTaskState.choices)
+TALK_KIND_LABELS = dict(TalkKind.choices)
+TALK_STATE_LABELS = dict(TalkState.choices)
+ENTRY_FIELDS = ("case_number", "list_type", "owner_department", "listed_from", "listed_until",
+                "objection_open", "measures", "talks", "repairs")
+
+
+def credit_check(identifier: str, user: Any) -> dict[str, Any]:
+    """Is this subject listed now, and which of its measures fall to ``user``'s department?
+
+    One indexed lookup of CreditIndexEntry, whatever the number of cases."""
+    rows = list(
+        CreditIndexEntry.objects.filter(identifier=identifier).order_by("listed_from", "case_number")
+        .values_list(*ENTRY_FIELDS)
+    )
+    entries: list[dict[str, Any]] = []
+    measures: list[dict[str, Any]] = []
+    repairs: list[dict[str, Any]] = []
+    for (number, list_type, department, since, until, objection_open, case_measures, talks,
+         history) in rows:
+        entries.append({
+            "case_number": number, "list_type": list_type,
+            "list_type_label": str(LIST_TYPE_LABELS.get(list_type, list_type)),
+            "owner_department": department,
+            "since": since, "until": until, "objection_pending": objection_open,
+            "label": str(OBJECTION_LABEL) if objection_open else "",
+            # 约谈记录记入信用记录: the record's talks held or refused by the subject.
+            "talks": [{"kind": talk["kind"], "kind_label": str(TALK_KIND_LABELS.get(talk["kind"], "")),
+                       "result": talk["result"],
+                       "result_label": str(TALK_STATE_LABELS.get(talk["result"], "")),
+                       "on": talk["on"]} for talk in talks],
+        })
+        repairs = repairs or history  # the subject's history, the same on each of its rows
+        measures += [
+            {"case_number": number, "code": m["code"], "title": m["title"], "state": m["state"],
+             "state_label": str(TASK_STATE_LABELS.get(m["state"], m["state"]))}
+            for m in case_measures
+            if user.department_id is not None and m.get("department_id") == user.department_id
+        ]
+    return {
+        "identifier": mask_identifier(identifier),
+        "listed": bool(entries),
+        "list_types": sorted({entry["list_type"] for entry in entries}),
+        "objection_pending": any(entry["objection_pending"] for entry in entries),
+        "entries": entries,
+        "measures": measures,
+        # Repeated repairs: every repair granted to the subject, revoked ones (撤销修复) too.
+        "repairs": repairs,
+        "repair_count": len(repairs),
+        "checked_at": timezone.now(),
+    }

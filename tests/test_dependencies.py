@@ -107,3 +107,13 @@ def test_every_receiver_list_lives_in_the_extension_points_module():
                         and node.func.value.id == "hooks"):
                     offending.append(f"{path.relative_to(ROOT)}:{node.lineno}: hooks.register")
     assert not offending, offending
+
+
+def test_the_credit_index_is_outside_the_api_package():
+    """The index is written and read by casework/indexing.py; the API only parses and answers."""
+    assert not (ROOT / "casework" / "api" / "indexing.py").exists()
+    index_imports = imports_of(ROOT / "casework" / "indexing.py")
+    assert not {name for name in index_imports if within(name, "casework.api")}
+    readers = {f"{path.relative_to(ROOT)}" for path in sorted((ROOT / "casework" / "api").rglob("*.py"))
+               if "CreditIndexEntry" in path.read_text(encoding="utf-8")}
+    assert not readers, sorted(readers)

@@ -11,9 +11,10 @@ from rest_framework.views import APIView
 from casework.api import filters
 from casework.api import permissions as perms
 from casework.api import serializers as s
-from casework.api.credit import credit_check, parse_identifier
+from casework.api.credit import parse_identifier
 from casework.api.throttles import CreditCheckThrottle
 from casework.api.views import READ_ERRORS, errors, validated_query
+from casework.indexing import credit_check
 from casework.models import CreditCheck
 from casework.services.credit_checks import record_credit_check
 

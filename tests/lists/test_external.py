@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from casework import services
-from casework.api.credit import credit_check
 from casework.choices import CaseOrigin
+from casework.indexing import credit_check
 from casework.models import Case, MeasureTask
 from lists.services import import_list
 from tests.conftest import Cast

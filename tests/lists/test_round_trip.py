@@ -8,7 +8,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 
-from casework.api.credit import credit_check
+from casework.indexing import credit_check
 from casework.models import Case, User
 from lists.exports import cases_to_export, chunks
 from lists.services import import_list
