@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from workflows.guards import RuleRefused
+from workflows.payloads import PayloadInvalid  # raised by a machine for a field its rule refuses
 
 __all__ = ["Conflict", "IdempotencyKeyReused", "NotAvailable", "PayloadInvalid", "RuleRefused"]
 
@@ -38,13 +39,3 @@ class IdempotencyKeyReused(RuleRefused):
             "idempotency_key_reused",
             _("This idempotency key was already used for a different request."),
         )
-
-
-class PayloadInvalid(Exception):
-    """The transition's input does not fit its declared payload (HTTP 400); nothing was written."""
-
-    code = "invalid"
-
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(str(_("The request is invalid.")))
-        self.errors = errors

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from workflows.objection import ObjectionKind
+
 TEXT_MAX = 10_000
 
 
@@ -27,6 +29,8 @@ class PortalForm(forms.Form):
 
 class ObjectionForm(PortalForm):
     id_prefix = "objection"
+    kind = forms.ChoiceField(label=_("Objection to"), choices=ObjectionKind.choices,
+                             initial=ObjectionKind.DETERMINATION)
     grounds = forms.CharField(label=_("Grounds of the objection"), max_length=TEXT_MAX,
                               widget=forms.Textarea(attrs={"rows": 4}))
     evidence = evidence_field()

@@ -17,7 +17,7 @@ from casework.choices import DepartmentKind, DishonestyClass, ListType
 from casework.models import Department, LegalBasis, Measure, Subject
 from workflows.case import ExitReason
 from workflows.measure_task import MeasureTaskState
-from workflows.objection import ObjectionOutcome
+from workflows.objection import ObjectionKind, UpholdOutcome
 from workflows.talk import TalkKind
 
 
@@ -47,7 +47,7 @@ class OptionalReasonForm(forms.Form):
 
 
 class UpholdForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=ObjectionOutcome.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=UpholdOutcome.choices)
     reason = reason()
 
 
@@ -156,6 +156,8 @@ class TalkRequireForm(forms.Form):
 
 
 class ObjectionFileForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Objection to"), choices=ObjectionKind.choices,
+                             initial=ObjectionKind.DETERMINATION)
     grounds = forms.CharField(label=_("Grounds of the objection"), widget=forms.Textarea(attrs={"rows": 4}))
 
 

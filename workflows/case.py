@@ -79,6 +79,8 @@ class ExitReason(models.TextChoices):
     REPAIRED = "repaired", _("Credit repaired")
     EXPIRED = "expired", _("Publication period expired")
     REVOKED = "revoked", _("Determination revoked")
+    # An objection partly upheld: the information stands, the dishonesty label does not.
+    LABEL_CLEARED = "label_cleared", _("Label cleared on objection (information maintained)")
 
 
 has_legal_basis = Rule(
@@ -123,7 +125,13 @@ EXIT_RULES = {
     ExitReason.REPAIRED: exit_repaired,
     ExitReason.EXPIRED: exit_expired,
     ExitReason.REVOKED: revocation_grounds,
+    ExitReason.LABEL_CLEARED: revocation_grounds,
 }
+still_published = Rule(
+    "publication_already_stopped",
+    _("The publication of this record has already stopped."),
+    lambda case: bool(case.published),
+)
 
 # What the exit condition of the maximum publication row (Policy.exit_condition, with its source)
 # asks of the case before it exits as expired. The sweep holds the exit while it fails
@@ -191,6 +199,13 @@ class Determination:
 @payload
 class Relisting:
     grounds: str = text(_("Why the record is listed again (e.g. the repair revoked)"))
+
+
+@payload
+class PublicationStop:
+    """Stop publishing a listed record (撤销公示, e.g. after an upheld objection)."""
+
+    grounds: str = text(_("Grounds for stopping the publication"))
 
 
 @payload
@@ -293,6 +308,17 @@ class CaseMachine(FSMModelMixin, models.Model):
     def correct(self, actor: Any, data: Correction) -> None:
         """Correct a listed record (e.g. after an upheld objection); changes are audited."""
         self.apply_correction(data)
+
+    @transition(
+        field=state,
+        source=CaseState.LISTED,
+        target=CaseState.LISTED,
+        conditions=[still_published],
+        permission=owner_reviewer, custom={"payload": PublicationStop},
+    )
+    def stop_publication(self, actor: Any, data: PublicationStop) -> None:
+        """撤销公示: the record leaves the public pages; the listing and its clocks go on."""
+        self.published = False
 
     @transition(
         field=state,

@@ -8,6 +8,9 @@ class Step(models.TextChoices):
     STATEMENT_WINDOW = "statement_window", _("Statement and defence window (陈述申辩)")
     OBJECTION_ACCEPT = "objection_accept", _("Objection: accept or reject")
     OBJECTION_DECIDE = "objection_decide", _("Objection: decision")
+    OBJECTION_RE_REVIEW_REQUEST = "objection_re_review_request", _("Objection: re-review may be requested")
+    OBJECTION_RE_REVIEW = "objection_re_review", _("Objection: re-review decision (复核)")
+    RECORD_WITHDRAWAL = "record_withdrawal", _("Withdraw the record: the penalty was revoked")
     RECTIFICATION_PERIOD = "rectification_period", _("Rectification period")
     RECTIFICATION_VERIFY = "rectification_verify", _("Rectification: verify the evidence")
     TALK_SCHEDULE = "talk_schedule", _("Talk: schedule")
@@ -28,8 +31,9 @@ class Step(models.TextChoices):
 # The clocks of a case's steps, which the leadership office tracks (not the publication
 # periods, which are milestones of the case and nobody's move).
 TRACKED_STEPS: tuple[str, ...] = (
-    Step.STATEMENT_WINDOW, Step.OBJECTION_ACCEPT, Step.OBJECTION_DECIDE, Step.RECTIFICATION_PERIOD,
-    Step.RECTIFICATION_VERIFY, Step.TALK_SCHEDULE, Step.TALK_RECORD, Step.MEASURE_ACKNOWLEDGE,
+    Step.STATEMENT_WINDOW, Step.OBJECTION_ACCEPT, Step.OBJECTION_DECIDE, Step.OBJECTION_RE_REVIEW,
+    Step.RECORD_WITHDRAWAL, Step.RECTIFICATION_PERIOD, Step.RECTIFICATION_VERIFY,
+    Step.TALK_SCHEDULE, Step.TALK_RECORD, Step.MEASURE_ACKNOWLEDGE,
     Step.MEASURE_REPORT, Step.MEASURE_TERMINATE, Step.REPAIR_DECIDE, Step.REPAIR_ANSWER,
 )
 # The clocks that wait on a department's own move (owner or joint department): those it is

@@ -30,6 +30,7 @@ class Open:
     start: str = ""  # attribute of the object holding the start date; empty: today
     length_from: str = ""  # attribute overriding the policy's length (e.g. set in the order)
     on_case: bool = False  # the clock belongs to the case rather than the step object
+    when: str = ""  # method of the object that says whether this clock runs for it; empty: always
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,8 @@ class Rederive:
 
 Action = Open | Close | Pause | Resume | CheckNotice | Reassign | StartOnService | Rederive
 S = Step
-OBJECTION_CLOSED: list[Action] = [
-    Close((S.OBJECTION_ACCEPT, S.OBJECTION_DECIDE)), Resume(PauseReason.OBJECTION_OPEN),
-]
+OBJECTION_CLOCKS = (S.OBJECTION_ACCEPT, S.OBJECTION_DECIDE, S.OBJECTION_RE_REVIEW, S.RECORD_WITHDRAWAL)
+OBJECTION_CLOSED: list[Action] = [Close(OBJECTION_CLOCKS), Resume(PauseReason.OBJECTION_OPEN)]
 
 SLA_MAP: dict[tuple[str, str], list[Action]] = {
     ("case", "notify"): [Open(S.STATEMENT_WINDOW, mirror="statement_due_on")],
@@ -106,11 +106,23 @@ SLA_MAP: dict[tuple[str, str], list[Action]] = {
     # 撤销修复: the maximum publication period runs again from the listing date, as if the
     # repair had not been granted (the wait before repair was served already).
     ("case", "relist"): [Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from")],
-    ("objection", "created"): [Open(S.OBJECTION_ACCEPT), Pause(PauseReason.OBJECTION_OPEN)],
+    # An objection that the underlying penalty was revoked is not reviewed: its clock is the
+    # record's withdrawal (《行政处罚法》第四十八条第二款), not acceptance.
+    ("objection", "created"): [Open(S.OBJECTION_ACCEPT, when="needs_acceptance"),
+                               Open(S.RECORD_WITHDRAWAL, when="is_penalty_revoked"),
+                               Pause(PauseReason.OBJECTION_OPEN)],
     ("objection", "accept"): [Close((S.OBJECTION_ACCEPT,)), Open(S.OBJECTION_DECIDE)],
     ("objection", "reject_inadmissible"): OBJECTION_CLOSED,
     ("objection", "uphold"): OBJECTION_CLOSED,
-    ("objection", "dismiss"): OBJECTION_CLOSED,
+    ("objection", "uphold_in_part"): OBJECTION_CLOSED,
+    ("objection", "withdraw_record"): OBJECTION_CLOSED,
+    # A dismissal opens the subject's window to ask for a re-review (from service of the decision).
+    ("objection", "dismiss"): [*OBJECTION_CLOSED, Open(S.OBJECTION_RE_REVIEW_REQUEST)],
+    ("objection", "request_re_review"): [Close((S.OBJECTION_RE_REVIEW_REQUEST,)),
+                                         Open(S.OBJECTION_RE_REVIEW), Pause(PauseReason.OBJECTION_OPEN)],
+    ("objection", "confirm_dismissal"): OBJECTION_CLOSED,
+    ("objection", "withdraw"): [Close(OBJECTION_CLOCKS, DeadlineState.CANCELLED),
+                                Resume(PauseReason.OBJECTION_OPEN)],
     ("objection", "suspend_review"): [Pause(PauseReason.EXPERT_REVIEW)],
     ("objection", "resume_review"): [Resume(PauseReason.EXPERT_REVIEW)],
     ("rectification", "created"): [
@@ -171,6 +183,8 @@ def _start_date(value: Any) -> date:
 
 
 def _open(action: Open, event: Any) -> None:
+    if action.when and not getattr(event.obj, action.when)():
+        return
     target = event.case if action.on_case else event.obj
     length = getattr(event.obj, action.length_from, None) if action.length_from else None
     started_on = _start_date(getattr(event.obj, action.start) if action.start else None)

@@ -54,6 +54,20 @@ def required(label: str | Promise, *, help_text: str | Promise = "", **bounds: A
     return field(metadata=_meta(label, help_text, **bounds))
 
 
+class PayloadInvalid(Exception):
+    """The transition's input does not fit its declared payload (HTTP 400); nothing was written.
+
+    Raised by the service's validation, or by a transition whose rule reads several fields
+    (e.g. an outcome its objection's kind does not allow): ``errors`` names the fields.
+    """
+
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(str(_("The request is invalid.")))
+        self.errors = errors
+
+
 @payload
 class NoInput:
     """The step takes nothing but the decision to take it."""

@@ -14,6 +14,19 @@ ESCALATING = {"clock": "working_days", "warn_percent": 75, "warn_working_days_be
 LEADERSHIP_SOURCE = " 逾期督办：鞍政办发〔2020〕18号 第16、19项（领导小组办公室督办）。"
 
 
+# 《中华人民共和国行政处罚法》 as revised on 2021-01-22 (中华人民共和国主席令第七十号), in force
+# 2021-07-15: Art 48(2) gives three days to withdraw a published penalty that was changed or
+# revoked, and Art 85 says that its "三日" are working days.
+PENALTY_LAW = date(2021, 7, 15)
+PENALTY_LAW_48 = (
+    "撤回失信信息：《中华人民共和国行政处罚法》（2021年1月22日第十三届全国人民代表大会常务委员会"
+    "第二十五次会议修订，中华人民共和国主席令第七十号，2021年7月15日起施行）第四十八条第二款："
+    "公开的行政处罚决定被依法变更、撤销、确认违法或者确认无效的，行政机关应当在三日内撤回行政处罚"
+    "决定信息并公开说明理由；第八十五条：本法中“三日”的规定是指工作日，不含法定节假日。"
+    "以该行政处罚为依据的失信记录一并撤回。起算：自主体提交变更、撤销等决定之日（本产品的默认起算点，"
+    "法律未明定）。" + LEADERSHIP_SOURCE
+)
+
 REPAIR_PAUSE: dict[str, Any] = {"pause_on": ["objection_open"]}
 REPAIR_PAUSE_SOURCE = "异议处理期间修复期限中止（默认值，与整改期限一致）。"
 
@@ -42,6 +55,18 @@ STEPS: list[dict[str, Any]] = [
           "经负责人批准可延长，合计不超过20个工作日（参照浙江第31条）；"
           "检测、鉴定、专家评审时间不计入（参照河南第41条）。" + LEADERSHIP_SOURCE, "C",
           max_extension=15, pause_on=["expert_review"]),
+    # 复核 of a dismissed objection: the subject's window to ask, then the department's decision.
+    _step("objection_re_review_request", 15, "subject",
+          "异议复核申请期：国家层面未规定异议处理结果的复核申请期限；默认自异议处理决定书送达之次日起"
+          "15个工作日内可申请复核一次（对主体较宽的默认值，可配置），未送达不起算；"
+          "期满未申请的，异议处理决定为最终处理结果。", "C",
+          on_due="milestone", escalates=False, leadership_after=None, warn_percent=None,
+          starts_on_service=True),
+    _step("objection_re_review", 5, "department",
+          "异议复核决定：国家层面未规定复核期限；默认自收到复核申请之日起5个工作日内作出复核决定，"
+          "与异议核查决定的默认期限一致（参照外省市信用条例），可配置；复核由未作出原处理决定的"
+          "审核人员作出。" + LEADERSHIP_SOURCE, "C"),
+    _step("record_withdrawal", 3, "department", PENALTY_LAW_48, "B", effective_from=PENALTY_LAW),
     _step("rectification_period", 15, "subject",
           "限期整改：鞍政办发〔2020〕18号 第10项；整改期限在整改通知中确定，默认15个工作日；"
           "逾期未整改的进行约谈。异议处理期间整改期限中止。自整改通知书送达之次日起算。", "C",
@@ -234,6 +259,8 @@ def _liaoning(step: str, source: str, confidence: str) -> dict[str, Any]:
 PROVINCE: list[dict[str, Any]] = [
     _liaoning("objection_accept", "异议受理（辽宁）：" + LIAONING_NOT_OBTAINED, "D"),
     _liaoning("objection_decide", "异议核查决定（辽宁）：" + LIAONING_NOT_OBTAINED, "D"),
+    _liaoning("objection_re_review_request", "异议复核申请期（辽宁）：" + LIAONING_NOT_OBTAINED, "D"),
+    _liaoning("objection_re_review", "异议复核决定（辽宁）：" + LIAONING_NOT_OBTAINED, "D"),
 ]
 
 # 撤销修复: a repair approved on false material is revoked, the record is published again and

@@ -311,7 +311,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
 def start_step(kind: str, case: Case, actor: Any, data: dict[str, Any]) -> Any:
     if kind == "objections":
-        return services.file_objection(case, actor, data["grounds"])
+        return services.file_objection(case, actor, data["grounds"], data.get("kind", "determination"))
     if kind == "rectifications":
         return services.order_rectification(case, actor, data["requirements"],
                                             data.get("period_working_days"))

@@ -13,7 +13,7 @@ from casework.models.querysets import MeasureTaskQuerySet, StepQuerySet, TalkQue
 from casework.visibility import Visibility
 from workflows.guards import RuleRefused
 from workflows.measure_task import MeasureTaskMachine, MeasureTaskState
-from workflows.objection import ObjectionMachine, ObjectionOutcome, ObjectionState
+from workflows.objection import ObjectionKind, ObjectionMachine, ObjectionOutcome, ObjectionState
 from workflows.rectification import RectificationMachine, RectificationState
 from workflows.repair import RepairMachine, RepairState
 from workflows.statement import StatementMachine, StatementState
@@ -48,11 +48,20 @@ class Objection(ObjectionMachine, CaseStep):
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("filed by")
     )
+    kind = models.CharField(_("objection to"), max_length=20, choices=ObjectionKind.choices,
+                            default=ObjectionKind.DETERMINATION)
     grounds = models.TextField(_("grounds"))
     outcome = models.CharField(
         _("outcome"), max_length=20, choices=ObjectionOutcome.choices, blank=True
     )
     decision_reason = models.TextField(_("decision reason"), blank=True)
+    upheld_part = models.TextField(_("what is upheld (partly upheld)"), blank=True)
+    re_review_grounds = models.TextField(_("grounds of the re-review request"), blank=True)
+    re_review_requested_at = models.DateTimeField(_("re-review requested at"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("withdrawal reason"), blank=True)
+    revoking_decision = models.CharField(
+        _("decision that revoked the penalty"), max_length=200, blank=True
+    )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     review_suspended = models.BooleanField(_("review suspended (expert review)"), default=False)
     decided_by = models.ForeignKey(
@@ -64,13 +73,33 @@ class Objection(ObjectionMachine, CaseStep):
     class Meta:
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
-        constraints = [_state_constraint("objection_state_valid", ObjectionState.values)]
+        constraints = [
+            _state_constraint("objection_state_valid", ObjectionState.values),
+            models.CheckConstraint(name="objection_kind_valid",
+                                   condition=Q(kind__in=ObjectionKind.values)),
+            models.CheckConstraint(name="objection_outcome_valid",
+                                   condition=Q(outcome__in=["", *ObjectionOutcome.values])),
+        ]
         indexes = [
             # department assessment (oversight/assessment.py objection_counts): objections
             # decided in a period, then joined to their case's owner department.
             models.Index(fields=["decided_at"], name="objection_decided",
                          condition=Q(decided_at__isnull=False)),
         ]
+
+    def re_review_window_open(self, today: Any) -> bool:
+        """A re-review may be asked while the dismissal's request window runs: before the
+        dismissal is served (the window waits for service) or until its last day; once."""
+        from workflows.choices import DeadlineState, Step
+        from workflows.models import Deadline
+
+        if self.re_review_requested_at is not None:
+            return False
+        window = Deadline.objects.of_target(self).open().filter(
+            step=Step.OBJECTION_RE_REVIEW_REQUEST).first()
+        if window is None:
+            return False
+        return window.state == DeadlineState.PAUSED or window.due_on is None or today <= window.due_on
 
 
 class Rectification(RectificationMachine, CaseStep):

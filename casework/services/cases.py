@@ -33,6 +33,7 @@ from casework.services.engine import create_step
 from casework.text import clean_file_name
 from workflows.case import CaseState, has_legal_basis, list_class_allowed
 from workflows.guards import Rule, RuleRefused
+from workflows.objection import ObjectionKind
 from workflows.repair import RepairState
 from workflows.rules import OWNER_STAFF, case_subject, staff_role
 from workflows.talk import TalkKind, talk_kind_for
@@ -169,13 +170,26 @@ def next_case_number(department: Department) -> str:
     return f"{department.code}-{year}-{counter.last:05d}"
 
 
-def file_objection(case: Case, actor: Any, grounds: str) -> Objection:
+def file_objection(case: Case, actor: Any, grounds: str,
+                   kind: str = ObjectionKind.DETERMINATION) -> Objection:
+    """The subject objects to the determination, the publication period, a repair result, or
+    reports that the underlying penalty was changed or revoked (the record is then withdrawn)."""
     if not grounds.strip():
         raise RuleRefused("grounds_required", _("An objection must state its grounds."))
-    objection = Objection(case=case, filed_by=actor, grounds=grounds.strip())
-    create_step(objection, actor, {"grounds": objection.grounds},
-                rules=[case_subject, case_listed, determined_here])
+    objection = Objection(case=case, filed_by=actor, grounds=grounds.strip(), kind=kind)
+    rules = [case_subject, case_listed, determined_here]
+    if kind == ObjectionKind.REPAIR_RESULT:
+        rules.append(repair_decided)
+    create_step(objection, actor, {"grounds": objection.grounds, "kind": str(kind)}, rules=rules)
     return objection
+
+
+repair_decided = Rule(
+    "no_repair_result",
+    _("An objection to a repair result needs a repair application that was denied or rejected."),
+    lambda case, actor: case.repairapplications.filter(
+        state__in=[RepairState.DENIED, RepairState.REJECTED]).exists(),
+)
 
 
 def order_rectification(

@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from casework.hooks import TransitionEvent
 from casework.models import Case, Measure, MeasureTask, Talk
 from casework.services.engine import advance, create_step
-from workflows.case import Correction, ExitInput, ExitReason, Relisting
+from casework.services.objections import apply_objection_outcome
+from workflows.case import ExitInput, ExitReason, Relisting
 from workflows.guards import RuleRefused
 from workflows.measure_task import LIVE_STATES, TerminationRequest
-from workflows.objection import ObjectionOutcome
 from workflows.talk import TalkKind, TalkOutcome, talk_kind_for
 
 
@@ -53,17 +53,6 @@ def terminate_measures(event: TransitionEvent) -> None:
     reason = recorded(_("The case exited the list: %(reason)s"), reason=ExitReason(case.exit_reason).label)
     for task in case.measuretasks.filter(state__in=LIVE_STATES).order_by("pk"):
         advance(task, "request_termination", event.actor, TerminationRequest(reason=reason))
-
-
-def apply_objection_outcome(event: TransitionEvent) -> None:
-    """An upheld objection corrects the record or revokes the determination."""
-    objection = event.obj
-    if objection.outcome == ObjectionOutcome.REVOKE:
-        grounds = recorded(_("Objection no. %(number)s upheld: %(reason)s"),
-                           number=objection.pk, reason=objection.decision_reason)
-        advance(event.case, "exit", event.actor, ExitInput(reason=ExitReason.REVOKED, grounds=grounds))
-    else:
-        advance(event.case, "correct", event.actor, event.data.correction or Correction())
 
 
 def require_talk_for_overdue(event: TransitionEvent) -> None:
@@ -100,6 +89,8 @@ EFFECTS: dict[tuple[str, str], Callable[[TransitionEvent], None]] = {
     ("case", "determine"): push_measures,
     ("case", "exit"): terminate_measures,
     ("objection", "uphold"): apply_objection_outcome,
+    ("objection", "uphold_in_part"): apply_objection_outcome,
+    ("objection", "withdraw_record"): apply_objection_outcome,
     ("rectification", "mark_overdue"): require_talk_for_overdue,
     ("talk", "hold"): warning_after_fruitless_talk,
     ("repairapplication", "approve"): exit_repaired,

@@ -30,6 +30,7 @@ from portal import forms
 from portal.plain import stage, to_dos
 from workflows.case import CaseState
 from workflows.guards import RuleRefused
+from workflows.objection import ObjectionKind
 
 View = Callable[..., HttpResponse]
 
@@ -137,7 +138,8 @@ def file_objection(request: HttpRequest, pk: int) -> HttpResponse:
     case = my_case(request, pk)
 
     def action(data: dict[str, Any]) -> None:
-        objection = services.file_objection(case, request.user, data["grounds"])
+        objection = services.file_objection(case, request.user, data["grounds"],
+                                            data.get("kind") or ObjectionKind.DETERMINATION)
         attach(case, request.user, data.get("evidence"), objection)
 
     form = forms.ObjectionForm(request.POST, request.FILES)

@@ -154,10 +154,12 @@ def _withdrawn_case(cast: Cast) -> Case:
     return case
 
 
-def _objection(cast: Cast, *steps: tuple[str, dict[str, Any]]) -> Objection:
-    objection = services.file_objection(cast.listed_case(), cast.subject_user, "认定事实有误")
+def _objection(cast: Cast, *steps: tuple[str, dict[str, Any]], kind: str = "determination") -> Objection:
+    objection = services.file_objection(cast.listed_case(), cast.subject_user, "认定事实有误", kind)
     for name, data in steps:
         actor = cast.reviewer if name in ("uphold", "dismiss") else cast.officer
+        if name in ("request_re_review", "withdraw"):
+            actor = cast.subject_user
         services.advance(objection, name, actor, data)
     return objection
 
@@ -232,6 +234,14 @@ BUILDERS: dict[str, Callable[[Cast], Model]] = {
     "objection/dismissed": lambda cast: _objection(
         cast, ("accept", {}), ("dismiss", {"reason": "事实清楚，依据充分"})
     ),
+    # A re-review is decided by a reviewer who did not dismiss: second_reviewer(cast).
+    "objection/re_review": lambda cast: _objection(
+        cast, ("accept", {}), ("dismiss", {"reason": "事实清楚，依据充分"}),
+        ("request_re_review", {"grounds": "处罚决定书载明的金额有误"}),
+    ),
+    "objection/withdrawn": lambda cast: _objection(cast, ("withdraw", {})),
+    # An objection that the underlying penalty was revoked (its record is withdrawn).
+    "objection/filed+penalty_revoked": lambda cast: _objection(cast, kind="penalty_revoked"),
     "rectification/ordered": lambda cast: _rectification(cast),
     "rectification/submitted": lambda cast: _rectification(cast, "submit"),
     "rectification/accepted": lambda cast: _rectification(cast, "submit", "accept"),
@@ -259,5 +269,5 @@ def build(cast: Cast, key: str) -> Model:
     """The object named by ``machine/state``, freshly read from the database."""
     obj = BUILDERS[key](cast)
     obj.refresh_from_db()
-    assert f"{key.split('/')[0]}/{obj.state}" == key  # type: ignore[attr-defined]
+    assert f"{key.split('/')[0]}/{obj.state}" == key.split("+")[0]  # type: ignore[attr-defined]
     return obj

@@ -45,10 +45,14 @@ OWNER_STEPS: list[tuple[str, str, bool]] = [
     ("case/listed", "correct", True),
     ("case/listed", "exit", True),
     ("case/exited", "relist", True),
+    ("case/listed", "stop_publication", True),
     ("objection/filed", "accept", False),
     ("objection/filed", "reject_inadmissible", False),
     ("objection/under_review", "uphold", True),
     ("objection/under_review", "dismiss", True),
+    ("objection/under_review", "uphold_in_part", True),
+    ("objection/re_review", "confirm_dismissal", True),
+    ("objection/filed+penalty_revoked", "withdraw_record", True),
     ("objection/under_review", "suspend_review", False),
     ("objection/under_review", "resume_review", False),
     ("rectification/submitted", "accept", False),
@@ -67,7 +71,8 @@ OWNER_STEPS: list[tuple[str, str, bool]] = [
     ("repair/under_review", "deny", True),
     ("repair/approved", "revoke", True),
 ]
-SUBJECT_STEPS = [("case/notified", "waive_statement"), ("rectification/ordered", "submit")]
+SUBJECT_STEPS = [("case/notified", "waive_statement"), ("rectification/ordered", "submit"),
+                 ("objection/dismissed", "request_re_review"), ("objection/filed", "withdraw")]
 # 会同: only the talk's co-organiser (市发展改革委) confirms its attendance.
 CO_ORGANISER_STEPS = [("talk/scheduled", "confirm_attendance")]
 JOINT_STEPS = [

@@ -12,6 +12,7 @@ from django.utils import translation
 
 from casework.management.commands.state_diagrams import MARKER, generate
 from workflows.case import CaseState
+from workflows.objection import ObjectionState
 
 COMMITTED = Path(settings.BASE_DIR) / "docs" / "state-diagrams"
 MACHINE_FILES = {
@@ -58,6 +59,7 @@ def test_case_diagram_shows_every_state_and_transition() -> None:
         "draft --> listed: record_determination",
         "notified --> withdrawn: withdraw",
         "listed --> listed: correct",
+        "listed --> listed: stop_publication",
         "listed --> exited: exit",
         "exited --> listed: relist",
     }
@@ -66,6 +68,23 @@ def test_case_diagram_shows_every_state_and_transition() -> None:
     assert {"    withdrawn --> [*]"} == {
         line for line in case.splitlines() if line.endswith("--> [*]")
     }
+
+
+def test_objection_diagram_shows_the_re_review_the_withdrawals_and_every_state() -> None:
+    objection = generate()["objection.md"]
+    declared = set(re.findall(r'^    state "[^"]+" as (\w+)$', objection, flags=re.MULTILINE))
+    assert declared == set(ObjectionState.values)
+    assert {
+        "under_review --> partly_upheld: uphold_in_part",
+        "dismissed --> re_review: request_re_review",
+        "re_review --> upheld: uphold",
+        "re_review --> confirmed: confirm_dismissal",
+        "filed --> withdrawn: withdraw",
+        "re_review --> withdrawn: withdraw",
+        "filed --> upheld: withdraw_record",
+    } <= arrows(objection)
+    # A dismissal is final only once its re-review window has passed: it is not a terminal state.
+    assert "    dismissed --> [*]" not in objection
 
 
 def test_case_table_names_permission_and_condition_rule_codes() -> None:

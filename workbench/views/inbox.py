@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Q
 from django.utils import timezone
 from django.views.generic import TemplateView
 
@@ -11,7 +12,7 @@ from casework.models import Case, Objection, RepairApplication
 from workbench.steps import step_hint
 from workflows.case import CaseState
 from workflows.choices import Step
-from workflows.objection import ObjectionState
+from workflows.objection import ObjectionKind, ObjectionState
 from workflows.repair import RepairState
 
 PAGE_SIZE = 50
@@ -56,7 +57,11 @@ def four_eyes_queue(user: Any) -> dict[str, list[Any]]:
     return {
         "determine": list(cases.filter(state=CaseState.NOTIFIED).exclude(drafter=user)
                           .select_related("subject").order_by("statement_due_on", "pk")[:20]),
-        "objections": list(Objection.objects.visible_to(user).filter(state=ObjectionState.UNDER_REVIEW)
+        # Under review; a re-review the user did not dismiss; a record to withdraw (its penalty revoked).
+        "objections": list(Objection.objects.visible_to(user).filter(
+            Q(state=ObjectionState.UNDER_REVIEW)
+            | (Q(state=ObjectionState.RE_REVIEW) & ~Q(decided_by=user))
+            | Q(state=ObjectionState.FILED, kind=ObjectionKind.PENALTY_REVOKED))
                            .select_related("case__subject").order_by("pk")[:20]),
         "repairs": list(RepairApplication.objects.visible_to(user).filter(state=RepairState.UNDER_REVIEW)
                         .select_related("case__subject").order_by("pk")[:20]),

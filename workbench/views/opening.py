@@ -30,6 +30,7 @@ from workbench.lookup import visible_case
 from workbench.roles import DEPARTMENT_STAFF
 from workflows.case import CaseState
 from workflows.guards import RuleRefused
+from workflows.objection import ObjectionKind
 
 
 def refusal_text(refusal: RuleRefused) -> str:
@@ -76,7 +77,8 @@ def require_talk(case: Case, user: Any, data: dict[str, Any]) -> Any:
 
 
 def file_objection(case: Case, user: Any, data: dict[str, Any]) -> Any:
-    return services.file_objection(case, user, data["grounds"])
+    kind = data.get("kind") or ObjectionKind.DETERMINATION
+    return services.file_objection(case, user, data["grounds"], kind)
 
 
 def apply_repair(case: Case, user: Any, data: dict[str, Any]) -> Any:

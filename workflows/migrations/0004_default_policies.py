@@ -9,6 +9,9 @@ def load(apps, schema_editor):
     Policy = apps.get_model("workflows", "Policy")
     # Later migrations add columns (and their defaults): load only what this model state has.
     known = {field.name for field in Policy._meta.get_fields()}
+    # Later migrations add steps too: load only the steps this model state knows (its choices,
+    # which the policy_step_valid constraint mirrors); the migration adding a step loads its rows.
+    steps = {value for value, _label in Policy._meta.get_field("step").choices}
     axes = [field for field in ("step", "list_type", "dishonesty_class", "jurisdiction", "sector")
             if field in known]
     # ... and only the steps it knows (a later migration adds a step with its rows).

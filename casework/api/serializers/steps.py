@@ -12,6 +12,7 @@ from casework.api.serializers.explain import ExplainsTransitions
 from casework.models import MeasureTask, Objection, Rectification, RepairApplication, Talk
 from casework.services import available_transitions
 from casework.visibility import for_viewer
+from workflows.objection import ObjectionKind
 from workflows.talk import TalkKind
 
 # --- steps -----------------------------------------------------------------------------
@@ -38,10 +39,13 @@ class StepSerializer(serializers.ModelSerializer, ExplainsTransitions):
 
 class ObjectionSerializer(StepSerializer):
     outcome_label = label("outcome")
+    kind_label = label("kind")
     class Meta:
         model = Objection
-        fields = [*StepSerializer.COMMON, "grounds", "outcome", "outcome_label", "decision_reason",
-                  "accepted_at", "review_suspended", "decided_at"]
+        fields = [*StepSerializer.COMMON, "kind", "kind_label", "grounds", "outcome", "outcome_label",
+                  "decision_reason", "upheld_part", "accepted_at", "review_suspended", "decided_at",
+                  "re_review_grounds", "re_review_requested_at", "withdrawal_reason",
+                  "revoking_decision"]
 
 
 class RectificationSerializer(StepSerializer):
@@ -96,6 +100,11 @@ class RepairSerializer(StepSerializer):
 
 class ObjectionCreateSerializer(StrictSerializer):
     grounds = text()
+    kind = serializers.ChoiceField(
+        choices=ObjectionKind.choices, default=ObjectionKind.DETERMINATION,
+        help_text="What the objection is against: the determination, the publication period, a repair "
+                  "result, or the underlying penalty was changed or revoked (the record is then "
+                  "withdrawn within the period of its policy row, 《行政处罚法》第四十八条第二款).")
 
 
 class RectificationCreateSerializer(StrictSerializer):
