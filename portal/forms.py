@@ -29,8 +29,9 @@ class PortalForm(forms.Form):
 
 class ObjectionForm(PortalForm):
     id_prefix = "objection"
+    # Left out (a form without the field): an objection to the determination.
     kind = forms.ChoiceField(label=_("Objection to"), choices=ObjectionKind.choices,
-                             initial=ObjectionKind.DETERMINATION)
+                             initial=ObjectionKind.DETERMINATION, required=False)
     grounds = forms.CharField(label=_("Grounds of the objection"), max_length=TEXT_MAX,
                               widget=forms.Textarea(attrs={"rows": 4}))
     evidence = evidence_field()

@@ -156,8 +156,9 @@ class TalkRequireForm(forms.Form):
 
 
 class ObjectionFileForm(forms.Form):
+    # Left out (a form without the field): an objection to the determination.
     kind = forms.ChoiceField(label=_("Objection to"), choices=ObjectionKind.choices,
-                             initial=ObjectionKind.DETERMINATION)
+                             initial=ObjectionKind.DETERMINATION, required=False)
     grounds = forms.CharField(label=_("Grounds of the objection"), widget=forms.Textarea(attrs={"rows": 4}))
 
 

@@ -148,6 +148,13 @@ def objection(city: DemoCity, case: Case, grounds: str) -> Objection:
     return services.file_objection(case, city.subject_user(case), grounds)
 
 
+def dismissed_objection(city: DemoCity, case: Case, grounds: str, reason: str) -> Objection:
+    dismissed = objection(city, case, grounds)
+    services.advance(dismissed, "accept", city.officer(case))
+    services.advance(dismissed, "dismiss", city.reviewer(case), {"reason": reason})
+    return dismissed
+
+
 def repair(city: DemoCity, case: Case) -> RepairApplication:
     minimum_publication_served(case)  # a repair is filed only once the minimum period is served
     return services.apply_repair(Case.objects.get(pk=case.pk), city.subject_user(case), {
@@ -244,14 +251,19 @@ def story_talk_held(city: DemoCity, case: Case) -> None:
     services.advance(rejected, "reject_inadmissible", city.officer(case), {"reason": "未附税款缴纳凭证"})
     under_review = repair(city, case)
     services.advance(under_review, "accept", city.officer(case))
+    withdrawn = objection(city, case, "对补缴税款金额有异议")
+    services.advance(withdrawn, "withdraw", city.subject_user(case), {"reason": "经核对，金额无误"})
 
 
 def story_talk_missed(city: DemoCity, case: Case) -> None:
-    """The subject did not come to the prompt talk."""
+    """The subject did not come to the prompt talk; its dismissed objection is under re-review."""
     determine(city, case)
     talk = scheduled_talk(city, case)
     talk_time_passes(talk)
     services.advance(talk, "miss", city.officer(case), {"note": "当事人无正当理由未到场"})
+    re_review = dismissed_objection(city, case, "抽检样品非本企业生产", "样品封样记录完整，来源清楚")
+    services.advance(re_review, "request_re_review", city.subject_user(case),
+                     {"grounds": "封样记录中的批号与本企业产品批号规则不符"})
 
 
 def story_repaired(city: DemoCity, case: Case) -> None:
@@ -288,6 +300,23 @@ def story_revoked(city: DemoCity, case: Case) -> None:
     })
 
 
+def story_label_cleared(city: DemoCity, case: Case) -> None:
+    """A dismissal confirmed on re-review; a second objection partly upheld: the information is
+    maintained, the dishonesty label cleared, the case exits as label_cleared."""
+    determine(city, case)
+    confirmed = dismissed_objection(city, case, "处罚事实认定有误", "现场检查笔录与照片相互印证")
+    services.advance(confirmed, "request_re_review", city.subject_user(case),
+                     {"grounds": "检查时未出示执法证件"})
+    services.advance(confirmed, "confirm_dismissal", city.users["scjgj_re_reviewer"],
+                     {"reason": "执法记录仪录像显示已出示证件，维持原处理决定"})
+    partly = objection(city, case, "违法行为情节轻微，不应列入重点关注对象名单")
+    services.advance(partly, "accept", city.officer(case))
+    services.advance(partly, "uphold_in_part", city.reviewer(case), {
+        "outcome": ObjectionOutcome.CLEAR_LABEL, "upheld_part": "违法行为已当场改正，不符合列入名单的条件",
+        "reason": "行政处罚信息属实，予以维持",
+    })
+
+
 SERIOUS, FOCUS = ListType.SERIOUS, ListType.FOCUS
 CLASS_SERIOUS, CLASS_GENERAL = DishonestyClass.SERIOUS, DishonestyClass.GENERAL
 
@@ -320,4 +349,6 @@ CASES: tuple[CaseSpec, ...] = (
              "虚开发票用于抵扣个人经营所得", story_expired, ("strict-licensing",)),
     CaseSpec("scjgj", "peixun", SERIOUS, CLASS_SERIOUS, ("food", "samr-list"),
              "学校食堂供应的熟食检出致病菌", story_revoked, ("samr-licensing",)),
+    CaseSpec("scjgj", "canyin", FOCUS, CLASS_GENERAL, ("food", "liaoning"),
+             "经营超过保质期的食品原料加工的食品", story_label_cleared, ("strict-licensing",)),
 )

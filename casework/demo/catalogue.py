@@ -250,6 +250,8 @@ USERS: tuple[UserSpec, ...] = (
         # The reviewer heads the department: breaches escalate to the head (SLA rung 2).
         UserSpec(f"{code}_reviewer", Role.REVIEWER, code, head=True),
     )),
+    # A second reviewer decides re-reviews (复核): not the reviewer who dismissed the objection.
+    UserSpec("scjgj_re_reviewer", Role.REVIEWER, "scjgj"),
     *(UserSpec(f"{code}_joint", Role.JOINT, code) for code in JOINT_DEPARTMENTS),
     *(UserSpec(f"{subject.key}_subject", Role.SUBJECT, subject=subject.key) for subject in SUBJECTS),
 )

@@ -181,5 +181,6 @@ def test_explain_works_on_steps(cast: Cast) -> None:
                                                    {"grounds": "理由"}, format="json").json()
     body = client_for(cast.subject_user, HTTP_ACCEPT_LANGUAGE="en").get(
         f"/api/v1/objections/{objection['id']}/?explain=1").json()
-    assert body["available_transitions"] == []
+    # The subject may withdraw its own open objection (撤回异议申请), and take no other step of it.
+    assert body["available_transitions"] == ["withdraw"]
     assert body["unavailable_transitions"]["accept"]["code"] == "officer_role"

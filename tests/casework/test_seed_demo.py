@@ -112,7 +112,7 @@ class TestSeededCity:
         output = seed()
         assert snapshot() == before
         assert list(User.objects.order_by("pk").values_list("username", "password")) == users
-        assert "Cases: 12 (0 new)" in output
+        assert "Cases: 13 (0 new)" in output
         assert "Cases with a past: 48 (0 new)" in output
         assert output.rstrip().endswith(
             "The demo users already exist; their passwords were printed when they were created "
@@ -129,7 +129,7 @@ class TestSeededCity:
 
         progress = [line.split()[0] for line in first_run.splitlines() if line.startswith("  ")]
         assert sorted(progress) == sorted(Case.objects.values_list("number", flat=True))
-        assert "Cases: 12 (12 new)" in first_run
+        assert "Cases: 13 (13 new)" in first_run
         assert "Cases with a past: 48 (48 new)" in first_run
         assert re.search(r"^Seeded in \d+\.\d s\.$", first_run, re.MULTILINE)
 
@@ -144,8 +144,13 @@ class TestSeededCity:
         self, first_run: str, db: Any
     ) -> None:
         assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
-        reviewers = User.objects.filter(role=Role.REVIEWER)
-        assert reviewers.count() == 3 and all(user.is_department_head for user in reviewers)
+        # Each determining department's head is its reviewer; 市市场监管局 has a second reviewer
+        # for re-reviews (复核: not the reviewer who dismissed the objection).
+        heads = User.objects.filter(role=Role.REVIEWER, is_department_head=True)
+        assert set(heads.values_list("username", flat=True)) == {
+            "scjgj_reviewer", "sthjj_reviewer", "sswj_reviewer"}
+        assert list(User.objects.filter(role=Role.REVIEWER, is_department_head=False)
+                    .values_list("username", flat=True)) == ["scjgj_re_reviewer"]
         for role, kind in [
             (Role.OFFICER, DepartmentKind.DETERMINING), (Role.REVIEWER, DepartmentKind.DETERMINING),
             (Role.JOINT, DepartmentKind.JOINT), (Role.NDRC, DepartmentKind.NDRC),
@@ -220,7 +225,7 @@ def test_seed_demo_works_on_the_eve_of_a_long_holiday(db: Any, today: date) -> N
     """Talks must be announced working days ahead: a demo seeded before a holiday still schedules them."""
     with time_machine.travel(datetime.combine(today, time(10), tzinfo=ZoneInfo("Asia/Shanghai"))):
         output = seed()
-    assert "Cases: 12 (12 new)" in output
+    assert "Cases: 13 (13 new)" in output
     assert set(Talk.objects.values_list("state", flat=True)) == set(TalkState.values)
 
 
@@ -261,5 +266,5 @@ def test_seed_demo_runs_with_force_on_a_database_with_real_cases(cast: Cast) -> 
     out = StringIO()
     with translation.override("en"):
         call_command("seed_demo", "--force", stdout=out)
-    assert "Cases: 12 (12 new)" in out.getvalue()
-    assert Case.objects.filter(pk=real.pk).exists() and Case.objects.count() == 61
+    assert "Cases: 13 (13 new)" in out.getvalue()
+    assert Case.objects.filter(pk=real.pk).exists() and Case.objects.count() == 62
