@@ -167,7 +167,11 @@ def test_the_menu_shows_the_username_as_typed_with_the_department(cast: Cast) ->
 
 def test_the_supervision_menu_is_translated_both_ways(cast: Cast) -> None:
     """督办意见 in the Chinese menu, "Supervision notes (督办意见)" in the English one (it stayed Chinese)."""
+    from django.utils import translation
+
     client = client_for(cast.officer)
-    assert ">督办意见<" in client.get("/inbox/").content.decode().replace("\n", "").replace("  ", "")
-    client.post("/i18n/setlang/", {"language": "en", "next": "/inbox/"})
-    assert "Supervision notes (督办意见)" in client.get("/inbox/").content.decode()
+    # The pages activate the request's language in this thread: restore it afterwards.
+    with translation.override(translation.get_language()):
+        assert ">督办意见<" in client.get("/inbox/").content.decode().replace("\n", "").replace("  ", "")
+        client.post("/i18n/setlang/", {"language": "en", "next": "/inbox/"})
+        assert "Supervision notes (督办意见)" in client.get("/inbox/").content.decode()
