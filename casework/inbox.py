@@ -1,15 +1,20 @@
 """A department's inbox: its pending moves, one row per open clock waiting on it.
 
 ``department_inbox`` is the one query behind the workbench inbox (and its benchmark):
-``Deadline.objects.for_party(department)`` ordered by due time, read through the
-partial index ``deadline_party_due`` (workflows/models/sla.py). ``sla_state`` names
-the colour of a row: on time, warned, breached, 督办 (leadership office), or paused.
+``pending_moves(department)`` (``Deadline.objects.for_party`` without the publication
+milestones) ordered by due time, read through the partial covering index ``deadline_inbox``
+(workflows/models/sla.py), whose condition is exactly ``pending_moves``'. ``inbox_counts``
+counts the same rows by SLA state from that index alone (an index-only scan: the index
+carries every column ``sla_filters`` reads, and the visibility map must be current —
+VACUUM, normally autovacuum). ``sla_state`` names the colour of a row: on time, warned,
+breached, 督办 (leadership office), or paused; the counts equal it applied row by row.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -82,8 +87,16 @@ def inbox_counts(department_id: int, now: datetime | None = None) -> dict[str, i
     now = now or timezone.now()
     aggregates: dict[str, Any] = {state: Count("pk", filter=condition)
                                   for state, condition in sla_filters(now).items()}
-    return pending_moves(department_id).aggregate(**aggregates)
+    # Serial: the planner reads the department's share of the whole table, not of the index's
+    # condition (25 352 estimated for 445 entries of 市税务局 on the 1 000 000-case city), and
+    # starts two parallel workers whose Gather costs some 10 ms of a scan under 1 ms.
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        return pending_moves(department_id).aggregate(**aggregates)
 
 
 def pending_moves(department_id: int) -> QuerySet[Deadline]:
+    """The department's open clocks waiting on its move: the condition of index deadline_inbox."""
     return Deadline.objects.for_party(department_id).exclude(step__in=MILESTONES)

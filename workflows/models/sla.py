@@ -324,10 +324,17 @@ class Deadline(models.Model):
             models.Index(fields=["department", "closed_at"], name="deadline_closed_assessed",
                          include=["step", "started_on", "due_at", "paused_days", "state"],
                          condition=Q(closed_at__isnull=False, step__in=ASSESSED_STEPS)),
-            # the department inbox (casework.inbox.department_inbox): WHERE department_id = d AND
-            # closed_at IS NULL AND NOT party = 'subject' ORDER BY due_at, id LIMIT 50.
-            models.Index(fields=["department", "due_at", "id"], name="deadline_party_due",
-                         condition=Q(closed_at__isnull=True) & ~Q(party=Party.SUBJECT)),
+            # the department inbox (casework.inbox.pending_moves): WHERE department_id = d AND
+            # closed_at IS NULL AND NOT party = 'subject' AND NOT step IN (the publication
+            # milestones, casework.inbox.MILESTONES), the rows ORDER BY due_at, id LIMIT 50 and the
+            # counts by SLA state. The condition is exactly the inbox's, so the milestones (most
+            # of a department's open clocks on a large city) are not in it; covering what the
+            # counts and the row filters read (inbox.sla_filters: state, escalation_level,
+            # due_at, warn_at; the step filter), so the counts are an index-only scan.
+            models.Index(fields=["department", "due_at", "id"], name="deadline_inbox",
+                         include=["state", "escalation_level", "warn_at", "step"],
+                         condition=Q(closed_at__isnull=True) & ~Q(party=Party.SUBJECT)
+                         & ~Q(step__in=[Step.PUBLICATION_MIN, Step.PUBLICATION_MAX])),
         ]
 
     def __str__(self) -> str:
