@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('casework', '0017_repair_revocation_and_talks'),
         ('contenttypes', '0002_remove_content_type_name'),
-        ('workflows', '0018_repair_bar'),
+        ('workflows', '0019_objection_re_review_and_record_withdrawal'),
     ]
 
     operations = [
