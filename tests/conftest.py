@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import import_module
@@ -90,6 +91,21 @@ def _fresh_calendar_cache() -> None:
 
     clear_cache()
     caches.clear_all()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the product's default language (zh-Hans) and leaves none active.
+
+    A request with ``Accept-Language: en`` (or a view's ``translation.activate``) sets the
+    thread's language, which would otherwise stay for every later test of the run.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from django.db.models import Model
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from casework import demo
+from casework import caches, demo
 from casework.audit import verify_chains
 from casework.choices import DepartmentKind, Role
 from casework.identifiers import validate_citizen_id, validate_uscc
@@ -36,7 +36,8 @@ from casework.models import (
 )
 from oversight import dashboard
 from tests.casework.refusals import snapshot
-from tests.conftest import Cast
+from tests.conftest import Cast, ensure_reference_data
+from workflows.calendar import clear_cache as clear_calendar_cache
 from workflows.case import CaseState, ExitReason
 from workflows.guards import RuleRefused
 from workflows.measure_task import MeasureTaskState
@@ -70,6 +71,11 @@ def first_run(django_db_setup: Any, django_db_blocker: Any) -> Iterator[str]:
     """
     fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with fast_hashing, django_db_blocker.unblock(), transaction.atomic():
+        # Class scope runs before the per-test fixtures: reload what a transactional test's
+        # flush may have emptied, and drop the process caches that still hold its rows.
+        caches.clear_all()
+        clear_calendar_cache()
+        ensure_reference_data()
         yield seed()
         transaction.set_rollback(True)
 
