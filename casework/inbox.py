@@ -12,10 +12,9 @@ breached, 督办 (leadership office), or paused; the counts equal it applied row
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -79,14 +78,25 @@ def department_inbox(department_id: int, *, filters: InboxFilter | None = None,
         rows = rows.filter(step=filters.step)
     if filters.case_number:
         rows = rows.filter(case__number__icontains=filters.case_number)
-    return rows.select_related("case__subject", "policy").order_by("due_at", "pk")
+    # The row shows the case and its subject; not the policy (one model less to build a row).
+    return rows.select_related("case__subject").order_by("due_at", "pk")
 
 
 def inbox_counts(department_id: int, now: datetime | None = None) -> dict[str, int]:
-    """How many of the department's open clocks are in each SLA state (one query)."""
+    """How many of the department's open clocks are in each SLA state (one query, index-only)."""
     now = now or timezone.now()
-    aggregates: dict[str, Any] = {state: Count("pk", filter=condition)
-                                  for state, condition in sla_filters(now).items()}
+    # The rule of sla_state as one ordered CASE (the first state that holds), grouped: the same
+    # split as sla_filters without their nested negations, which took most of this function's
+    # time to build in Python (the scan itself is under 1 ms).
+    state = Case(
+        When(escalation_level__gte=LEVEL_LEADERSHIP, then=Value(LEADERSHIP)),
+        When(state=DeadlineState.PAUSED, then=Value(PAUSED)),
+        When(Q(state=DeadlineState.BREACHED) | Q(due_at__lte=now) | Q(escalation_level=LEVEL_BREACH),
+             then=Value(BREACHED)),
+        When(Q(escalation_level=LEVEL_WARNING) | Q(warn_at__lte=now), then=Value(WARNED)),
+        default=Value(ON_TIME), output_field=CharField(),
+    )
+    counts = dict.fromkeys(SLA_LABELS, 0)
     # Serial: the planner reads the department's share of the whole table, not of the index's
     # condition (25 352 estimated for 445 entries of 市税务局 on the 1 000 000-case city), and
     # starts two parallel workers whose Gather costs some 10 ms of a scan under 1 ms.
@@ -94,7 +104,9 @@ def inbox_counts(department_id: int, now: datetime | None = None) -> dict[str, i
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        return pending_moves(department_id).aggregate(**aggregates)
+        grouped = pending_moves(department_id).annotate(sla=state).values("sla").annotate(n=Count("pk"))
+        counts.update({row["sla"]: row["n"] for row in grouped.order_by()})
+    return counts
 
 
 def pending_moves(department_id: int) -> QuerySet[Deadline]:
