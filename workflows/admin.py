@@ -15,6 +15,19 @@ from workflows.models import (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the engine writes (clocks, their escalations, applied boundaries): shown, never edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ["date", "jurisdiction", "kind", "name", "source"]
@@ -60,7 +73,7 @@ class DeadlineEventInline(admin.TabularInline):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(ReadOnlyAdmin):
     """Read-only: deadlines move only through transitions, extensions and sla_recompute."""
 
     list_display = ["case", "step", "state", "due_on", "provisional", "escalation_level",
@@ -70,42 +83,15 @@ class DeadlineAdmin(admin.ModelAdmin):
     inlines = [DeadlineEventInline]
     list_select_related = ["case", "department"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(ReadOnlyAdmin):
     list_display = ["deadline", "rung", "due_on", "fired_at", "department"]
     list_filter = ["rung"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(RuleSetBoundary)
-class RuleSetBoundaryAdmin(admin.ModelAdmin):
+class RuleSetBoundaryAdmin(ReadOnlyAdmin):
     """Read-only: the sweep writes a row when it applies a boundary (workflows/boundaries.py)."""
 
     list_display = ["effective_on", "applied_at", "moved", "failed"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
