@@ -426,3 +426,22 @@ def test_department_handover_of_a_retired_department_is_refused_and_writes_nothi
     assert message_texts(response) == [in_chinese("This department was already retired.")]
     cast.owner.refresh_from_db()
     assert (cast.owner.active, cast.owner.successor, audit_count()) == (False, successor, count)
+
+
+def test_the_rows_only_the_engine_writes_are_view_only_in_the_admin(
+    records: Records, root_client: Client
+) -> None:
+    from workflows.models import Deadline, Escalation, RuleSetBoundary
+
+    deadline = Deadline.objects.filter(case=records.case).order_by("pk").first()
+    assert deadline is not None
+    before = model_to_dict(deadline)
+    for model in (Deadline, Escalation, RuleSetBoundary):
+        assert root_client.get(url(model, "add")).status_code == 403
+        assert root_client.get(url(model, "changelist")).status_code == 200
+    response = root_client.get(url(Deadline, "change", deadline.pk))
+    assert response.status_code == 200 and response.context["has_change_permission"] is False
+    assert root_client.post(url(Deadline, "change", deadline.pk), {"due_on": "2000-01-01"}).status_code == 403
+    assert root_client.post(url(Deadline, "delete", deadline.pk), {"post": "yes"}).status_code == 403
+    deadline.refresh_from_db()
+    assert model_to_dict(deadline) == before
