@@ -143,6 +143,8 @@ def _reference(rng: random.Random, cases: int) -> Any:
             "password": password, "role": role, "department": department,
             "is_department_head": role == Role.REVIEWER})[0] for role in (Role.OFFICER, Role.REVIEWER))
         owners.append(Department(department.pk, department.code, officer.pk, reviewer.pk, *discipline))
+        # A determining department can also carry out another's measures (市应急局 does both).
+        joint[department.pk] = owners[-1]
         weights.append(HEAVY.get(department.code, 2.0 if department.level == "county" else 1.0))
     types = {model: ContentType.objects.get(app_label="casework", model=model).pk
              for model in ("case", "objection", "rectification", "talk", "measuretask", "repairapplication")}
@@ -212,6 +214,7 @@ def _load(directory: Path, rows: dict[str, int], counters: dict[tuple[int, int],
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")  # no FK triggers during the load
         dropped = _drop_secondary_indexes(cursor)
+        defaulted = _default_unwritten_columns(cursor, COLUMNS)
         for table, columns in COLUMNS.items():
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy, \
                     open(directory / f"{table}.tsv", encoding="utf-8") as source:
@@ -219,6 +222,8 @@ def _load(directory: Path, rows: dict[str, int], counters: dict[tuple[int, int],
                     copy.write(chunk)
         for definition in dropped:
             cursor.execute(definition)
+        for table, column in defaulted:
+            cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" DROP DEFAULT')
         for table in BIG_TABLES:
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                            f"(SELECT coalesce(max(id), 1) FROM {table}))")
@@ -227,6 +232,36 @@ def _load(directory: Path, rows: dict[str, int], counters: dict[tuple[int, int],
                 copy.write_row((department_id, year, last))
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+
+
+def _default_unwritten_columns(cursor: Any, written: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    """Give every NOT NULL column the builder does not write its model default, for the load only.
+
+    The builder writes the columns it knows (bench/city_life.py ``COLUMNS``); a field added to a
+    model later with a Python-side default would otherwise fail the COPY with a not-null error.
+    Returns the (table, column) pairs whose default is dropped again after the load.
+    """
+    from django.apps import apps
+    from django.db import connection
+    from django.db.models import NOT_PROVIDED
+
+    defaulted = []
+    for model in apps.get_models(include_auto_created=True):
+        table = model._meta.db_table
+        if table not in written:
+            continue
+        for field in model._meta.concrete_fields:
+            if field.column in written[table] or field.null or field.primary_key:
+                continue
+            if getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+                continue
+            default = field.get_default()  # "" for a text field without one
+            if default is None:
+                continue
+            value = field.get_db_prep_save(default, connection)
+            cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{field.column}" SET DEFAULT %s', [value])
+            defaulted.append((table, field.column))
+    return defaulted
 
 
 def _drop_secondary_indexes(cursor: Any) -> list[str]:

@@ -78,7 +78,7 @@ class Department:
 class Reference:
     owners: list[Department]
     owner_weights: list[float]
-    joint: dict[int, Department]
+    joint: dict[int, Department]  # every department that carries out measures, by id
     ndrc_id: int
     content_types: dict[str, int]
     bases: list[tuple[int, bool, bool]]  # (id, allows serious list, allows focus list)

@@ -281,7 +281,8 @@ def main() -> None:
     args = parser.parse_args()
 
     def progress(text: str) -> None:
-        print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+        # UTC throughout: Django's setup sets TZ to Asia/Shanghai part-way through the run.
+        print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC] {text}", flush=True)
 
     begun = time.perf_counter()
     city_database(args.database, args.cases, args.fresh, progress)
