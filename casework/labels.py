@@ -40,6 +40,7 @@ TRANSITION_LABELS: dict[tuple[str, str], Promise] = {
     ("measuretask", "report"): _("Report implementation"),
     ("measuretask", "request_termination"): _("Request termination"),
     ("measuretask", "confirm"): _("Confirm termination"),
+    ("measuretask", "reinstate"): _("Push the measure again (case listed again)"),
     ("repairapplication", "accept"): _("Accept the repair application"),
     ("repairapplication", "reject_inadmissible"): _("Reject as inadmissible"),
     ("repairapplication", "approve"): _("Approve the repair"),

@@ -59,6 +59,7 @@ NOTICES: dict[tuple[str, str], tuple[Notice, ...]] = {
                                  Notice(Audience.CO_ORGANISER, "owner_step")),
     ("measuretask", "created"): (Notice(Audience.JOINT, "measure_pushed"),),
     ("measuretask", "request_termination"): (Notice(Audience.JOINT, "measure_termination_requested"),),
+    ("measuretask", "reinstate"): (Notice(Audience.JOINT, "measure_reinstated"),),
     ("repairapplication", "accept"): (REPAIR_RESULT,),
     ("repairapplication", "reject_inadmissible"): (REPAIR_RESULT,),
     ("repairapplication", "approve"): (REPAIR_RESULT,),

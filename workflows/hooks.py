@@ -31,6 +31,9 @@ class Open:
     length_from: str = ""  # attribute overriding the policy's length (e.g. set in the order)
     on_case: bool = False  # the clock belongs to the case rather than the step object
     when: str = ""  # method of the object that says whether this clock runs for it; empty: always
+    # Reopen the step's last closed clock of the object as it stood: its corrected end
+    # (due_fixed_on), its paused days and extension carry over; otherwise a fresh period.
+    resumes_last: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,10 @@ SLA_MAP: dict[tuple[str, str], list[Action]] = {
     ("case", "withdraw"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
     ("case", "exit"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
     # 撤销修复: the maximum publication period runs again from the listing date, as if the
-    # repair had not been granted (the wait before repair was served already).
-    ("case", "relist"): [Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from")],
+    # repair had not been granted (the wait before repair was served already); an end a
+    # correction set (an upheld objection, a case correction) stays the end.
+    ("case", "relist"): [Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from",
+                              resumes_last=True)],
     # An objection that the underlying penalty was revoked is not reviewed: its clock is the
     # record's withdrawal (《行政处罚法》第四十八条第二款), not acceptance.
     ("objection", "created"): [Open(S.OBJECTION_ACCEPT, when="needs_acceptance"),
@@ -152,6 +157,10 @@ SLA_MAP: dict[tuple[str, str], list[Action]] = {
         Open(S.MEASURE_TERMINATE),
     ],
     ("measuretask", "confirm"): [Close((S.MEASURE_TERMINATE,))],
+    # Pushed again (the case relisted): a termination not yet confirmed is no longer asked for;
+    # the department's acknowledgement clock runs as for a new task.
+    ("measuretask", "reinstate"): [Close((S.MEASURE_TERMINATE,), DeadlineState.CANCELLED),
+                                   Open(S.MEASURE_ACKNOWLEDGE)],
     ("repairapplication", "created"): [Open(S.REPAIR_DECIDE), Open(S.REPAIR_ANSWER)],
     ("repairapplication", "accept"): [Close((S.REPAIR_DECIDE,))],
     ("repairapplication", "reject_inadmissible"): [Close((S.REPAIR_DECIDE, S.REPAIR_ANSWER))],
@@ -191,9 +200,10 @@ def _open(action: Open, event: Any) -> None:
     # A measure task's clocks wait on its joint department; every other clock on the owner.
     is_task = event.obj._meta.model_name == "measuretask"
     department = event.obj.department if is_task else None
+    resumed = services.last_closed_deadline(target, action.step) if action.resumes_last else None
     opened = services.open_deadline(target, event.case, action.step, started_on=started_on,
                                     length=length, mirror_field=action.mirror, department=department,
-                                    actor=event.actor)
+                                    actor=event.actor, resumes=resumed)
     if "clocks" in event.extra:
         event.extra["clocks"].append(opened)
     # A clock that pauses while an objection is open starts paused if one is open now.

@@ -2,10 +2,13 @@
 
 One task per (case, measure, joint department): pushed → acknowledged →
 implemented | not_applicable; on exit or revocation → terminating → terminated.
+A task the case's exit ended (``ended_by_exit``) is pushed again when the case is listed
+again (撤销修复 → relist): terminating | terminated → pushed (``reinstate``), with a new
+acknowledgement clock, and the department acknowledges and reports as for a new task.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
@@ -14,7 +17,7 @@ from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from workflows.guards import Role, Rule, all_of, any_of
 from workflows.payloads import NoInput, choice, payload, text
-from workflows.rules import OWNER_STAFF, system_actor
+from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, system_actor
 
 
 class MeasureTaskState(models.TextChoices):
@@ -43,6 +46,22 @@ task_department = Rule(
 )
 
 joint_department = all_of(task_department)
+
+measure_ended_by_exit = Rule(
+    "measure_not_ended_by_exit",
+    _("Only a measure that the case's exit ended is pushed again when the case is listed again."),
+    lambda task: bool(task.ended_by_exit),
+)
+case_listed_again = Rule(
+    "case_not_listed",
+    _("A measure is pushed again only while its case is listed."),
+    lambda task: task.owning_case().state == "listed",
+)
+measure_still_active = Rule(
+    "measure_inactive",
+    _("The measure is no longer in the catalogue: it is not pushed again."),
+    lambda task: bool(task.measure.active),
+)
 LIVE_STATES = [
     MeasureTaskState.PUSHED,
     MeasureTaskState.ACKNOWLEDGED,
@@ -69,12 +88,21 @@ class TerminationRequest:
     reason: str = text(_("Reason for ending the measure"), required=False)
 
 
+@payload
+class Reinstatement:
+    reason: str = text(_("Why the measure is carried out again (e.g. the repair revoked)"))
+
+
 class MeasureTaskMachine(FSMModelMixin, models.Model):
     # The contract with the concrete model (casework.models): columns and methods the
     # transitions below read or write, declared there. Annotations only, no fields.
     acknowledged_at: datetime | None
     reported_at: datetime | None
     terminated_at: datetime | None
+    ended_by_exit: bool
+    reinstated_at: datetime | None
+    if TYPE_CHECKING:
+        def owning_case(self) -> Any: ...
 
     state = FSMField(
         _("state"),
@@ -111,6 +139,9 @@ class MeasureTaskMachine(FSMModelMixin, models.Model):
     )
     def request_termination(self, actor: Any, data: TerminationRequest) -> None:
         self.termination_reason = data.reason
+        # Asked while the case is exited: the exit's own request (effects.terminate_measures);
+        # a request on a listed case is the owner department's decision on this measure alone.
+        self.ended_by_exit = self.owning_case().state == "exited"
 
     @transition(
         field=state, source=MeasureTaskState.TERMINATING, target=MeasureTaskState.TERMINATED,
@@ -118,3 +149,23 @@ class MeasureTaskMachine(FSMModelMixin, models.Model):
     )
     def confirm(self, actor: Any, data: NoInput) -> None:
         self.terminated_at = timezone.now()
+
+    @transition(
+        field=state, source=[MeasureTaskState.TERMINATING, MeasureTaskState.TERMINATED],
+        target=MeasureTaskState.PUSHED,
+        conditions=[measure_ended_by_exit, case_listed_again, measure_still_active],
+        permission=any_of(all_of(*OWNER_REVIEWER), all_of(system_actor)),
+        custom={"payload": Reinstatement},
+    )
+    def reinstate(self, actor: Any, data: Reinstatement) -> None:
+        """The case is listed again: the measure is pushed again, as a new task of the same row
+        (one task per case and measure); what was acknowledged, reported and ended before stays
+        in the audit chain, as old → new of this transition."""
+        self.reinstated_at = timezone.now()
+        self.reinstatement_reason = data.reason
+        self.ended_by_exit = False
+        self.termination_reason = ""
+        self.terminated_at = None
+        self.acknowledged_at = None
+        self.reported_at = None
+        self.report_text = ""

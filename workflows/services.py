@@ -230,9 +230,11 @@ def write_timeline(event: DeadlineEvent) -> None:
 def open_deadline(
     target: Model, case: Any, step: str, *, started_on: date, length: int | None = None,
     mirror_field: str = "", department: Any = None, actor: Any = None,
+    resumes: Deadline | None = None,
 ) -> Deadline:
     deadline, opened = build_deadline(target, case, step, started_on=started_on, length=length,
-                                      mirror_field=mirror_field, department=department, actor=actor)
+                                      mirror_field=mirror_field, department=department, actor=actor,
+                                      resumes=resumes)
     deadline.save()
     opened.deadline = deadline
     write_timeline(opened)
@@ -242,12 +244,14 @@ def open_deadline(
 def build_deadline(
     target: Model, case: Any, step: str, *, started_on: date, length: int | None = None,
     mirror_field: str = "", department: Any = None, actor: Any = None,
-    policy: Policy | None = None,
+    policy: Policy | None = None, resumes: Deadline | None = None,
 ) -> tuple[Deadline, DeadlineEvent]:
     """A clock and its ``opened`` timeline entry, neither saved; the due date mirrored on ``target``.
 
     ``policy`` is the policy in force for the step on ``started_on`` when the caller looked it
-    up already (the batch import caches it per step, case kind and day).
+    up already (the batch import caches it per step, case kind and day). ``resumes`` is an
+    earlier clock of the step this one takes up (a relisted record's maximum period): the end
+    a correction fixed, the paused days and the extension carry over.
     """
     context = Context(case)
     policy = policy or context.policy(step, started_on)
@@ -260,6 +264,9 @@ def build_deadline(
         mirror_field=mirror_field,
         department=department or case.owner_department,
     )
+    if resumes is not None:
+        deadline.due_fixed_on = resumes.due_fixed_on
+        deadline.paused_days, deadline.extension = resumes.paused_days, resumes.extension
     set_due(deadline, context.jurisdiction)
     if policy.starts_on_service:
         # The period runs from service (送达): it waits, and shows no date, until served.
@@ -270,7 +277,7 @@ def build_deadline(
                             source=policy.source, length=deadline.length, clock=policy.clock,
                             provisional=deadline.provisional,
                             awaiting_service=policy.starts_on_service,
-                            **basis_detail(by_basis))
+                            **basis_detail(by_basis), **resumed_detail(resumes))
     if mirror_field:
         setattr(target, mirror_field, None if policy.starts_on_service else deadline.due_on)
     return deadline, opened
@@ -283,6 +290,20 @@ def basis_detail(by_basis: tuple[int, Any] | None) -> dict[str, Any]:
     months, basis = by_basis
     return {"listing_basis": basis.pk, "listing_months": months,
             "listing_source": f"{basis}（认定依据自身规定的有效期：{basis.listing_years}年）"}
+
+
+def resumed_detail(resumes: Deadline | None) -> dict[str, Any]:
+    """The timeline's note of the earlier clock a clock takes up (its fixed end, if any)."""
+    if resumes is None:
+        return {}
+    fixed_on = resumes.due_fixed_on.isoformat() if resumes.due_fixed_on else None
+    return {"resumes": resumes.pk, "due_fixed_on": fixed_on}
+
+
+def last_closed_deadline(target: Model, step: str) -> Deadline | None:
+    """The most recently closed clock of ``step`` on ``target`` (the one a reopening takes up)."""
+    return (Deadline.objects.of_target(target).filter(step=step, closed_at__isnull=False)
+            .order_by("-closed_at", "-pk").first())
 
 
 def start_on_service(target: Model, served_on: date, actor: Any = None) -> list[Deadline]:

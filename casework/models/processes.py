@@ -198,6 +198,10 @@ class MeasureTask(MeasureTaskMachine, CaseStep):
     reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
     termination_reason = models.TextField(_("termination reason"), blank=True)
     terminated_at = models.DateTimeField(_("terminated at"), null=True, blank=True)
+    # The termination was the case's exit (workflows.measure_task): relisting pushes it again.
+    ended_by_exit = models.BooleanField(_("ended by the case's exit"), default=False)
+    reinstated_at = models.DateTimeField(_("pushed again at"), null=True, blank=True)
+    reinstatement_reason = models.TextField(_("why pushed again"), blank=True)
 
     objects = MeasureTaskQuerySet.as_manager()  # type: ignore[misc]  # narrower manager than CaseStep's, on purpose
 

@@ -19,7 +19,7 @@ from casework.services.engine import advance, create_step
 from casework.services.objections import apply_objection_outcome
 from workflows.case import ExitInput, ExitReason, Relisting
 from workflows.guards import RuleRefused
-from workflows.measure_task import LIVE_STATES, TerminationRequest
+from workflows.measure_task import LIVE_STATES, MeasureTaskState, Reinstatement, TerminationRequest
 from workflows.talk import TalkKind, TalkOutcome, talk_kind_for
 
 
@@ -55,6 +55,20 @@ def terminate_measures(event: TransitionEvent) -> None:
         advance(task, "request_termination", event.actor, TerminationRequest(reason=reason))
 
 
+def reinstate_measures(event: TransitionEvent) -> None:
+    """On relisting (撤销修复), every measure the exit ended is pushed again to its department,
+    each through its own ``reinstate`` (a new acknowledgement clock, the department told).
+    A measure since taken out of the catalogue is not pushed again."""
+    case: Case = event.obj
+    reason = recorded(_("The case was listed again: %(grounds)s"), grounds=event.data.grounds)
+    ended = case.measuretasks.filter(
+        ended_by_exit=True, measure__active=True,
+        state__in=[MeasureTaskState.TERMINATING, MeasureTaskState.TERMINATED],
+    ).order_by("pk")
+    for task in ended:
+        advance(task, "reinstate", event.actor, Reinstatement(reason=reason))
+
+
 def require_talk_for_overdue(event: TransitionEvent) -> None:
     """Plan item 10: an overdue rectification requires a talk by the owner department."""
     case = event.case
@@ -81,13 +95,15 @@ def exit_repaired(event: TransitionEvent) -> None:
 
 def relist_revoked_repair(event: TransitionEvent) -> None:
     """撤销修复: the case the revoked repair closed is listed and published again."""
-    grounds = f"repair {event.obj.pk} revoked: {event.data.false_material}"
+    grounds = recorded(_("Credit repair no. %(number)s revoked for false material: %(material)s"),
+                       number=event.obj.pk, material=event.data.false_material)
     advance(event.case, "relist", event.actor, Relisting(grounds=grounds))
 
 
 EFFECTS: dict[tuple[str, str], Callable[[TransitionEvent], None]] = {
     ("case", "determine"): push_measures,
     ("case", "exit"): terminate_measures,
+    ("case", "relist"): reinstate_measures,
     ("objection", "uphold"): apply_objection_outcome,
     ("objection", "uphold_in_part"): apply_objection_outcome,
     ("objection", "withdraw_record"): apply_objection_outcome,

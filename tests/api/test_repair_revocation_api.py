@@ -65,3 +65,39 @@ def test_a_new_application_during_the_bar_is_refused_by_the_api(cast: Cast) -> N
     repair.refresh_from_db()
     assert repair.barred_until is not None
     assert repair.barred_until.isoformat() in response.json()["detail"]
+
+
+def test_the_joint_department_finds_the_measure_pushed_again_and_acknowledges_it(cast: Cast) -> None:
+    """The measure the repair's exit ended is back in the joint department's tasks (API and page)."""
+    from django.test import Client
+
+    from casework.models import MeasureTask
+
+    repair = approved(cast)
+    joint = client_for(cast.joint_officer)
+    [ended] = joint.get("/api/v1/measure-tasks/").json()["results"]
+    assert ended["state"] == "terminating"
+    transition(client_for(cast.reviewer), f"repairs/{repair.pk}", "revoke", repair.version,
+               **FALSE_MATERIAL)
+
+    task = joint.get(f"/api/v1/measure-tasks/{ended['id']}/").json()
+    assert (task["state"], task["available_transitions"]) == ("pushed", ["acknowledge"])
+    page = Client()
+    page.force_login(cast.joint_officer)
+    html = page.get("/tasks/").content.decode()
+    assert f'data-wb-task="{ended["id"]}"' in html  # open tasks only, by default
+    response = transition(joint, f"measure-tasks/{ended['id']}", "acknowledge", task["version"])
+    assert (response.status_code, response.json()["state"]) == (200, "acknowledged")
+    assert MeasureTask.objects.get(pk=ended["id"]).acknowledged_at is not None
+
+
+def test_a_measure_is_not_pushed_again_by_hand_through_the_api(cast: Cast) -> None:
+    from casework.models import MeasureTask
+
+    task = build(cast, "measuretask/terminated")
+    assert isinstance(task, MeasureTask)
+    response = transition(client_for(cast.reviewer), f"measure-tasks/{task.pk}", "reinstate",
+                          task.version, reason="重新推送")
+    assert (response.status_code, response.json()["code"]) == (422, "measure_not_ended_by_exit")
+    task.refresh_from_db()
+    assert task.state == "terminated"
