@@ -223,7 +223,8 @@ def repaired(city: DemoCity, case: Case, clock: Clock, last: date) -> None:
 
 def repair_revoked(city: DemoCity, case: Case, clock: Clock, last: date) -> None:
     """Repaired, then the repair revoked for false material (撤销修复): the record is listed and
-    published again and new applications are barred; the measures' termination is still open."""
+    published again and new applications are barred; the measures the exit ended are pushed
+    again to their joint departments (to acknowledge)."""
     repaired(city, case, clock, last)
     repair = case.repairapplications.filter(state="approved").first()
     if repair is not None:
