@@ -67,7 +67,7 @@ class Week:
 @dataclass
 class Dashboard:
     horizon: Horizon
-    departments: list[Department]
+    departments: list[Department]  # the most overdue first, then by name (the page, exports, API)
     cells: dict[tuple[int, str], Cell]
     escalations: dict[tuple[int | None, str], int]
     week_starts: datetime
@@ -117,8 +117,11 @@ def build(now: datetime | None = None) -> Dashboard:
         this_week = Week(week_starts, sum(n for (_d, rung), n in escalations.items() if rung == Rung.BREACH),
                          sum(n for (_d, rung), n in escalations.items() if rung == Rung.LEADERSHIP),
                          sum(cell.overdue for cell in cells.values()), horizon.now)
-        return Dashboard(horizon, tracked_departments(), dict(cells), escalations, week_starts,
-                         [*finished_weeks(horizon, week_starts), this_week])
+        board = Dashboard(horizon, tracked_departments(), dict(cells), escalations, week_starts,
+                          [*finished_weeks(horizon, week_starts), this_week])
+    board.departments.sort(key=lambda department: (-board.department_total(department.pk).overdue,
+                                                   department.name))
+    return board
 
 
 def open_counts(horizon: Horizon, cells: dict[tuple[int, str], Cell]) -> None:

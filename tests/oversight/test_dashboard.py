@@ -10,6 +10,8 @@ from datetime import date
 
 import pytest
 
+from casework.choices import DepartmentKind
+from casework.models import Department
 from oversight import dashboard
 from oversight.choices import Stage
 from oversight.clocks import OPEN, OVERDUE, PAUSED, SOON, Horizon, selection
@@ -62,6 +64,16 @@ def test_every_cell_of_the_grid_matches_the_hand_count(city: SmallCity) -> None:
         assert board.department_total(department.pk).ages == EXPECTED_AGES[key], key
     assert city.b in board.departments  # the department with nothing overdue is a row of zeros
     assert board.department_total(city.b.pk).overdue == 0
+
+
+@pytest.mark.django_db
+def test_departments_are_ordered_by_overdue_count_then_name(city: SmallCity) -> None:
+    # Nothing overdue either: after 市生态环境局 by code, before it by name (应 U+5E94 < 生 U+751F).
+    Department.objects.create(code="yjj", name="市应急管理局", kind=DepartmentKind.DETERMINING)
+    board = dashboard.build(NOW)
+    rows = [(department.code, board.department_total(department.pk).overdue)
+            for department in board.departments]
+    assert rows == [(city.a.code, 4), (city.joint.code, 1), ("yjj", 0), (city.b.code, 0)]
 
 
 @pytest.mark.django_db

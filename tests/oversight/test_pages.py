@@ -52,6 +52,17 @@ def test_other_roles_do_not_see_the_oversight_pages(cast: Cast, city: SmallCity,
         assert client.get(path).status_code in (302, 403), path
 
 
+def test_dashboard_rows_put_the_most_overdue_department_first(cast: Cast, city: SmallCity) -> None:
+    html = signed_in(cast.leadership_user).get("/oversight/").content.decode()
+    # 4 overdue, 1, 0: the grid's rows and the exported grid's rows in that order
+    codes = [city.a.code, city.joint.code, city.b.code]
+    places = [html.index(f'data-ov-cell="{code}:total:overdue"') for code in codes]
+    assert places == sorted(places)
+    response = signed_in(cast.leadership_user).get("/oversight/export/grid.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:4]] == [city.a.name, city.joint.name, city.b.name]
+
+
 def test_dashboard_export_opens_with_openpyxl_and_holds_the_page_numbers(cast: Cast, city: SmallCity) -> None:
     response = signed_in(cast.leadership_user).get("/oversight/export/dashboard.xlsx")
     assert response.status_code == 200
