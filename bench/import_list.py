@@ -165,9 +165,9 @@ def server_cpu_seconds(pid: int) -> float:
 @contextmanager
 def counting_copies(counter: "QueryCounter") -> Iterator[None]:
     """The batch door's COPY statements (sent on the psycopg cursor, past Django's wrappers)."""
-    from casework.services import batch
+    from casework.services.batch import bulk
 
-    original = batch.copy_rows
+    original = bulk.copy_rows
 
     def counted(model: Any, filled: Any, rows: Any) -> int:
         written = original(model, filled, rows)
@@ -175,11 +175,11 @@ def counting_copies(counter: "QueryCounter") -> Iterator[None]:
             counter.kinds[f"COPY {model._meta.db_table}"] += 1
         return written
 
-    batch.copy_rows = counted  # type: ignore[assignment]
+    bulk.copy_rows = counted  # type: ignore[assignment]
     try:
         yield
     finally:
-        batch.copy_rows = original  # type: ignore[assignment]
+        bulk.copy_rows = original  # type: ignore[assignment]
 
 
 class QueryCounter:

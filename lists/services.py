@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from casework import services
 from casework.models import Case, MeasureTask, Subject
 from casework.services import batch as casework_batch
+from casework.services.batch import bulk
 from casework.services.cases import determining_department, require
 from casework.services.effects import measures_for
 from lists.choices import Outcome
@@ -273,9 +274,9 @@ ENTRY_COLUMNS = ("id", "natural_key", "case_id", "digest", "batch_id")
 
 def write_entries(rows: list[ListRow], cases: list[Case], batch: ImportBatch | None) -> None:
     """The rows' ListEntry rows, as ``ListEntry.objects.bulk_create`` writes them, in one COPY."""
-    ids = casework_batch.reserve_ids(ListEntry, len(rows))
+    ids = bulk.reserve_ids(ListEntry, len(rows))
     batch_id = batch.pk if batch is not None else None
-    casework_batch.copy_rows(ListEntry, ENTRY_COLUMNS, (
+    bulk.copy_rows(ListEntry, ENTRY_COLUMNS, (
         (pk, row.natural_key, case.pk, row.digest, batch_id)
         for pk, row, case in zip(ids, rows, cases, strict=True)))
 

@@ -258,4 +258,4 @@ def test_the_batch_hashes_the_text_json_safe_gives(value: dict[Any, Any]) -> Non
     from casework.audit import json_safe
     from casework.models.audit import canonical_json
 
-    assert batch._json(value) == canonical_json(json_safe(value))
+    assert batch.json_text(value) == canonical_json(json_safe(value))

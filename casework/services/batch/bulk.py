@@ -1,0 +1,137 @@
+"""The bulk writer of the batch door: ids reserved up front, rows sent as plain tuples in one
+``COPY`` per table (one ``executemany`` on other databases), values prepared as an insert
+prepares them."""
+
+import functools
+import json
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.models import Model
+from django.utils import timezone
+
+# Fields whose get_db_prep_save on PostgreSQL is the attribute's value itself (checked and
+# converted by the model's field checks): read as they are, nothing to prepare.
+PLAIN_FIELDS = (models.AutoField, models.BigAutoField, models.CharField, models.TextField,
+                models.IntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
+                models.PositiveBigIntegerField, models.SmallIntegerField, models.BigIntegerField,
+                models.BooleanField, models.DateField, models.DateTimeField)
+
+
+@functools.cache
+def filled(model: type[Model], *own: str) -> tuple[str, ...]:
+    """The columns a row of ``model`` fills: ``own`` first, then every other concrete field
+    but the moments the insert stamps (auto_now, auto_now_add)."""
+    rest = [field.attname for field in model._meta.concrete_fields
+            if field.attname not in own and not stamps(field)]
+    return (*own, *rest)
+
+
+def stamps(field: Any) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def is_plain(field: Any) -> bool:
+    from django_fsm import FSMField
+
+    if field.is_relation:
+        field = field.target_field
+    return type(field) in PLAIN_FIELDS or type(field) is FSMField
+
+
+def prepared(obj: Model, attnames: tuple[str, ...]) -> tuple[Any, ...]:
+    """The instance's values of ``attnames`` as the insert sends them (get_db_prep_save,
+    only where a field prepares its value: JSON, an encrypted identifier, another backend)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    return tuple(getattr(obj, name) if field is None else db_value(field, getattr(obj, name), db)
+                 for name, field in preparers(type(obj), attnames, db.vendor))
+
+
+def db_value(field: Any, value: Any, db: Any) -> Any:
+    """field.get_db_prep_save(value); on PostgreSQL a JSON value as its text, encoded now
+    (get_db_prep_save wraps it, and the COPY would encode it again for every row)."""
+    if db.vendor == "postgresql" and isinstance(field, models.JSONField) and value is not None:
+        return json.dumps(value, cls=field.encoder, ensure_ascii=False)
+    return field.get_db_prep_save(value, db)
+
+
+@functools.cache
+def preparers(model: type[Model], attnames: tuple[str, ...], vendor: str) -> list[tuple[str, Any]]:
+    """Each attname with its field, or None where the value goes as it is."""
+    return [(field.attname, None if vendor == "postgresql" and is_plain(field) else field)
+            for field in fields_of(model, attnames)]
+
+
+def fields_of(model: type[Model], attnames: Sequence[str]) -> list[Any]:
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    return [by_attname[name] for name in attnames]
+
+
+def reserve_ids(model: type[Model], count: int) -> list[int]:
+    """``count`` primary keys of ``model``'s table, taken now, as ``count`` inserts would take them."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                           "FROM generate_series(1, %s)", [table, count])
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: the table's AUTOINCREMENT counter; the write lock is held (the counter above).
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        cursor.execute(f'SELECT MAX(id) FROM "{table}"')  # noqa: S608 - a model's table name
+        last = max(row[0] if row else 0, cursor.fetchone()[0] or 0)
+    return list(range(last + 1, last + count + 1))
+
+
+def copy_rows(model: type[Model], filled: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Insert ``rows`` of ``model`` (values of the ``filled`` attnames, as get_db_prep_save
+    gives them) with one ``COPY`` on PostgreSQL; returns how many.
+
+    The fields not filled take what an insert gives them: the moment for auto_now and
+    auto_now_add (one per call), else their default, prepared once. Other databases: one
+    executemany of an INSERT.
+    """
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-thread proxy
+    fields = fields_of(model, filled)
+    others = [field for field in model._meta.concrete_fields if field.attname not in filled]
+    stamped = [field for field in others if stamps(field)]
+    defaulted = [field for field in others if not stamps(field)]
+    for field in defaulted:
+        if field.primary_key or (callable(field.default) and field.default not in (dict, list)):
+            raise ValueError(f"{model.__name__}.{field.name} needs a value in each row")
+    now = timezone.now()
+    tail = (*(field.get_db_prep_save(now, db) for field in stamped),
+            *(db_value(field, field.get_default(), db) for field in defaulted))
+    columns = ", ".join(db.ops.quote_name(field.column) for field in [*fields, *stamped, *defaulted])
+    table = db.ops.quote_name(model._meta.db_table)
+    count = 0
+    with db.wrap_database_errors, db.cursor() as cursor:
+        if db.vendor != "postgresql":
+            adapt = _adapter(db)
+            marks = ", ".join(["%s"] * (len(fields) + len(tail)))
+            values = [[adapt(value) for value in (*row, *tail)] for row in rows]
+            if values:
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)  # noqa: S608 - model metadata
+            return len(values)
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608 - model metadata
+            write = copy.write_row
+            for row in rows:
+                write((*row, *tail))
+                count += 1
+    return count
+
+
+def _adapter(db: Any) -> Callable[[Any], Any]:
+    """A row value as the backend's driver takes it (dates and moments as the fields adapt them)."""
+    def adapt(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return db.ops.adapt_datetimefield_value(value)
+        if isinstance(value, date):
+            return db.ops.adapt_datefield_value(value)
+        return value
+    return adapt

@@ -1,0 +1,310 @@
+"""The batch door itself: each item checked as ``open_case`` and the transition check it,
+then the chunk's cases, legal bases, measure tasks, clocks, audit chains, credit-index rows
+and notices written."""
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework import audit, hooks, payloads
+from casework.models import (
+    AuditEvent,
+    Case,
+    CaseNumberCounter,
+    CreditIndexEntry,
+    Department,
+    LegalBasis,
+    Measure,
+    MeasureTask,
+)
+from casework.models.audit import audit_key
+from casework.services.batch import bulk, chain
+from casework.services.batch.clocks import Clock, Clocks
+from casework.services.batch.notices import AUDIENCES, Notices
+from casework.services.batch.rows import CREATED, EVENTS, RECORD, Determination, Event, ItemRefused, Task
+from casework.services.cases import determining_department, require
+from casework.services.engine import check_guards, transition_names
+from workflows.guards import RuleRefused
+from workflows.rules import staff_role
+
+CASE_RELATIONS = ("subject", "owner_department", "drafter", "determined_by")
+
+
+def batch_supported() -> bool:
+    """The batch writes what the receivers declared in casework/hooks.py write; any other
+    receiver connected to a transition point needs the per-case path.
+
+    So does a clock a measure task's creation opens that shows its date on the task
+    (``mirror``) or takes its start or length from it (a task is written as a plain row), and
+    a notice to an audience other than the owner and the joint department.
+    """
+    from documents.issue import ISSUES
+    from notifications.notices import notices_for
+    from workflows.hooks import SLA_MAP, Open
+
+    if any(point.receivers() != point.resolve() for point in hooks.TRANSITION_POINTS.values()):
+        return False
+    if any(event in ISSUES for event in EVENTS):
+        return False
+    if any(notice.audience not in AUDIENCES for event in EVENTS for notice in notices_for(*event)):
+        return False
+    if any(action.mirror or action.start or action.length_from or action.on_case
+           for action in SLA_MAP.get(("measuretask", CREATED), []) if isinstance(action, Open)):
+        return False
+    return all(isinstance(action, Open) for event in EVENTS for action in SLA_MAP.get(event, []))
+
+
+def record_determinations(actor: Any, items: Sequence[Determination]) -> list[Case]:
+    """Record every item as a listed case, as the per-case path would; one transaction."""
+    require([staff_role], None, actor)
+    require([determining_department], actor.department, actor)
+    if not items:
+        return []
+    with transaction.atomic():
+        return Batch(actor).run(items)
+
+
+class Batch:
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
+        self.department: Department = actor.department
+        self.actor_id = actor.pk if getattr(actor, "pk", None) else None
+        self.actor_department_id = getattr(actor, "department_id", None)
+        self.key = audit_key()
+        self.tz = timezone.get_current_timezone()
+        self.bases: dict[tuple[int, ...], Any] = {}  # the cases' legal bases, as prefetched
+        self.bases_of: dict[int, tuple[int, ...]] = {}  # case pk → its legal bases' pks
+        self.clocks = Clocks(actor, self.bases_of)
+        self.notices = Notices(actor)
+        # measure pk → a task of it (checked), its row after id and case_id, its audit payload
+        self.tasks: dict[int, tuple[MeasureTask, tuple[Any, ...], str]] = {}
+        self.events: list[Event] = []
+        self.transitions: Counter[tuple[str, str]] = Counter()
+        self.seq = 0  # the last sequence number of the chain being written
+        self.minutes: dict[int, str] = {}
+        self.audit_ids: Iterator[int] = iter(())
+
+    # --- the cases ------------------------------------------------------------------------
+
+    def run(self, items: Sequence[Determination]) -> list[Case]:
+        from workflows.hooks import SLA_MAP
+
+        case_opens = SLA_MAP.get(("case", RECORD), [])
+        task_opens = SLA_MAP.get(("measuretask", CREATED), [])
+        catalogue = measures_by_basis(items)
+        measures = [_measures_of(item, catalogue) for item in items]
+        task_count = sum(len(found) for found in measures)
+        numbers = next_case_numbers(self.department, len(items))
+        ids = iter(bulk.reserve_ids(Case, len(items)))
+        task_ids = iter(bulk.reserve_ids(MeasureTask, task_count))
+        self.audit_ids = iter(bulk.reserve_ids(AuditEvent, 2 * len(items) + task_count))
+        method_name = transition_names(Case())[RECORD]
+        record_payload = payloads.parse(payloads.payload_class(Case(), RECORD), None)
+        record_audit = chain.json_text(payloads.as_audit(record_payload))
+        cases: list[Case] = []
+        tasks: list[list[Task]] = []
+        for index, (item, number) in enumerate(zip(items, numbers, strict=True)):
+            try:
+                case = self._case(item, next(ids), number, method_name)
+                created_state = chain.json_text(chain.case_state(case))
+                created_payload = chain.json_text({
+                    "legal_bases": [basis.pk for basis in item.legal_bases],
+                    "recorded": item.recorded.as_payload(),
+                })
+                self._event(case, case, CREATED, "", case.state, timezone.now(), "{}",
+                            created_payload, created_state, [])
+                before = audit.field_snapshot(case)
+                source = case.state
+                getattr(case, method_name)(self.actor, record_payload)
+                at = timezone.now()
+                clocks = [self.clocks.open(action, case, case, case) for action in case_opens]
+                case.version += 1
+                changes = audit.field_changes(before, audit.field_snapshot(case))
+                state = chain.json_text(chain.case_state(case))
+                self._event(case, case, RECORD, source, case.state, at, chain.json_text(changes),
+                            record_audit, state, clocks, from_state=source)
+                case_tasks = []
+                for measure in measures[index]:
+                    task = self._task(case, measure, next(task_ids))
+                    clocks = [self.clocks.open(action, case, task, self.tasks[measure.pk][0])
+                              for action in task_opens]
+                    self._event(task, case, CREATED, "", task.state, timezone.now(), "{}",
+                                self.tasks[measure.pk][2], state, clocks)
+                    case_tasks.append(task)
+            except RuleRefused as error:
+                raise ItemRefused(index, error) from None
+            cases.append(case)
+            tasks.append(case_tasks)
+        self._write(cases, items, tasks)
+        return cases
+
+    def _case(self, item: Determination, pk: int, number: str, method_name: str) -> Case:
+        """The case as open_case builds it, checked as it checks it."""
+        case = Case(
+            pk=pk, number=number, subject_id=item.subject.pk, owner_department_id=self.department.pk,
+            list_type=item.list_type, dishonesty_class=item.dishonesty_class, facts=item.facts,
+            drafter_id=self.actor.pk, **item.recorded.case_fields(),
+        )
+        # The related rows this batch holds, as if read (no query per row to read them again).
+        cache = case._state.fields_cache
+        cache["subject"], cache["owner_department"] = item.subject, self.department
+        cache["drafter"] = self.actor
+        key = self.bases_of[pk] = tuple(basis.pk for basis in item.legal_bases)
+        if key not in self.bases:
+            self.bases[key] = _prefetched_bases(item.legal_bases)
+        case._prefetched_objects_cache = {"legal_bases": self.bases[key]}  # type: ignore[attr-defined]
+        if not item.legal_bases:
+            raise RuleRefused("legal_basis_required", _("A case must cite at least one legal basis."))
+        case.clean_fields(exclude=["state", "legal_bases", "measures", *CASE_RELATIONS])
+        case.clean()
+        check_guards(case, RECORD, method_name, self.actor)
+        return case
+
+    def _task(self, case: Case, measure: Measure, pk: int) -> Task:
+        """One measure task (effects.measures_for); its field checks once per measure."""
+        if measure.pk not in self.tasks:
+            task = MeasureTask(pk=pk, case=case, measure=measure, department=measure.department)
+            task.clean_fields(exclude=["state", "case", "measure", "department"])
+            task.clean()
+            payload = chain.json_text({"measure": measure.code})
+            self.tasks[measure.pk] = (task, bulk.prepared(task, bulk.filled(MeasureTask, "id", "case_id")),
+                                      payload)
+        template = self.tasks[measure.pk][0]
+        return Task(pk=pk, case_id=case.pk, measure=measure, department=measure.department,
+                    department_id=measure.department_id, state=template.state)
+
+    # --- audit events -----------------------------------------------------------------------
+
+    def _event(self, obj: Any, case: Case, name: str, source: str, target: str, at: datetime,
+               changes: str, payload: str, case_state: str, clocks: list[Clock],
+               *, from_state: str = "") -> None:
+        """The audit event of one transition on its case's chain (casework.audit.append)."""
+        is_task = isinstance(obj, Task)
+        model_name = "measuretask" if is_task else "case"
+        chain_name = f"case:{case.pk}"
+        seq = self.seq = 1 if name == CREATED and not is_task else self.seq + 1
+        pk = next(self.audit_ids)
+        row = [pk, chain_name, seq, case.pk, model_name, obj.pk, name, from_state, target,
+               self.actor_id, self.actor_department_id, at, changes, payload, case_state,
+               "", ""]  # prev_hash and hash: chained as the rows are written (chain.chained)
+        template = self.tasks[obj.measure.pk][0] if is_task else obj
+        shape = self.notices.shape(obj, template, case, model_name, name, source, target, at, clocks)
+        self.events.append(Event(row=row, case=case, object_id=obj.pk,
+                                 department=obj.department if is_task else None,
+                                 model_name=model_name, name=name, shape=shape,
+                                 at_text=self._minute(at)))
+        self.transitions[(model_name, name)] += 1
+
+    def _minute(self, at: datetime) -> str:
+        """notifications.services.plain of a moment (local time, to the minute), once a minute."""
+        minute = int(at.timestamp()) // 60
+        text = self.minutes.get(minute)
+        if text is None:
+            text = self.minutes[minute] = at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        return text
+
+    # --- the writes -------------------------------------------------------------------------
+
+    def _write(self, cases: list[Case], items: Sequence[Determination],
+               tasks: list[list[Task]]) -> None:
+        from casework import indexing
+
+        now = timezone.now()
+        for case in cases:
+            case.created_at = now  # auto_now_add, as the insert stamps it
+        case_filled = bulk.filled(Case, "id")
+        bulk.copy_rows(Case, case_filled, (bulk.prepared(case, case_filled) for case in cases))
+        through = Case.legal_bases.through
+        links = [(case.pk, basis.pk) for case, item in zip(cases, items, strict=True)
+                 for basis in item.legal_bases]
+        bulk.copy_rows(through, ("id", "case_id", "legalbasis_id"), (
+            (pk, *link) for pk, link in zip(bulk.reserve_ids(through, len(links)), links, strict=True)))
+        bulk.copy_rows(MeasureTask, bulk.filled(MeasureTask, "id", "case_id"), (
+            (task.pk, task.case_id, *self.tasks[task.measure.pk][1][2:])
+            for case_tasks in tasks for task in case_tasks))
+        self.clocks.write()
+        chain.write(self.events, self.key)
+        identifier = CreditIndexEntry._meta.get_field("identifier")
+        db = connections[DEFAULT_DB_ALIAS]
+        index_filled = bulk.filled(CreditIndexEntry, "case_id")
+
+        repairs = indexing.repair_histories({case.subject_id for case in cases})
+        json_fields = [CreditIndexEntry._meta.get_field(name) for name in ("measures", "talks", "repairs")]
+
+        def index_rows() -> Iterator[tuple[Any, ...]]:
+            for case, case_tasks in zip(cases, tasks, strict=True):
+                if case.listed_from is None:
+                    continue
+                fields = indexing.entry_fields(case, case_tasks, objection_open=False,  # type: ignore[arg-type]  # Task has what entry_fields reads of a task
+                                               repairs=repairs.get(case.subject_id, []))
+                fields["identifier"] = identifier.get_db_prep_save(fields["identifier"], db)
+                for field in json_fields:
+                    fields[field.name] = bulk.db_value(field, fields[field.name], db)
+                yield (case.pk, *(fields[name] for name in index_filled[1:]))
+
+        bulk.copy_rows(CreditIndexEntry, index_filled, index_rows())
+        self.notices.write(self.events, now)
+        transitions = dict(self.transitions)
+        count = len(self.events)
+        transaction.on_commit(lambda: _count(transitions))
+        transaction.on_commit(lambda: _push_live(count))
+
+
+def _prefetched_bases(bases: tuple[LegalBasis, ...]) -> Any:
+    """Legal bases as a case's prefetched ``legal_bases``: the guards read them without a
+    query (the cases citing the same bases share it; nothing changes it)."""
+    cached = LegalBasis.objects.all()
+    cached._result_cache = list(bases)
+    cached._prefetch_done = True  # type: ignore[attr-defined]
+    return cached
+
+
+def measures_by_basis(items: Sequence[Determination]) -> dict[int, list[Measure]]:
+    """The active catalogue measures of the items' legal bases, read once."""
+    bases = {basis.pk for item in items for basis in item.legal_bases}
+    found: dict[int, list[Measure]] = {}
+    for measure in Measure.objects.filter(legal_basis__in=bases, active=True).select_related(
+        "department"
+    ).order_by("pk"):
+        found.setdefault(measure.legal_basis_id, []).append(measure)
+    return found
+
+
+def _measures_of(item: Determination, catalogue: dict[int, list[Measure]]) -> list[Measure]:
+    """effects.measures_for for a new case (no measures chosen): distinct, applying to its list."""
+    seen: dict[int, Measure] = {}
+    for basis in item.legal_bases:
+        for measure in catalogue.get(basis.pk, []):
+            seen.setdefault(measure.pk, measure)
+    return [measure for measure in sorted(seen.values(), key=lambda m: m.pk)
+            if measure.applies_to(item.list_type)]
+
+
+def next_case_numbers(department: Department, count: int) -> list[str]:
+    """``count`` case numbers of the department, from one update of its counter."""
+    year = timezone.localdate().year
+    counter, _created = CaseNumberCounter.objects.select_for_update().get_or_create(
+        department=department, year=year
+    )
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return [f"{department.code}-{year}-{serial:05d}" for serial in range(first, first + count)]
+
+
+def _count(transitions: dict[tuple[str, str], int]) -> None:
+    from operations.metrics import TRANSITIONS
+
+    for (machine, name), count in transitions.items():
+        TRANSITIONS.labels(machine=machine, name=name).inc(count)
+
+
+def _push_live(count: int) -> None:
+    from oversight.live import push
+
+    push("transition", count)
