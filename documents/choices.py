@@ -14,6 +14,7 @@ class DocumentKind(models.TextChoices):
     OBJECTION_DECISION = "objection_decision", _("Objection decision (异议处理决定书)")
     REPAIR_DECISION = "repair_decision", _("Credit repair decision (信用修复决定书)")
     REPAIR_REFUSAL = "repair_refusal", _("Decision not to accept or not to repair (不予受理/不予修复决定书)")
+    REPAIR_REVOCATION = "repair_revocation", _("Decision revoking a credit repair (撤销信用修复决定书)")
     # The leadership office's monthly circular: about no case, addressed to no subject, never served.
     CIRCULAR = "circular", _("Monthly circular on deadlines and department assessment (通报)")
 
@@ -33,6 +34,7 @@ NUMBER_MARKS: dict[str, str] = {
     DocumentKind.OBJECTION_DECISION: "异决",
     DocumentKind.REPAIR_DECISION: "修决",
     DocumentKind.REPAIR_REFUSAL: "修不",
+    DocumentKind.REPAIR_REVOCATION: "修撤",
     DocumentKind.CIRCULAR: "通报",
 }
 

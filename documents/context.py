@@ -94,7 +94,8 @@ def step_facts(obj: Model) -> dict[str, Any]:
         return {}
     facts: dict[str, Any] = {"state_code": getattr(obj, "state", "")}
     for name in ("requirements", "return_reason", "reason", "place", "record", "scheduled_for",
-                 "held_at", "grounds", "decision_reason"):
+                 "held_at", "grounds", "decision_reason", "false_material", "revocation_reason",
+                 "barred_until", "decided_at"):
         if hasattr(obj, name):
             facts[name] = getattr(obj, name)
     for name in ("kind", "outcome", "state"):
@@ -102,6 +103,10 @@ def step_facts(obj: Model) -> dict[str, Any]:
             facts[name] = getattr(obj, f"get_{name}_display")()
     if hasattr(obj, "co_organiser"):
         facts["co_organiser"] = obj.co_organiser.name if obj.co_organiser else ""
+    bar_policy = getattr(obj, "bar_policy", None)
+    if bar_policy is not None:
+        # The rule of the bar as its row cites it (the row's first sentence; law is data).
+        facts["bar_rule"] = bar_policy.source.split("。")[0]
     if hasattr(obj, "period_working_days"):
         facts["period"] = obj.period_working_days or _policy_length(obj, Step.RECTIFICATION_PERIOD)
     state = getattr(obj, "state", "")

@@ -38,6 +38,8 @@ ISSUES: dict[tuple[str, str], Issue] = {
     ("repairapplication", "approve"): Issue((K.REPAIR_DECISION,)),
     ("repairapplication", "reject_inadmissible"): Issue((K.REPAIR_REFUSAL,)),
     ("repairapplication", "deny"): Issue((K.REPAIR_REFUSAL,)),
+    # 撤销修复: the subject is told formally that its repair is revoked and the record relisted.
+    ("repairapplication", "revoke"): Issue((K.REPAIR_REVOCATION,)),
 }
 
 

@@ -14,7 +14,7 @@ TITLES: dict[str, dict[str, str]] = {
         "repair_notice": "信用修复告知书", "rectification_notice": "限期整改通知书",
         "talk_notice": "约谈通知书", "talk_record": "约谈记录",
         "objection_decision": "异议处理决定书", "repair_decision": "信用修复决定书",
-        "repair_refusal": "不予受理/不予修复决定书",
+        "repair_refusal": "不予受理/不予修复决定书", "repair_revocation": "撤销信用修复决定书",
         "circular": "失信惩戒办理时限和部门考核情况通报",
     },
     "en": {
@@ -23,6 +23,7 @@ TITLES: dict[str, dict[str, str]] = {
         "talk_notice": "Talk notice", "talk_record": "Talk record",
         "objection_decision": "Objection decision", "repair_decision": "Credit repair decision",
         "repair_refusal": "Decision not to accept or not to grant repair",
+        "repair_revocation": "Decision revoking a credit repair",
         "circular": "Circular on deadlines and department assessment",
     },
 }

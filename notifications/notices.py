@@ -64,6 +64,7 @@ NOTICES: dict[tuple[str, str], tuple[Notice, ...]] = {
     ("repairapplication", "reject_inadmissible"): (REPAIR_RESULT,),
     ("repairapplication", "approve"): (REPAIR_RESULT,),
     ("repairapplication", "deny"): (REPAIR_RESULT,),
+    ("repairapplication", "revoke"): (REPAIR_RESULT,),
 }
 
 

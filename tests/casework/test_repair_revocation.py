@@ -136,3 +136,31 @@ def test_the_relisted_record_answers_the_credit_check_with_its_repair_history(ca
     repair.refresh_from_db()
     assert [row["revoked_on"] for row in entry.repairs] == [timezone.localdate().isoformat()]
     assert entry.repairs[0]["barred_until"] == repair.barred_until.isoformat()  # type: ignore[union-attr]
+
+
+def test_the_subject_is_served_a_formal_decision_revoking_the_repair(cast: Cast) -> None:
+    """撤销信用修复决定书: issued with the revocation, numbered, audited, announced to the subject."""
+    from documents.choices import DocumentKind
+    from documents.models import Document
+    from notifications.models import Message
+    from notifications.texts import render
+
+    repair = approved_repair(cast)
+    services.advance(repair, "revoke", cast.reviewer, FALSE_MATERIAL)
+    repair.refresh_from_db()
+    document = Document.objects.get(case_id=repair.case_id, kind=DocumentKind.REPAIR_REVOCATION)
+    assert (document.target_id, document.service_act.state) == (repair.pk, "pending")
+    assert document.title == "撤销信用修复决定书" and "修撤" in document.number
+    assert document.audit_event.action == "revoke"
+    assert FALSE_MATERIAL["false_material"] in document.html
+    assert repair.barred_until is not None
+    barred = repair.barred_until
+    assert f"截至{barred.year}年{barred.month}月{barred.day}日（含当日）" in document.html
+    assert "国家发展改革委令第36号" in document.html  # the bar's rule, quoted from its policy row
+    message = Message.objects.get(case_id=repair.case_id, event="repairapplication.revoke",
+                                  audience="subject")
+    assert message.legal is True
+    text = render(message.template, message.context, "zh-hans")
+    assert text.title.startswith("【信用修复决定：撤销修复】")
+    assert "恢复公示" in text.body and document.number in text.body
+    assert repair.barred_until.isoformat() in text.body

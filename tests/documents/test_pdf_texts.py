@@ -5,7 +5,7 @@ from collections.abc import Callable
 import pytest
 
 from casework import services
-from casework.models import Case
+from casework.models import Case, RepairApplication
 from documents.choices import DocumentKind, RefusalReason
 from tests.conftest import Cast
 from tests.documents.conftest import (
@@ -62,6 +62,16 @@ def repair_denied(cast: Cast) -> Case:
     return case
 
 
+def repair_revoked(cast: Cast) -> Case:
+    case = cast.listed_case()
+    repair = repair_under_review(cast, case)
+    services.advance(repair, "approve", cast.reviewer)
+    services.advance(RepairApplication.objects.get(pk=repair.pk), "revoke", cast.reviewer, {
+        "false_material": "整改验收意见系伪造", "decision": "申请人以虚假材料取得修复",
+    })
+    return case
+
+
 BUILDERS: dict[str, tuple[Callable[[Cast], Case], tuple[str, ...]]] = {
     DocumentKind.CREDIT_NOTICE: (notified, ("陈述", "申辩", "5个工作日", "送达")),
     DocumentKind.DETERMINATION: (lambda cast: cast.listed_case(), ("严重失信主体名单",)),
@@ -72,6 +82,8 @@ BUILDERS: dict[str, tuple[Callable[[Cast], Case], tuple[str, ...]]] = {
     DocumentKind.OBJECTION_DECISION: (objection_dismissed, ("处罚依据适用错误", "事实清楚，依据充分")),
     DocumentKind.REPAIR_DECISION: (repair_approved, ("准予信用修复",)),
     DocumentKind.REPAIR_REFUSAL: (repair_denied, ("不予修复", "未提交整改证明")),
+    DocumentKind.REPAIR_REVOCATION: (repair_revoked, ("撤销上述信用修复决定", "整改验收意见系伪造",
+                                                      "恢复公示", "不予受理", "六十日内")),
 }
 
 

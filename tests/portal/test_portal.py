@@ -107,3 +107,24 @@ def test_a_public_record_page_shows_the_lists_row_masked_and_is_gone_when_public
     Case.objects.filter(pk=case.pk).update(listed_until=timezone.localdate() - timedelta(days=1))
     assert public.get(f"/public/records/{case.number}/").status_code == 404
     assert public.get("/api/v1/public/listings/").json()["results"] == []
+
+
+def test_the_subject_reads_the_decision_revoking_its_repair_in_the_portal(cast: Cast) -> None:
+    """The 撤销信用修复决定书 is on the case page; opening it is the read receipt (送达)."""
+    from documents.choices import DocumentKind
+    from tests.casework.refusals import build
+
+    repair = build(cast, "repair/approved")
+    services.advance(repair, "revoke", cast.reviewer, {"false_material": "整改凭证系伪造",
+                                                       "decision": "提交虚假材料取得修复"})
+    document = Document.objects.get(case_id=repair.case_id, kind=DocumentKind.REPAIR_REVOCATION)
+    portal = signed_in(cast.subject_user)
+    home = portal.get("/portal/").content.decode()
+    assert Case.objects.get(pk=repair.case_id).number in home
+    page = portal.get(f"/portal/cases/{repair.case_id}/").content.decode()
+    assert "撤销信用修复决定书" in page and document.number in page
+    response = portal.get(f"/documents/{document.pk}/")
+    assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
+    document.refresh_from_db()
+    assert document.service_act.state == "served"
+    assert signed_in(cast.other_subject_user).get(f"/documents/{document.pk}/").status_code == 404
