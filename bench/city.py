@@ -19,7 +19,8 @@ rectifications, talks, measure tasks, repair applications, every clock they open
 (closed on time or late, cancelled, or still open: running, breached or paused by an
 open objection) and the escalations the sweep fired (warnings of the last 13 weeks
 only). Not written: audit events, evidence, notifications. The rows are generated
-in Python from one seeded random stream (bench/city_life.py) into COPY files and
+in Python from one seeded random stream (bench/city_life.py: the case, its steps, their
+clocks, the COPY files in bench/city_tables.py) into COPY files and
 loaded with COPY, secondary indexes dropped during the load and rebuilt after, and
 foreign-key triggers off for the load (the generator keeps every reference valid).
 The same seed and the same ``today`` give the same rows.
@@ -119,7 +120,7 @@ def _reference(rng: random.Random, cases: int) -> Any:
     from django.contrib.auth.hashers import make_password
     from django.contrib.contenttypes.models import ContentType
 
-    from bench.city_life import Department, Reference
+    from bench.city_tables import Department, Reference
     from casework.choices import DepartmentKind, Role
     from casework.demo.catalogue import DemoCity, seed_catalogues, seed_departments, seed_subjects, seed_users
     from casework.models import Department as DepartmentModel
@@ -163,7 +164,8 @@ def _generate(rng: random.Random, days: Any, policies: Any, ref: Any, now: datet
               directory: Path, progress: Any) -> tuple[dict[str, int], dict[tuple[int, int], int]]:
     from django.db import connection
 
-    from bench.city_life import COLUMNS, WITH_IDS, Life, Tables
+    from bench.city_life import Life
+    from bench.city_tables import COLUMNS, WITH_IDS, Tables
 
     next_ids = {table: _max_id(connection, table) + 1 for table in WITH_IDS}
     files = {table: open(directory / f"{table}.tsv", "w", encoding="utf-8") for table in COLUMNS}
@@ -209,7 +211,7 @@ def _write_subjects(tables: Any, count: int, ref: Any, now: datetime) -> None:
 def _load(directory: Path, rows: dict[str, int], counters: dict[tuple[int, int], int]) -> None:
     from django.db import connection, transaction
 
-    from bench.city_life import COLUMNS
+    from bench.city_tables import COLUMNS
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")  # no FK triggers during the load
@@ -237,7 +239,7 @@ def _load(directory: Path, rows: dict[str, int], counters: dict[tuple[int, int],
 def _default_unwritten_columns(cursor: Any, written: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
     """Give every NOT NULL column the builder does not write its model default, for the load only.
 
-    The builder writes the columns it knows (bench/city_life.py ``COLUMNS``); a field added to a
+    The builder writes the columns it knows (bench/city_tables.py ``COLUMNS``); a field added to a
     model later with a Python-side default would otherwise fail the COPY with a not-null error.
     Returns the (table, column) pairs whose default is dropped again after the load.
     """
