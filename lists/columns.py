@@ -29,7 +29,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("department", "部门"),
     # Present only in files of external lists (a court's 失信被执行人, a ministry's list).
     Column("determining_authority", "认定机关", required=False),
+    # Written by the export only: the record's talks held or refused (约谈记录记入信用记录, plan
+    # item 10). Talks are steps taken in this system, not facts of a list: an import ignores it.
+    Column("talks", "约谈记录", required=False),
 )
+# Columns an import reads no value from (an exported file imports again unchanged).
+EXPORT_ONLY: frozenset[str] = frozenset({"talks"})
 COLUMN_NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 BY_HEADER: dict[str, str] = {
     **{column.name: column.name for column in COLUMNS},

@@ -3,7 +3,8 @@
 Rows are produced from an iterator over the queryset (``iterator(chunk_size=…)``), so a
 whole department never sits in memory: CSV is written row by row to the response;
 XLSX through openpyxl's write-only workbook, which spills rows to a temporary file.
-Only listed cases are exported: they are the determinations in force.
+Only listed cases are exported: they are the determinations in force. Each row carries the
+record's talks held or refused (column ``talks``, 约谈记录记入信用记录), which an import ignores.
 """
 
 import csv
@@ -12,13 +13,18 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from casework.models import Case, LegalBasis
+from casework.indexing import TALK_RECORDED
+from casework.models import Case, LegalBasis, Talk
 from casework.services import identifier_reads
 from lists.columns import COLUMN_NAMES
 from lists.validation import basis_reference
 from workflows.case import CaseState
+from workflows.talk import TalkState
 
 CHUNK_SIZE = 2000
 EXPORT_PURPOSE = "lists:export"
@@ -39,7 +45,9 @@ def cases_to_export(
     if origin:
         cases = cases.filter(origin=origin)
     return cases.select_related("subject", "owner_department").prefetch_related(
-        Prefetch("legal_bases", queryset=LegalBasis.objects.order_by("pk"))
+        Prefetch("legal_bases", queryset=LegalBasis.objects.order_by("pk")),
+        Prefetch("talks", queryset=Talk.objects.filter(state__in=TALK_RECORDED).order_by("pk"),
+                 to_attr="recorded_talks"),
     ).order_by("pk")
 
 
@@ -51,8 +59,31 @@ def case_row(case: Case) -> list[str]:
         case.facts, decided_on.isoformat() if decided_on else "",
         # A case decided here is known by its case number: that is its document number.
         case.document_number or case.number, case.owner_department.code,
-        case.determining_authority,
+        case.determining_authority, talks_cell(case),
     ]
+
+
+def talks_cell(case: Case) -> str:
+    """The record's talks held or refused, one a line, oldest first, in the product's language
+    (the record's own words, as the credit record keeps them)."""
+    talks = getattr(case, "recorded_talks", None)
+    if talks is None:  # a case not read through cases_to_export
+        talks = list(case.talks.filter(state__in=TALK_RECORDED).order_by("pk"))
+    with translation.override(settings.LANGUAGE_CODE):
+        return "\n".join(talk_line(talk) for talk in talks)
+
+
+def talk_line(talk: Talk) -> str:
+    """``2026-12-03 警示约谈 已约谈，有效（主体承诺整改）：<record>`` or ``… 拒不参加…：<note>``."""
+    held = talk.state == TalkState.HELD
+    moment = talk.held_at if held else talk.refused_at
+    result = talk.get_state_display()
+    if held and talk.outcome:
+        result = _("%(result)s, %(outcome)s") % {"result": result, "outcome": talk.get_outcome_display()}
+    text = " ".join((talk.record if held else talk.refusal_note).split())
+    return _("%(on)s %(kind)s %(result)s: %(text)s") % {
+        "on": timezone.localdate(moment).isoformat() if moment else "", "kind": talk.get_kind_display(),
+        "result": result, "text": text}
 
 
 def rows(cases: QuerySet[Case],

@@ -21,7 +21,7 @@ from casework.choices import CaseOrigin, DepartmentKind, DishonestyClass, ListTy
 from casework.crypto import encrypt
 from casework.identifiers import validate_citizen_id, validate_uscc
 from casework.models import Department, LegalBasis
-from lists.columns import BASIS_SEPARATORS, COLUMN_NAMES
+from lists.columns import BASIS_SEPARATORS, COLUMN_NAMES, EXPORT_ONLY
 from lists.readers import RawRow
 from workflows.case import LIST_CLASSES
 
@@ -160,7 +160,7 @@ def validate_row(raw: RawRow, catalogue: Catalogue) -> ListRow:
 def _require_values(values: dict[str, str]) -> None:
     if values.get("__extra__"):
         raise RowRejected("extra_cells", _("The row has more cells than the header has columns."))
-    optional = {"document_number", "determining_authority"}
+    optional = {"document_number", "determining_authority", *EXPORT_ONLY}
     for name in COLUMN_NAMES:
         if name not in optional and not values.get(name, ""):
             raise RowRejected("value_missing", _("The column “%(name)s” is empty.") % {"name": name})
