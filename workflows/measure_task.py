@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
+from workflows.case import CaseState
 from workflows.guards import Role, Rule, all_of, any_of
 from workflows.payloads import NoInput, choice, payload, text
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, system_actor
@@ -55,7 +56,7 @@ measure_ended_by_exit = Rule(
 case_listed_again = Rule(
     "case_not_listed",
     _("A measure is pushed again only while its case is listed."),
-    lambda task: task.owning_case().state == "listed",
+    lambda task: task.owning_case().state == CaseState.LISTED,
 )
 measure_still_active = Rule(
     "measure_inactive",
@@ -141,7 +142,7 @@ class MeasureTaskMachine(FSMModelMixin, models.Model):
         self.termination_reason = data.reason
         # Asked while the case is exited: the exit's own request (effects.terminate_measures);
         # a request on a listed case is the owner department's decision on this measure alone.
-        self.ended_by_exit = self.owning_case().state == "exited"
+        self.ended_by_exit = self.owning_case().state == CaseState.EXITED
 
     @transition(
         field=state, source=MeasureTaskState.TERMINATING, target=MeasureTaskState.TERMINATED,
