@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.choices import DepartmentKind, DepartmentLevel, LegalBasisKind, ListType, Role, SubjectKind
 from casework.identifiers import citizen_id_check_char, org_code_check_char, uscc_check_char
 from casework.models import Case, Department, LegalBasis, Measure, MeasureTask, Subject, User
+from workflows.choices import Sector
 
 DEMO_PASSWORD = "anshan-demo"
 NDRC_CODE = "fgw"
@@ -90,24 +91,30 @@ class BasisSpec:
     serious: bool
     focus: bool
     active_from: date
+    # The field (LegalBasis.sector) whose policy rows apply to a case citing this basis: the
+    # one-year minimum of 国家发展改革委令第58号 for food and work-safety penalty information.
+    sector: str = ""
 
 
 LAW, REGULATION = LegalBasisKind.LAW, LegalBasisKind.ADMINISTRATIVE_REGULATION
 RULE = LegalBasisKind.DEPARTMENTAL_RULE
+FOOD, WORK_SAFETY = Sector.FOOD.value, Sector.WORK_SAFETY.value
 
 # Each row is the article the conduct breaks (the violation), or the rule that creates the
 # list the case goes on (列入名单的规章), cited beside it; measures rest on one or the other.
 LEGAL_BASES: tuple[BasisSpec, ...] = (
     # 生产经营致病性微生物……超过食品安全标准限量的食品 (食品安全法 Art 124 para 1 item 1).
-    BasisSpec("food", LAW, "中华人民共和国食品安全法", "第一百二十四条", True, True, date(2015, 10, 1)),
+    BasisSpec("food", LAW, "中华人民共和国食品安全法", "第一百二十四条", True, True, date(2015, 10, 1),
+              FOOD),
     # 餐具、饮具未按规定洗净消毒，餐饮服务设施、设备未按规定维护清洗 (Art 126).
     BasisSpec("food-hygiene", LAW, "中华人民共和国食品安全法", "第一百二十六条", True, True,
-              date(2015, 10, 1)),
+              date(2015, 10, 1), FOOD),
     # 生产、销售不符合保障人身、财产安全的国家标准、行业标准的产品 (产品质量法 Art 49).
     BasisSpec("product", LAW, "中华人民共和国产品质量法", "第四十九条", True, True, date(2018, 12, 29)),
     # 以不合格产品冒充合格产品 (Art 50).
     BasisSpec("product-fake", LAW, "中华人民共和国产品质量法", "第五十条", True, True, date(2018, 12, 29)),
-    BasisSpec("safety", LAW, "中华人民共和国安全生产法", "第七十八条", True, False, date(2021, 9, 1)),
+    BasisSpec("safety", LAW, "中华人民共和国安全生产法", "第七十八条", True, False, date(2021, 9, 1),
+              WORK_SAFETY),
     # 偷税: 不列、少列收入，经通知申报而拒不申报或者虚假申报，不缴或者少缴 (征管法 Art 63).
     BasisSpec("tax", LAW, "中华人民共和国税收征收管理法", "第六十三条", True, True, date(2015, 4, 24)),
     # 未按照规定的期限办理纳税申报 (Art 62).
@@ -134,7 +141,7 @@ LEGAL_BASES: tuple[BasisSpec, ...] = (
               "拖欠农民工工资失信联合惩戒对象名单管理暂行办法（人力资源社会保障部令第45号）",
               "第五条", True, False, date(2022, 1, 1)),
     BasisSpec("safety-list", RULE, "安全生产严重失信主体名单管理办法（应急管理部令第11号）",
-              "第六条", True, False, date(2023, 10, 1)),
+              "第六条", True, False, date(2023, 10, 1), WORK_SAFETY),
     # A local regulation supports the lighter key attention list only (plan item 8). Its text
     # was not obtained, so no article is cited: the row shows LegalBasis.article_text (未核实).
     BasisSpec("liaoning", LegalBasisKind.LOCAL_REGULATION, "辽宁省社会信用条例", "", False, True,
@@ -312,9 +319,13 @@ def seed_catalogues(city: DemoCity) -> None:
         city.bases[spec.key], created = LegalBasis.objects.get_or_create(
             title=spec.title, article=spec.article, defaults={
                 "kind": spec.kind, "allows_serious_list": spec.serious, "allows_focus_list": spec.focus,
-                "active_from": spec.active_from,
+                "active_from": spec.active_from, "sector": spec.sector,
             },
         )
+        if not created and city.bases[spec.key].sector != spec.sector:
+            # A demo seeded before its bases carried their field gets it now.
+            LegalBasis.objects.filter(pk=city.bases[spec.key].pk).update(sector=spec.sector)
+            city.bases[spec.key].sector = spec.sector
         new += created
     _report(city, _("Legal bases"), len(LEGAL_BASES), new)
     new = 0

@@ -26,6 +26,7 @@ from casework.models import (
     AuditEvent,
     Case,
     Department,
+    LegalBasis,
     MeasureTask,
     Objection,
     Rectification,
@@ -39,8 +40,10 @@ from tests.casework.refusals import snapshot
 from tests.conftest import Cast, ensure_reference_data
 from workflows.calendar import clear_cache as clear_calendar_cache
 from workflows.case import CaseState, ExitReason
+from workflows.choices import Sector, Step
 from workflows.guards import RuleRefused
 from workflows.measure_task import MeasureTaskState
+from workflows.models import Deadline
 from workflows.objection import ObjectionState
 from workflows.rectification import RectificationState
 from workflows.repair import RepairState
@@ -274,3 +277,23 @@ def test_seed_demo_runs_with_force_on_a_database_with_real_cases(cast: Cast) -> 
         call_command("seed_demo", "--force", stdout=out)
     assert "Cases: 13 (13 new)" in out.getvalue()
     assert Case.objects.filter(pk=real.pk).exists() and Case.objects.count() == 62
+
+
+def test_seed_demo_food_case_takes_the_food_sector_minimum(db: Any) -> None:
+    """国家发展改革委令第58号: food penalty information is published at least a year (the sector
+    row); the demo's food bases carry their sector, so its food cases get it. Seeded in the 22号
+    transition (before 2026-04-01), when the sector rows are in force; a tax case beside it
+    keeps the class row's three months."""
+    with time_machine.travel(datetime(2025, 12, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        seed()
+    food = Case.objects.get(facts="生产经营致病性微生物超标的食品，造成群体性食物中毒")
+    minimum = Deadline.objects.get(case=food, step=Step.PUBLICATION_MIN).policy
+    assert (minimum.sector, minimum.length, minimum.dishonesty_class) == (Sector.FOOD, 12, "serious")
+    assert food.listed_from == date(2025, 12, 1) and food.publication_min_until == date(2026, 12, 1)
+    tax = Case.objects.get(facts="隐匿个人劳务报酬收入，少缴个人所得税数额较大")
+    tax_minimum = Deadline.objects.get(case=tax, step=Step.PUBLICATION_MIN).policy
+    assert (tax_minimum.sector, tax_minimum.length) == ("", 3)
+    assert set(LegalBasis.objects.exclude(sector="").values_list("article", "sector")) == {
+        ("第一百二十四条", Sector.FOOD), ("第一百二十六条", Sector.FOOD),
+        ("第七十八条", Sector.WORK_SAFETY), ("第六条", Sector.WORK_SAFETY),
+    }
