@@ -210,3 +210,24 @@ def test_without_a_correction_the_relisted_maximum_is_derived_again(cast: Cast) 
     case.refresh_from_db()
     clock = Deadline.objects.open().get(case=case, step=Step.PUBLICATION_MAX)
     assert (clock.due_fixed_on, clock.due_on, case.listed_until) == (None, derived, derived)
+
+
+def test_the_relisted_maximum_keeps_the_end_an_upheld_objection_set(cast: Cast) -> None:
+    """An objection to the publication period, upheld with a corrected end: relisting keeps it."""
+    case = cast.listed_case()
+    assert case.listed_from is not None
+    corrected = case.listed_from + timedelta(days=365)
+    objection = services.file_objection(case, cast.subject_user, "公示期限过长", "publication_period")
+    services.advance(objection, "accept", cast.officer)
+    services.advance(objection, "uphold", cast.reviewer, {
+        "outcome": "correct", "reason": "公示期限应为一年",
+        "correction": {"listed_until": corrected.isoformat()}})
+    case.refresh_from_db()
+    assert case.listed_until == corrected
+    repair = repaired(cast, case)
+
+    services.advance(repair, "revoke", cast.reviewer, FALSE_MATERIAL)
+
+    case.refresh_from_db()
+    clock = Deadline.objects.open().get(case=case, step=Step.PUBLICATION_MAX)
+    assert (clock.due_on, case.listed_until, case.state) == (corrected, corrected, "listed")
