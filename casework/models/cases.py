@@ -149,9 +149,11 @@ class Case(CaseMachine):
 
     def has_active_legal_basis(self) -> bool:
         today = timezone.localdate()
+        # The prefetched bases where a caller holds them (no related manager made per call).
+        bases = getattr(self, "_prefetched_objects_cache", {}).get("legal_bases")
         return any(
             basis.is_active_on(today) and basis.allows(self.list_type)
-            for basis in self.legal_bases.all()
+            for basis in (self.legal_bases.all() if bases is None else bases)
         )
 
     def statement_window_ended(self, today: date) -> bool:

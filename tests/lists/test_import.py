@@ -238,3 +238,30 @@ def test_the_migration_encrypts_the_number_in_existing_keys_and_backwards_restor
     migration.encrypt_keys(apps, None)
     migration.encrypt_keys(apps, None)  # a second run leaves ciphertext alone
     assert ListEntry.objects.get().natural_key == encrypted
+
+
+def test_an_import_gives_the_objects_it_kept_from_the_collector_back_even_when_it_fails(
+    list_cast: Cast, tmp_path: Path
+) -> None:
+    """The import freezes the objects alive before it (gc.freeze) and unfreezes them at the end,
+    whether it ends well or not: nothing stays out of the collector's reach."""
+    import gc
+
+    before = gc.get_freeze_count()
+    during: list[int] = []
+
+    def progress(summary: Summary) -> None:
+        during.append(gc.get_freeze_count())
+
+    import_list(write_csv(tmp_path / "a.csv", [good_row(list_cast, 1)]), list_cast.officer,
+                on_progress=progress)
+    assert during and during[0] > before
+    assert gc.get_freeze_count() == before
+
+    def failing(summary: Summary) -> None:
+        raise RuntimeError("progress failed")
+
+    with pytest.raises(RuntimeError):
+        import_list(write_csv(tmp_path / "b.csv", [good_row(list_cast, 2)]), list_cast.officer,
+                    on_progress=failing)
+    assert gc.get_freeze_count() == before

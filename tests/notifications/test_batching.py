@@ -61,6 +61,20 @@ def test_enqueue_queues_one_task_per_batch_of_message_ids(monkeypatch: pytest.Mo
     assert queued == [([11, 12],), ([13, 14],), ([15],)]
 
 
+def test_a_task_of_many_message_ids_is_logged_as_their_range_not_each_id(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    queued: list[tuple[Any, str]] = []
+    monkeypatch.setattr(deliver_message, "apply_async",
+                        lambda args, **options: queued.append((args, options["argsrepr"])))
+    settings.NOTIFICATIONS_MESSAGES_PER_TASK = 100
+    services.enqueue(list(range(1, 151)))
+    services.enqueue([7, 8])
+    assert queued == [((list(range(1, 101)),), "([1, …, 100] (100 ids),)"),
+                      ((list(range(101, 151)),), "([101, …, 150] (50 ids),)"),
+                      (([7, 8],), "([7, 8],)")]
+
+
 def test_batch_renders_each_message_once_per_language(cast: Cast, committed: Callable[..., Any],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     User.objects.create(username="officer-2", role=cast.officer.role, department=cast.officer.department)

@@ -5,6 +5,7 @@ read once), the chain heads sealed."""
 import functools
 import hmac
 from collections.abc import Iterable, Iterator
+from datetime import date, datetime
 from json.encoder import encode_basestring  # the C quoting json.dumps uses
 from typing import Any
 
@@ -53,13 +54,23 @@ def json_text(value: Any) -> str:
     return canonical(audit.json_safe(value) if _round_trip(value) else value)
 
 
+# Values that hold neither a float nor a dict key: nothing to look into.
+_LEAVES = frozenset({str, int, bool, type(None), date, datetime})
+
+
 def _round_trip(value: Any) -> bool:
+    """Whether ``value`` holds a float or a dict key that is not text."""
+    if type(value) in _LEAVES:
+        return False
     if isinstance(value, float):
         return True
     if isinstance(value, dict):
-        return any(not isinstance(key, str) or _round_trip(item) for key, item in value.items())
+        for key, item in value.items():
+            if not isinstance(key, str) or (type(item) not in _LEAVES and _round_trip(item)):
+                return True
+        return False
     if isinstance(value, list | tuple):
-        return any(_round_trip(item) for item in value)
+        return any(type(item) not in _LEAVES and _round_trip(item) for item in value)
     return False
 
 

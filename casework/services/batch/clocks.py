@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.utils import timezone
+
 from casework.models import Case
 from casework.services.batch import bulk
 from casework.services.batch.rows import Task
@@ -52,6 +54,9 @@ class Clocks:
     bases_of: dict[int, tuple[int, ...]]  # case pk → its legal bases' pks
     clocks: dict[tuple[Any, ...], Clock] = field(default_factory=dict)
     rows: list[tuple[Clock, int, int]] = field(default_factory=list)  # (clock, case id, target id)
+    # The day a clock with no start field starts on (workflows.hooks._today), read once: the
+    # batch is one transaction, its "now" one moment.
+    today: date = field(default_factory=timezone.localdate)
 
     def open(self, action: Any, case: Case, obj: Any, target: Any) -> Clock:
         """The deadlines hook's ``Open`` (workflows.hooks._open), computed once per key.
@@ -63,7 +68,7 @@ class Clocks:
         from workflows.hooks import _start_date
         from workflows.models.sla import province_layer
 
-        started_on: date = _start_date(getattr(obj, action.start) if action.start else None)
+        started_on: date = _start_date(getattr(obj, action.start)) if action.start else self.today
         length = getattr(obj, action.length_from, None) if action.length_from else None
         is_task = isinstance(obj, Task)
         department = obj.department if is_task else None

@@ -2,6 +2,7 @@
 then the chunk's cases, legal bases, measure tasks, clocks, audit chains, credit-index rows
 and notices written."""
 
+import functools
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -145,8 +146,8 @@ class Batch:
 
     def _case(self, item: Determination, pk: int, number: str, method_name: str) -> Case:
         """The case as open_case builds it, checked as it checks it."""
-        case = Case(
-            pk=pk, number=number, subject_id=item.subject.pk, owner_department_id=self.department.pk,
+        case = _new_case(
+            id=pk, number=number, subject_id=item.subject.pk, owner_department_id=self.department.pk,
             list_type=item.list_type, dishonesty_class=item.dishonesty_class, facts=item.facts,
             drafter_id=self.actor.pk, **item.recorded.case_fields(),
         )
@@ -253,6 +254,29 @@ class Batch:
         count = len(self.events)
         transaction.on_commit(lambda: _count(transitions))
         transaction.on_commit(lambda: _push_live(count))
+
+
+def _new_case(**values: Any) -> Case:
+    """``Case(**values)`` (attnames), made through the model's positional constructor: every
+    other field takes its default, worked out once (Django's keyword path looks up each field
+    by name and asks its default again for every instance)."""
+    defaults = _case_defaults()
+    if defaults is None:
+        return Case(**values)
+    args = [values.pop(name, default) for name, default in defaults]
+    if values:
+        raise TypeError(f"Case has no fields {sorted(values)}")
+    return Case(*args)
+
+
+@functools.cache
+def _case_defaults() -> tuple[tuple[str, Any], ...] | None:
+    """Each concrete field's attname and default, in order; None where a default is callable
+    (it must be called for each instance)."""
+    fields = Case._meta.concrete_fields
+    if any(field.has_default() and callable(field.default) for field in fields):
+        return None
+    return tuple((field.attname, field.get_default()) for field in fields)
 
 
 def _prefetched_bases(bases: tuple[LegalBasis, ...]) -> Any:
