@@ -92,7 +92,8 @@ messages: venv
 clean:
 	rm -rf var .pytest_cache .hypothesis
 
-# The credit-check benchmark (PostgreSQL must be up); wrk is Debian's HTTP load generator.
+# The credit-check benchmark on a city of 625 000 cases (bench/city.py) in its own database
+# (casework_bench_api, reused); PostgreSQL must be up; wrk is Debian's HTTP load generator.
 bench-credit-check: venv
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/credit_check.py

@@ -17,8 +17,9 @@ drafts, notified, withdrawn, listed and exited (repaired, expired, revoked) over
 years of history, on both lists and all three classes — with their objections,
 rectifications, talks, measure tasks, repair applications, every clock they opened
 (closed on time or late, cancelled, or still open: running, breached or paused by an
-open objection) and the escalations the sweep fired (warnings of the last 13 weeks
-only). Not written: audit events, evidence, notifications. The rows are generated
+open objection), the escalations the sweep fired (warnings of the last 13 weeks only)
+and the credit index of the listed cases (bench/city_index.py). Not written: audit
+events, evidence, notifications. The rows are generated
 in Python from one seeded random stream (bench/city_life.py: the case, its steps, their
 clocks, the COPY files in bench/city_tables.py) into COPY files and
 loaded with COPY, secondary indexes dropped during the load and rebuilt after, and
@@ -84,6 +85,36 @@ def build_city(database_url: str, cases: int = 1_000_000, seed: int = DEFAULT_SE
     seconds = time.perf_counter() - started
     progress(f"city built in {seconds:.0f} s: " + ", ".join(f"{t} {n:,}" for t, n in rows.items()))
     return City(database_url, cases, seed, today, rows, seconds)
+
+
+def open_city(name: str, cases: int, fresh: bool = False, progress: Any = print) -> City | None:
+    """Reuse the city in database ``name`` if it holds ≥ ``cases`` cases, else build it there.
+
+    Django is set up on ``name`` either way (a reused city is migrated first). Returns the
+    city built, or None when one was reused.
+    """
+    import psycopg
+
+    from bench.database import BASE_URL, use_database
+
+    count = -1
+    if not fresh:
+        try:
+            with psycopg.connect(f"{BASE_URL}/{name}") as probe:
+                count = probe.execute("SELECT count(*) FROM casework_case").fetchone()[0]
+        except psycopg.Error:
+            count = -1
+    use_database(name)
+    if count >= cases:
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        progress(f"reusing the city in {name}: {count:,} cases")
+        return None
+    progress(f"building a city of {cases:,} cases in {name} (bench/city.py, COPY)…")
+    return build_city(f"{BASE_URL}/{name}", cases=cases, progress=progress)
 
 
 def _setup_django(database_url: str) -> None:
@@ -188,20 +219,28 @@ def _max_id(connection: Any, table: str) -> int:
         return int(cursor.fetchone()[0])
 
 
-def _write_subjects(tables: Any, count: int, ref: Any, now: datetime) -> None:
-    """Subjects with valid 统一社会信用代码 (enterprises 91…, individual businesses 92…) and accounts."""
-    from casework.crypto import encrypt
+def subject_identifier(number: int) -> tuple[str, str]:
+    """(kind, 统一社会信用代码) of the city's subject ``number``: enterprises 91…, individual businesses 92…
+
+    Numbers at or past the city's subject count give valid codes no subject has.
+    """
     from casework.identifiers import org_code_check_char, uscc_check_char
 
+    body = f"C{number:07d}"
+    prefix = "92" if number % 7 == 0 else "91"
+    first17 = prefix + "210300" + body + org_code_check_char(body)
+    return ("individual_business" if prefix == "92" else "enterprise"), first17 + uscc_check_char(first17)
+
+
+def _write_subjects(tables: Any, count: int, ref: Any, now: datetime) -> None:
+    """Subjects with valid 统一社会信用代码 and their accounts."""
+    from casework.crypto import encrypt
+
     for number in range(count):
-        body = f"C{number:07d}"
-        prefix = "92" if number % 7 == 0 else "91"
-        first17 = prefix + "210300" + body + org_code_check_char(body)
-        kind = "individual_business" if prefix == "92" else "enterprise"
+        kind, identifier = subject_identifier(number)
         subject_id = tables.new_id("casework_subject")
         # COPY bypasses the model field: the column holds the ciphertext (casework/crypto.py).
-        tables.row("casework_subject", subject_id, kind, f"鞍山某企业{number}有限公司",
-                   encrypt(first17 + uscc_check_char(first17)))
+        tables.row("casework_subject", subject_id, kind, f"鞍山某企业{number}有限公司", encrypt(identifier))
         tables.row("casework_user", tables.new_id("casework_user"), "!", False, f"city_subject_{number}",
                    "", "", "", False, True, now, "subject", False, None, subject_id)
     assert tables.next_ids["casework_subject"] - count == ref.first_subject
@@ -211,6 +250,7 @@ def _write_subjects(tables: Any, count: int, ref: Any, now: datetime) -> None:
 def _load(directory: Path, rows: dict[str, int], counters: dict[tuple[int, int], int]) -> None:
     from django.db import connection, transaction
 
+    from bench.city_index import fill_credit_index
     from bench.city_tables import COLUMNS
 
     with transaction.atomic(), connection.cursor() as cursor:
@@ -224,6 +264,7 @@ def _load(directory: Path, rows: dict[str, int], counters: dict[tuple[int, int],
                     copy.write(chunk)
         for definition in dropped:
             cursor.execute(definition)
+        rows["casework_creditindexentry"] = fill_credit_index(cursor)
         for table, column in defaulted:
             cursor.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" DROP DEFAULT')
         for table in BIG_TABLES:

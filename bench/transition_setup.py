@@ -5,35 +5,17 @@ import os
 import time
 from collections.abc import Callable
 
-from bench.database import BASE_URL, use_database
+from bench.database import use_database
 
 
 def city_database(name: str, cases: int, fresh: bool, progress: Callable[[str], None]) -> None:
     """Reuse the city in ``name`` when it holds ≥ ``cases`` cases, else build it (bench/city.py)."""
-    import psycopg
+    from bench.city import open_city
 
-    count = -1
-    if not fresh:
-        try:
-            with psycopg.connect(f"{BASE_URL}/{name}") as probe:
-                count = probe.execute("SELECT count(*) FROM casework_case").fetchone()[0]
-        except psycopg.Error:
-            count = -1
     os.environ.setdefault("LOG_LEVEL", "ERROR")  # kombu warns that the memory broker has no host
     use_database(name)
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"  # the outbox is written, delivery is a worker's job
-    if count >= cases:
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        call_command("migrate", verbosity=0)
-        progress(f"reusing the city in {name}: {count:,} cases")
-        return
-    from bench.city import build_city
-
-    progress(f"building a city of {cases:,} cases in {name} (bench/city.py, COPY)…")
-    build_city(f"{BASE_URL}/{name}", cases=cases, progress=progress)
+    open_city(name, cases, fresh, progress)
 
 
 def listed_cases(count: int) -> list[tuple[int, int, int]]:

@@ -7,8 +7,9 @@ Django up on it:
 
 The counts come from the database after the load, independently of the builder's own
 counters: every foreign key column's orphans (foreign-key triggers are off during the
-COPY, so nothing else would notice one), every deadline's missing target, and the rows of
-every NOT NULL column the builder does not write that differ from the model default.
+COPY, so nothing else would notice one), every deadline's missing target, the rows of
+every NOT NULL column the builder does not write that differ from the model default, and
+the credit index rows that differ from what ``casework.indexing`` derives for the case.
 """
 
 import json
@@ -73,6 +74,25 @@ def unwritten_defaults(written: dict[str, tuple[str, ...]]) -> dict[str, int]:
     return differing
 
 
+def index_disagreements() -> dict[str, int]:
+    """Listed cases, index rows, and rows that differ from what ``casework.indexing`` derives."""
+    from casework.indexing import entry_fields
+    from casework.models import Case, CreditIndexEntry
+
+    def plain(values: dict[str, Any]) -> Any:
+        return json.loads(json.dumps(values, default=str, sort_keys=True))
+
+    listed = Case.objects.filter(state="listed").select_related("subject", "owner_department")
+    rows = {row["case_id"]: row for row in CreditIndexEntry.objects.values()}
+    differing = 0
+    for case in listed:
+        derived = plain(entry_fields(case))
+        stored = rows.get(case.pk)
+        if stored is None or plain({key: stored[key] for key in derived}) != derived:
+            differing += 1
+    return {"listed": listed.count(), "indexed": len(rows), "differing": differing}
+
+
 def census(url: str, cases: int) -> dict[str, Any]:
     from bench.city import build_city
 
@@ -94,7 +114,7 @@ def census(url: str, cases: int) -> dict[str, Any]:
         targets = missing_targets(cursor)
     return {"written": city.rows, "counted": counts, "determined": determined,
             "open_deadlines": open_deadlines, "orphans": orphans, "missing_targets": targets,
-            "unwritten_defaults": unwritten_defaults(COLUMNS)}
+            "unwritten_defaults": unwritten_defaults(COLUMNS), "credit_index": index_disagreements()}
 
 
 if __name__ == "__main__":

@@ -67,3 +67,8 @@ def test_a_small_city_builds_with_every_row_consistent() -> None:
     defaults = census["unwritten_defaults"]
     assert "casework_objection.kind" in defaults
     assert {column: n for column, n in defaults.items() if n} == {}
+
+    # The credit index: a row per listed case, each the row casework.indexing derives for it.
+    index = census["credit_index"]
+    assert index["indexed"] == index["listed"] == written["casework_creditindexentry"] > 0
+    assert index["differing"] == 0
