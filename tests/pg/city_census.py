@@ -93,6 +93,17 @@ def index_disagreements() -> dict[str, int]:
     return {"listed": listed.count(), "indexed": len(rows), "differing": differing}
 
 
+def pending_boundaries() -> int:
+    """Rule-set boundaries the first sweep would still apply (workflows.boundaries)."""
+    from django.utils import timezone
+
+    from workflows.boundaries import reached_days
+    from workflows.models import RuleSetBoundary
+
+    applied = RuleSetBoundary.objects.filter(applied_at__isnull=False).values_list("effective_on", flat=True)
+    return len(reached_days(timezone.now()) - set(applied))
+
+
 def census(url: str, cases: int) -> dict[str, Any]:
     from bench.city import build_city
 
@@ -110,10 +121,13 @@ def census(url: str, cases: int) -> dict[str, Any]:
         determined = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM workflows_deadline WHERE closed_at IS NULL")
         open_deadlines = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM workflows_rulesetboundary WHERE applied_at IS NULL")
+        unapplied_boundaries = cursor.fetchone()[0]
         orphans = foreign_key_orphans(cursor, set(COLUMNS))
         targets = missing_targets(cursor)
     return {"written": city.rows, "counted": counts, "determined": determined,
-            "open_deadlines": open_deadlines, "orphans": orphans, "missing_targets": targets,
+            "open_deadlines": open_deadlines, "unapplied_boundaries": unapplied_boundaries,
+            "pending_boundaries": pending_boundaries(), "orphans": orphans, "missing_targets": targets,
             "unwritten_defaults": unwritten_defaults(COLUMNS), "credit_index": index_disagreements()}
 
 
