@@ -1,4 +1,4 @@
-"""Bulk deadline rows for the sweep's benchmark and multi-worker test (PostgreSQL only).
+"""Bulk deadline rows for the sweep's multi-worker test (PostgreSQL only).
 
 Rows are written with one INSERT … SELECT generate_series: a million rows take
 seconds, where the ORM would take minutes. They hang off one case and look
