@@ -76,8 +76,10 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                           "FROM generate_series(1, %s)", [table, count])
+            # The sequence named once (pg_get_serial_sequence is stable, not immutable: in the
+            # select list it would look the sequence up again for every id).
+            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+                           [_sequence(connection.settings_dict["NAME"], table), count])
             return [row[0] for row in cursor.fetchall()]
         # SQLite: the table's AUTOINCREMENT counter; the write lock is held (the counter above).
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
@@ -85,6 +87,14 @@ def reserve_ids(model: type[Model], count: int) -> list[int]:
         cursor.execute(f'SELECT MAX(id) FROM "{table}"')  # noqa: S608 - a model's table name
         last = max(row[0] if row else 0, cursor.fetchone()[0] or 0)
     return list(range(last + 1, last + count + 1))
+
+
+@functools.cache
+def _sequence(database: str, table: str) -> str:
+    """The sequence of ``table``'s id column in ``database`` (the default connection's)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        return str(cursor.fetchone()[0])
 
 
 def copy_rows(model: type[Model], filled: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
