@@ -99,12 +99,13 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
     from lists.services import import_list
 
+    figures_load: dict[str, object] = {"load_before": os.getloadavg()}
     officer = seed()
     work = Path(tempfile.mkdtemp(prefix="import_bench_"))
     whole, part, profiled = work / "whole.csv", work / "part.csv", work / "profiled.csv"
     write_file(whole, args.rows)
     write_file(part, args.write_rows, start=10_000_000)
-    figures: dict[str, object] = {"file_mib": whole.stat().st_size / 2**20}
+    figures: dict[str, object] = {"file_mib": whole.stat().st_size / 2**20, **figures_load}
 
     started = time.perf_counter()
     cpu_started = cpu_seconds()
@@ -135,6 +136,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     figures["profile"] = profile_top(profile)
     figures["copy_seconds"] = copy_rows(whole)
     figures["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["load_after"] = os.getloadavg()
     return figures
 
 
@@ -256,7 +258,8 @@ inline). New rows go through the batch door (`casework.services.batch`: each chu
 credit index rows, measure tasks, notices and deliveries written with one `COPY` per
 table). The machine is shared: wall-clock figures include waiting for the CPU, and the
 CPU figures are this process's only (PostgreSQL's work is another process's). The file
-is {f["file_mib"]:.1f} MiB of CSV (UTF-8).
+is {f["file_mib"]:.1f} MiB of CSV (UTF-8). Load average (1, 5, 15 min) at the start
+{_load(f["load_before"])}, at the end {_load(f["load_after"])} (2 cores).
 
 | phase | rows | seconds (wall) | rows/s |
 |---|---|---|---|
@@ -289,6 +292,10 @@ Where the write time goes (cProfile over {PROFILED_ROWS} more rows, cumulative, 
 ```
 <!-- list-import:end -->
 """
+
+
+def _load(load: object) -> str:
+    return ", ".join(f"{value:.1f}" for value in load)  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
