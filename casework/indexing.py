@@ -17,7 +17,7 @@ from casework.hooks import TransitionEvent
 from casework.identifiers import mask_identifier
 from casework.models import Case, CreditIndexEntry, MeasureTask, Objection, RepairApplication
 from casework.public import OBJECTION_LABEL
-from workflows.case import CaseState
+from workflows.case import CaseState, ExitReason
 from workflows.measure_task import LIVE_STATES, MeasureTaskState
 from workflows.objection import ObjectionState
 from workflows.repair import RepairState
@@ -185,5 +185,18 @@ def credit_check(identifier: str, user: Any) -> dict[str, Any]:
         # Repeated repairs: every repair granted to the subject, revoked ones (撤销修复) too.
         "repairs": repairs,
         "repair_count": len(repairs),
+        # 消除不良影响: a record revoked as wrongly listed is named as such, not left unexplained.
+        "corrections": wrong_listings(identifier),
         "checked_at": timezone.now(),
     }
+
+
+WRONGLY_LISTED_LABEL = dict(ExitReason.choices)[ExitReason.WRONGLY_LISTED]
+
+
+def wrong_listings(identifier: str) -> list[dict[str, Any]]:
+    """The subject's records revoked as wrongly listed (not in the index: they are exited)."""
+    rows = Case.objects.filter(subject__identifier=identifier, exit_reason=ExitReason.WRONGLY_LISTED,
+                               wrongly_listed_at__isnull=False).order_by("wrongly_listed_at", "pk")
+    return [{"case_number": number, "revoked_on": _day(at), "label": str(WRONGLY_LISTED_LABEL)}
+            for number, at in rows.values_list("number", "wrongly_listed_at")]

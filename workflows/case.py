@@ -1,5 +1,7 @@
 """Case machine: draft → notified → listed → exited (or withdrawn); exited → listed again
-when the repair it exited by is revoked (撤销修复, ``relist``).
+when the repair it exited by is revoked (撤销修复, ``relist``); an exited case found on an
+objection after its exit to have been wrongly listed is revoked as such
+(``revoke_as_wrongly_listed``: exited → exited, exit reason ``wrongly_listed``).
 
 The concrete model (casework.models.Case) supplies the facts the guards read:
 ``has_active_legal_basis()``, ``statement_window_ended(today)``,
@@ -81,6 +83,8 @@ class ExitReason(models.TextChoices):
     REVOKED = "revoked", _("Determination revoked")
     # An objection partly upheld: the information stands, the dishonesty label does not.
     LABEL_CLEARED = "label_cleared", _("Label cleared on objection (information maintained)")
+    # An objection after exit upheld: the listing was wrong (鞍政办发〔2020〕18号 第十四项).
+    WRONGLY_LISTED = "wrongly_listed", _("Revoked as wrongly listed (错误认定，已撤销)")
 
 
 has_legal_basis = Rule(
@@ -127,6 +131,11 @@ EXIT_RULES = {
     ExitReason.REVOKED: revocation_grounds,
     ExitReason.LABEL_CLEARED: revocation_grounds,
 }
+not_yet_wrongly_listed = Rule(
+    "already_wrongly_listed",
+    _("This record has already been revoked as wrongly listed."),
+    lambda case: case.exit_reason != ExitReason.WRONGLY_LISTED,
+)
 still_published = Rule(
     "publication_already_stopped",
     _("The publication of this record has already stopped."),
@@ -209,6 +218,13 @@ class PublicationStop:
 
 
 @payload
+class WrongListing:
+    """Revoke an exited record as wrongly listed (an upheld objection after exit)."""
+
+    grounds: str = text(_("Why the listing was wrong (the upheld objection)"))
+
+
+@payload
 class ExitInput:
     reason: ExitReason = choice(_("Exit reason"))
     grounds: str = text(_("Grounds (for a revocation)"), required=False)
@@ -226,6 +242,7 @@ class CaseMachine(FSMModelMixin, models.Model):
     listed_from: date | None
     exit_reason: str
     closed_at: datetime | None
+    wrongly_listed_at: datetime | None
     decided_on: date | None
     if TYPE_CHECKING:
         def is_determined_here(self) -> bool: ...
@@ -352,3 +369,17 @@ class CaseMachine(FSMModelMixin, models.Model):
         self.exit_reason = ""
         self.published = True
         self.closed_at = None
+
+    @transition(
+        field=state,
+        source=CaseState.EXITED,
+        target=CaseState.EXITED,
+        conditions=[not_yet_wrongly_listed],
+        permission=owner_reviewer, custom={"payload": WrongListing},
+    )
+    def revoke_as_wrongly_listed(self, actor: Any, data: WrongListing) -> None:
+        """消除不良影响 (鞍政办发〔2020〕18号 第十四项): the exited record is revoked as wrongly
+        listed; the credit check names the revocation, the public pages no longer show it."""
+        self.exit_reason = ExitReason.WRONGLY_LISTED
+        self.wrongly_listed_at = timezone.now()
+        self.published = False

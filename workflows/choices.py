@@ -26,6 +26,9 @@ class Step(models.TextChoices):
     # Not a clock: the period after a repair is revoked for false material (撤销修复) during
     # which the subject's new repair applications are refused.
     REPAIR_BAR = "repair_bar", _("Repair: new applications barred after a revoked repair")
+    # Not a clock: the period after a case's exit within which its subject may object that it
+    # was wrongly listed (harm from a wrong listing, 鞍政办发〔2020〕18号 第14项).
+    OBJECTION_AFTER_EXIT = "objection_after_exit", _("Objection after exit: wrong listing may be raised")
 
 
 # The clocks of a case's steps, which the leadership office tracks (not the publication

@@ -8,7 +8,14 @@ department rejects an inadmissible one (→ rejected).
 An objection that the underlying administrative penalty was changed, revoked, confirmed
 illegal or confirmed void (行政复议、行政诉讼) is not reviewed: the department withdraws the
 record within the period of its policy row (《行政处罚法》第四十八条第二款、第八十五条:
-three working days) — ``withdraw_record``, filed → upheld.
+three working days) — ``withdraw_record``, filed → upheld. The owner department's reviewer
+records such a decision itself when it learns of it (casework.services.record_penalty_revocation):
+the same objection kind and clock, filed by the department.
+
+After a case has exited, its subject may object, within the window of its policy row, that it
+was wrongly listed (harm from a wrong listing, 鞍政办发〔2020〕18号 第十四项): accepted and
+decided on the objection clocks; upheld, the record is revoked as wrongly listed (the case's
+``revoke_as_wrongly_listed``); dismissed, the record is maintained.
 
 Every decision is a reviewer's of the owner department who did not draft the case. Its
 effect on the case (correct, revoke, stop publication, clear the label, withdraw the
@@ -64,6 +71,7 @@ class ObjectionKind(models.TextChoices):
     PENALTY_REVOKED = "penalty_revoked", _(
         "The underlying penalty was changed, revoked or confirmed illegal or void (行政复议、行政诉讼)"
     )
+    WRONGFUL_LISTING = "wrongful_listing", _("After exit: harm from a wrong listing (错误列入名单)")
 
 
 class ObjectionOutcome(models.TextChoices):
@@ -76,6 +84,7 @@ class ObjectionOutcome(models.TextChoices):
     CLEAR_LABEL = "clear_label", _("Maintain the information, clear the dishonesty label")
     MAINTAIN = "maintain", _("Maintain the record")
     WITHDRAW_RECORD = "withdraw_record", _("Withdraw the record (the penalty was revoked)")
+    WRONGLY_LISTED = "wrongly_listed", _("Revoke the record as wrongly listed (错误认定，予以撤销)")
 
 
 class UpholdOutcome(models.TextChoices):
@@ -84,6 +93,7 @@ class UpholdOutcome(models.TextChoices):
     CORRECT = ObjectionOutcome.CORRECT.value, ObjectionOutcome.CORRECT.label
     REVOKE = ObjectionOutcome.REVOKE.value, ObjectionOutcome.REVOKE.label
     STOP_PUBLICATION = ObjectionOutcome.STOP_PUBLICATION.value, ObjectionOutcome.STOP_PUBLICATION.label
+    WRONGLY_LISTED = ObjectionOutcome.WRONGLY_LISTED.value, ObjectionOutcome.WRONGLY_LISTED.label
 
 
 class PartOutcome(models.TextChoices):
@@ -97,13 +107,19 @@ class PartOutcome(models.TextChoices):
 # answered by a corrected end of listing or by stopping the publication; one to a repair
 # result, when upheld, does what the repair would have done: the publication stops
 # (国家发展改革委令第58号 第二条: 信用修复 ends the publication of the dishonesty information).
+# An objection after exit for a wrong listing is answered by one outcome: the record is revoked
+# as wrongly listed (the case has exited already: nothing is left to correct or stop).
 OUTCOMES_BY_KIND: dict[str, tuple[str, ...]] = {
-    ObjectionKind.DETERMINATION: (*UpholdOutcome.values, *PartOutcome.values),
+    ObjectionKind.DETERMINATION: (
+        ObjectionOutcome.CORRECT, ObjectionOutcome.REVOKE, ObjectionOutcome.STOP_PUBLICATION,
+        *PartOutcome.values,
+    ),
     ObjectionKind.PUBLICATION_PERIOD: (
         ObjectionOutcome.CORRECT, ObjectionOutcome.STOP_PUBLICATION, ObjectionOutcome.CORRECT_IN_PART,
     ),
     ObjectionKind.REPAIR_RESULT: (ObjectionOutcome.STOP_PUBLICATION,),
     ObjectionKind.PENALTY_REVOKED: (),
+    ObjectionKind.WRONGFUL_LISTING: (ObjectionOutcome.WRONGLY_LISTED,),
 }
 CORRECTING = (ObjectionOutcome.CORRECT, ObjectionOutcome.CORRECT_IN_PART)
 
@@ -163,6 +179,13 @@ other_reviewer = Rule(
 )
 decision_reviewer = all_of(*OWNER_REVIEWER, other_reviewer)
 subject_of_case = all_of(case_subject)
+# A revoked penalty the department recorded itself is not the subject's to withdraw.
+own_objection = Rule(
+    "not_own_objection",
+    _("Only the subject who filed an objection may withdraw it."),
+    lambda objection, actor: objection.filed_by_id == actor.pk,
+)
+filer_of_objection = all_of(case_subject, own_objection)
 
 re_review_window = Rule(
     "re_review_window_closed",
@@ -302,7 +325,7 @@ class ObjectionMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=list(ObjectionState.open_states()), target=ObjectionState.WITHDRAWN,
-        permission=subject_of_case, custom={"payload": ObjectionWithdrawal},
+        permission=filer_of_objection, custom={"payload": ObjectionWithdrawal},
     )
     def withdraw(self, actor: Any, data: ObjectionWithdrawal) -> None:
         """撤回异议申请: the subject's own request ends; the record stays as it is."""

@@ -293,4 +293,23 @@ REPAIR_BAR: list[dict[str, Any]] = [
                + REPAIR_BAR_NOT_READ + NO_ROLL_FORWARD, "confidence": "D"},
 ]
 
-DEFAULT_POLICIES: list[dict[str, Any]] = STEPS + PUBLICATION + SECTOR_MINIMUM + PROVINCE + REPAIR_BAR
+# An objection after exit for harm from a wrong listing (plan item 14). Not a clock (nobody's
+# move): filing reads the row in force on the exit day and counts from that day. No text
+# found sets the window; the default is graded C and says so.
+AFTER_EXIT: list[dict[str, Any]] = [
+    {"step": "objection_after_exit", "clock": "months", "length": 24, "party": "subject",
+     "effective_from": NATIONAL_49, "effective_to": None,
+     "warn_percent": None, "warn_working_days_before": None, "escalates": False,
+     "leadership_after": None, "on_due": "milestone", "rolls_forward": True,
+     "source": "移出后对错误列入名单提出异议：鞍政办发〔2020〕18号 第14项要求经核实有误的信息及时更正或撤销，"
+               "因错误认定失信联合惩戒对象名单、错误采取失信联合惩戒措施损害市场主体合法权益的，有关部门和单位"
+               "要积极采取措施消除不良影响；该项与国办发〔2020〕49号均未规定移出后提出异议的期限。"
+               "本行为默认值（未取得规定期限的条文），可配置：自案件移出之日起24个月内可提出，"
+               "参照《中华人民共和国国家赔偿法》第三十九条请求国家赔偿的时效为两年（类比参照，非直接适用，"
+               "取对主体较宽的期间）；届满日为法定休假日的顺延至其后第一个工作日（《民法典》第二百零三条，"
+               "为主体实施行为留足期间）。受理与核查决定的期限适用异议受理、异议核查决定的行。",
+     "confidence": "C"},
+]
+
+DEFAULT_POLICIES: list[dict[str, Any]] = (STEPS + PUBLICATION + SECTOR_MINIMUM + PROVINCE + REPAIR_BAR
+                                          + AFTER_EXIT)

@@ -217,6 +217,7 @@ STEP_CREATES: dict[str, tuple[type[serializers.Serializer], type[serializers.Ser
     "rectifications": (s.RectificationCreateSerializer, s.RectificationSerializer),
     "talks": (s.TalkCreateSerializer, s.TalkSerializer),
     "repairs": (s.RepairCreateSerializer, s.RepairSerializer),
+    "penalty-revocations": (s.PenaltyRevocationCreateSerializer, s.ObjectionSerializer),
 }
 
 
@@ -235,6 +236,12 @@ def step_create_schema(kind: str) -> Any:
     rectifications=step_create_schema("rectifications"),
     talks=step_create_schema("talks"),
     repairs=step_create_schema("repairs"),
+    penalty_revocations=extend_schema(
+        request=s.PenaltyRevocationCreateSerializer, responses={201: s.ObjectionSerializer, **WRITE_ERRORS},
+        description="A reviewer of the owner department records that the penalty the record rests on "
+                    "was changed, revoked, or confirmed illegal or void (行政复议、行政诉讼): an objection "
+                    "of kind `penalty_revoked` filed by the department, whose record-withdrawal clock "
+                    "opens from its policy row (《行政处罚法》第四十八条第二款); `withdraw_record` follows."),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, StepActions):
     filterset_class = filters.CaseFilter
@@ -287,6 +294,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def repairs(self, request: Request, pk: str | None = None) -> Response:
         return self._create_step(request, "repairs")
 
+    @action(detail=True, methods=["post"], url_path="penalty-revocations")
+    def penalty_revocations(self, request: Request, pk: str | None = None) -> Response:
+        return self._create_step(request, "penalty-revocations")
+
     @extend_schema(methods=["GET"], responses={200: s.EscalationNoteSerializer(many=True), **READ_ERRORS},
                    description="The leadership office's escalation notes (督办意见) on the case, oldest "
                                "first, paginated like every list; internal to the departments: the "
@@ -317,6 +328,10 @@ def start_step(kind: str, case: Case, actor: Any, data: dict[str, Any]) -> Any:
                                             data.get("period_working_days"))
     if kind == "talks":
         return services.require_talk(case, actor, data["kind"], data["reason"])
+    if kind == "penalty-revocations":
+        return services.record_penalty_revocation(case, actor, services.PenaltyRevocation(
+            revoking_decision=data["revoking_decision"], decided_on=data["decided_on"],
+            note=data.get("note", "")))
     return services.apply_repair(case, actor, data)
 
 

@@ -71,6 +71,10 @@ class Case(CaseMachine):
         _("exit reason"), max_length=20, choices=ExitReason.choices, blank=True
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    wrongly_listed_at = models.DateTimeField(
+        _("revoked as wrongly listed at"), null=True, blank=True,
+        help_text=_("An objection after exit found the listing wrong (错误认定)."),
+    )
     origin = models.CharField(
         _("origin"), max_length=20, choices=CaseOrigin.choices, default=CaseOrigin.OPENED_HERE
     )
@@ -115,6 +119,14 @@ class Case(CaseMachine):
             models.CheckConstraint(
                 name="case_recorded_has_decision_date",
                 condition=Q(origin=CaseOrigin.OPENED_HERE) | Q(decided_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="case_exit_reason_valid", condition=Q(exit_reason__in=["", *ExitReason.values])
+            ),
+            # A record revoked as wrongly listed carries when it was (the credit check shows it).
+            models.CheckConstraint(
+                name="case_wrongly_listed_has_date",
+                condition=~Q(exit_reason=ExitReason.WRONGLY_LISTED) | Q(wrongly_listed_at__isnull=False),
             ),
             models.CheckConstraint(
                 name="case_exit_has_reason",
@@ -183,6 +195,19 @@ class Case(CaseMachine):
         return self.repairapplications.filter(
             state=RepairState.REVOKED, barred_until__gte=today
         ).order_by("-barred_until").values_list("barred_until", flat=True).first()
+
+    def wrong_listing_objection_until(self) -> date | None:
+        """The last day on which the subject may object, after the exit, that it was wrongly
+        listed: the ``objection_after_exit`` row in force on the exit day, counted from that day
+        (it rolls forward as its row says: a period for the subject's own act)."""
+        from workflows.services import Context, compute_due
+
+        if self.state != CaseState.EXITED or self.closed_at is None:
+            return None
+        exited_on = timezone.localdate(self.closed_at)
+        context = Context(self)
+        policy = context.policy(Step.OBJECTION_AFTER_EXIT, exited_on)
+        return compute_due(policy, exited_on, policy.length, context.jurisdiction).day
 
     def publication_max_passed(self, today: date) -> bool:
         return self.listed_until is not None and today > self.listed_until

@@ -62,6 +62,10 @@ class Objection(ObjectionMachine, CaseStep):
     revoking_decision = models.CharField(
         _("decision that revoked the penalty"), max_length=200, blank=True
     )
+    # Set when the owner department recorded the revoked penalty itself (not the subject).
+    penalty_decided_on = models.DateField(
+        _("day the penalty was revoked"), null=True, blank=True
+    )
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     review_suspended = models.BooleanField(_("review suspended (expert review)"), default=False)
     decided_by = models.ForeignKey(

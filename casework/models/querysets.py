@@ -42,11 +42,12 @@ class CaseQuerySet(models.QuerySet):
     def exit_notices(self) -> "CaseQuerySet":
         """Exit notices (信用修复公示): exited cases, except revoked ones — a revoked
         determination is not shown with its original bases at all — and those whose label an
-        objection cleared (the subject should not have been on the list)."""
+        objection cleared or that were revoked as wrongly listed (the subject should not have
+        been on the list)."""
         from workflows.case import CaseState, ExitReason
 
         return self.filter(state=CaseState.EXITED).exclude(
-            exit_reason__in=[ExitReason.REVOKED, ExitReason.LABEL_CLEARED])
+            exit_reason__in=[ExitReason.REVOKED, ExitReason.LABEL_CLEARED, ExitReason.WRONGLY_LISTED])
 
     def with_open_objection(self) -> "CaseQuerySet":
         """Annotate ``objection_open``: an objection on the case is being processed (异议处理中)."""

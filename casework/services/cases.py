@@ -31,11 +31,11 @@ from casework.models import (
 )
 from casework.services.engine import create_step
 from casework.text import clean_file_name
-from workflows.case import CaseState, has_legal_basis, list_class_allowed
+from workflows.case import CaseState, ExitReason, has_legal_basis, list_class_allowed
 from workflows.guards import Rule, RuleRefused
 from workflows.objection import ObjectionKind
 from workflows.repair import RepairState
-from workflows.rules import OWNER_STAFF, case_subject, staff_role
+from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, case_subject, staff_role
 from workflows.talk import TalkKind, talk_kind_for
 
 case_listed = Rule(
@@ -173,17 +173,77 @@ def next_case_number(department: Department) -> str:
 def file_objection(case: Case, actor: Any, grounds: str,
                    kind: str = ObjectionKind.DETERMINATION) -> Objection:
     """The subject objects to the determination, the publication period, a repair result, or
-    reports that the underlying penalty was changed or revoked (the record is then withdrawn)."""
+    reports that the underlying penalty was changed or revoked (the record is then withdrawn);
+    after the exit, within the window of its policy row, that it was wrongly listed."""
     if not grounds.strip():
         raise RuleRefused("grounds_required", _("An objection must state its grounds."))
     objection = Objection(case=case, filed_by=actor, grounds=grounds.strip(), kind=kind)
     rules = [case_subject, case_listed, determined_here]
     if kind == ObjectionKind.REPAIR_RESULT:
         rules.append(repair_decided)
-    create_step(objection, actor, {"grounds": objection.grounds, "kind": str(kind)}, rules=rules)
+    if kind == ObjectionKind.WRONGFUL_LISTING:
+        rules = [case_subject, case_exited, determined_here, not_wrongly_listed,
+                 wrong_listing_window_open]
+    try:
+        create_step(objection, actor, {"grounds": objection.grounds, "kind": str(kind)}, rules=rules)
+    except RuleRefused as refusal:
+        if refusal.code != wrong_listing_window_open.code:
+            raise
+        raise RuleRefused(refusal.code, _(
+            "An objection that the record was wrongly listed could be filed until %(date)s "
+            "inclusive (the period after the exit of its rule)."
+        ) % {"date": case.wrong_listing_objection_until()}) from None
     return objection
 
 
+@dataclass(frozen=True)
+class PenaltyRevocation:
+    """The owner department learned that the penalty a record rests on was changed, revoked, or
+    confirmed illegal or void (行政复议决定、判决): the decision and the day it was made."""
+
+    revoking_decision: str
+    decided_on: date
+    note: str = ""
+
+
+def record_penalty_revocation(case: Case, actor: Any, revocation: PenaltyRevocation) -> Objection:
+    """A reviewer of the owner department records a revoked penalty it learned of itself: the
+    same step as the subject's ``penalty_revoked`` objection, with the same withdrawal clock
+    (《行政处罚法》第四十八条第二款: the record is withdrawn within its policy row's period)."""
+    decision = revocation.revoking_decision.strip()
+    if not decision:
+        raise PayloadInvalid({"revoking_decision": [
+            str(_("Name the decision that revoked the penalty."))]})
+    if revocation.decided_on > timezone.localdate():
+        raise PayloadInvalid({"decided_on": [str(_("The decision cannot be dated in the future."))]})
+    grounds = str(_("Recorded by the owner department: %(decision)s of %(date)s. %(note)s") % {
+        "decision": decision, "date": revocation.decided_on.isoformat(), "note": revocation.note.strip(),
+    }).strip()
+    kind = ObjectionKind.PENALTY_REVOKED
+    objection = Objection(case=case, filed_by=actor, grounds=grounds, kind=kind,
+                          revoking_decision=decision, penalty_decided_on=revocation.decided_on)
+    payload = {"kind": kind.value, "revoking_decision": decision, "recorded_by": "department",
+               "decided_on": revocation.decided_on.isoformat()}
+    create_step(objection, actor, payload, rules=[*OWNER_REVIEWER, case_listed, determined_here])
+    return objection
+
+
+case_exited = Rule(
+    "case_not_exited",
+    _("An objection that the record was wrongly listed is filed after the case has exited."),
+    lambda obj, actor: obj.owning_case().state == CaseState.EXITED,
+)
+not_wrongly_listed = Rule(
+    "already_wrongly_listed",
+    _("This record has already been revoked as wrongly listed."),
+    lambda obj, actor: obj.owning_case().exit_reason != ExitReason.WRONGLY_LISTED,
+)
+wrong_listing_window_open = Rule(
+    "wrong_listing_window_closed",
+    _("The period after the exit within which a wrong listing may be raised has ended."),
+    lambda obj, actor: (until := obj.owning_case().wrong_listing_objection_until()) is not None
+    and timezone.localdate() <= until,
+)
 repair_decided = Rule(
     "no_repair_result",
     _("An objection to a repair result needs a repair application that was denied or rejected."),

@@ -8,7 +8,9 @@ audited and notified like any other step:
 - stop publication (撤销公示): the case's ``stop_publication`` — it leaves the public pages;
 - maintain the information, clear the label: the case exits as ``label_cleared``;
 - withdraw the record (《行政处罚法》第四十八条第二款): the case exits as revoked, with the
-  decision that revoked the penalty and the published reasons as its grounds.
+  decision that revoked the penalty and the published reasons as its grounds;
+- wrongly listed (an objection after exit upheld): the exited case's
+  ``revoke_as_wrongly_listed`` (鞍政办发〔2020〕18号 第十四项: 消除不良影响).
 
 A dismissal (maintain) changes nothing on the case: the 异议处理中 label leaves the record
 because the objection is no longer open.
@@ -18,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.hooks import TransitionEvent
 from casework.services.engine import advance
-from workflows.case import Correction, ExitInput, ExitReason, PublicationStop
+from workflows.case import Correction, ExitInput, ExitReason, PublicationStop, WrongListing
 from workflows.objection import ObjectionOutcome as O
 
 
@@ -49,3 +51,5 @@ def apply_objection_outcome(event: TransitionEvent) -> None:
                 ExitInput(reason=ExitReason.LABEL_CLEARED, grounds=grounds))
     elif outcome == O.WITHDRAW_RECORD:
         advance(event.case, "exit", event.actor, ExitInput(reason=ExitReason.REVOKED, grounds=grounds))
+    elif outcome == O.WRONGLY_LISTED:
+        advance(event.case, "revoke_as_wrongly_listed", event.actor, WrongListing(grounds=grounds))

@@ -28,7 +28,7 @@ from casework.visibility import for_viewer
 from documents.models import Document
 from portal import forms
 from portal.plain import stage, to_dos
-from workflows.case import CaseState
+from workflows.case import CaseState, ExitReason
 from workflows.guards import RuleRefused
 from workflows.objection import ObjectionKind
 
@@ -83,10 +83,10 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, Any]) -> dic
         "can_state": notified and case.statement_window_running(today),
         "can_waive": notified and not case.statement_waived and case.statement_due_on is not None
         and case.statement_window_running(today),
-        "can_object": case.state == CaseState.LISTED,
+        "can_object": case.state == CaseState.LISTED or wrong_listing_open(case, today),
         "can_repair": case.state == CaseState.LISTED,
         "forms": {
-            "objection": bound.get("objection") or forms.ObjectionForm(),
+            "objection": bound.get("objection") or forms.ObjectionForm(initial=objection_initial(case)),
             "statement": bound.get("statement") or forms.StatementForm(),
             "waiver": bound.get("waiver") or forms.WaiverForm(),
             "repair": bound.get("repair") or forms.RepairForm(),
@@ -125,6 +125,20 @@ def refusal_text(refusal: Exception) -> str:
     if errors:
         return "; ".join(message for messages_ in errors.values() for message in messages_)
     return str(getattr(refusal, "message", refusal))
+
+
+def wrong_listing_open(case: Case, today: Any) -> bool:
+    """An exited case takes an objection that it was wrongly listed while its window runs."""
+    if case.state != CaseState.EXITED or case.exit_reason == ExitReason.WRONGLY_LISTED:
+        return False
+    until = case.wrong_listing_objection_until()
+    return until is not None and today <= until
+
+
+def objection_initial(case: Case) -> dict[str, str]:
+    if case.state == CaseState.EXITED:
+        return {"kind": ObjectionKind.WRONGFUL_LISTING}
+    return {}
 
 
 def attach(case: Case, user: Any, upload: Any, step: Any) -> None:

@@ -41,7 +41,13 @@ def test_the_openapi_shows_each_objection_transitions_own_request_body(cast: Cas
         ref = outcome.get("$ref") or outcome["allOf"][0]["$ref"]
         return set(spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["enum"])
 
-    assert enum(uphold) == {"correct", "revoke", "stop_publication"}
+    assert enum(uphold) == {"correct", "revoke", "stop_publication", "wrongly_listed"}
+    wrong = request_body(spec, "/api/v1/cases/{id}/transitions/revoke_as_wrongly_listed/")
+    assert set(wrong["required"]) == {"grounds", "expected_version"}
+    revocation = spec["paths"]["/api/v1/cases/{id}/penalty-revocations/"]["post"]
+    ref = revocation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    recorded = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(recorded["required"]) == {"revoking_decision", "decided_on"}
     assert enum(part) == {"correct_in_part", "clear_label"}
 
 
@@ -130,3 +136,55 @@ def test_the_subject_withdraws_an_open_objection_through_the_api(cast: Cast) -> 
                         objection.version, reason="已核实无误")
     assert (answer.status_code, answer.json()["state"], answer.json()["withdrawal_reason"]) == (
         200, "withdrawn", "已核实无误")
+
+
+def test_an_objection_after_exit_through_the_api_revokes_the_record_as_wrongly_listed(cast: Cast) -> None:
+    case = cast.listed_case()
+    services.advance(case, "exit", cast.reviewer, {"reason": "revoked", "grounds": "认定依据不足"})
+    filed = client_for(cast.subject_user).post(
+        f"/api/v1/cases/{case.pk}/objections/",
+        {"grounds": "错误列入名单致投标资格被取消", "kind": "wrongful_listing"}, format="json")
+    assert filed.status_code == 201, filed.json()
+    objection = Objection.objects.get(pk=filed.json()["id"])
+    services.advance(objection, "accept", cast.officer)
+    objection.refresh_from_db()
+    answer = transition(client_for(cast.reviewer), f"objections/{objection.pk}", "uphold",
+                        objection.version, outcome="wrongly_listed", reason="检查记录所载企业并非本主体")
+    assert answer.status_code == 200, answer.json()
+    assert Case.objects.get(pk=case.pk).exit_reason == "wrongly_listed"
+    checked = client_for(cast.officer).get(f"/api/v1/credit-check/{cast.subject.identifier}/")
+    assert checked.status_code == 200, checked.json()
+    assert [row["case_number"] for row in checked.json()["corrections"]] == [case.number]
+
+
+def test_a_listed_case_refuses_an_objection_for_a_wrong_listing_through_the_api(cast: Cast) -> None:
+    case = cast.listed_case()
+    with nothing_written():
+        answer = client_for(cast.subject_user).post(
+            f"/api/v1/cases/{case.pk}/objections/", {"grounds": "错误列入", "kind": "wrongful_listing"},
+            format="json")
+    assert answer.status_code == 422, answer.json()
+    assert answer.json()["code"] == "case_not_exited"
+
+
+def test_a_reviewer_records_a_revoked_penalty_through_the_api(cast: Cast) -> None:
+    case = cast.listed_case()
+    answer = client_for(cast.reviewer).post(
+        f"/api/v1/cases/{case.pk}/penalty-revocations/",
+        {"revoking_decision": "（2026）辽0302行初15号行政判决书", "decided_on": "2026-11-30"}, format="json")
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    assert (body["kind"], body["state"], body["penalty_decided_on"]) == (
+        "penalty_revoked", "filed", "2026-11-30")
+    assert [d["step"] for d in body["deadlines"]] == ["record_withdrawal"]
+    assert "withdraw_record" in body["available_transitions"]  # the reviewer withdraws the record next
+
+
+def test_an_officer_cannot_record_a_revoked_penalty_through_the_api(cast: Cast) -> None:
+    case = cast.listed_case()
+    with nothing_written():
+        answer = client_for(cast.officer).post(
+            f"/api/v1/cases/{case.pk}/penalty-revocations/",
+            {"revoking_decision": "某判决书", "decided_on": "2026-11-30"}, format="json")
+    assert answer.status_code == 422, answer.json()
+    assert answer.json()["code"] == "reviewer_role"

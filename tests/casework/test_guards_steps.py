@@ -45,6 +45,7 @@ OWNER_STEPS: list[tuple[str, str, bool]] = [
     ("case/listed", "correct", True),
     ("case/listed", "exit", True),
     ("case/exited", "relist", True),
+    ("case/exited", "revoke_as_wrongly_listed", True),
     ("case/listed", "stop_publication", True),
     ("objection/filed", "accept", False),
     ("objection/filed", "reject_inadmissible", False),

@@ -62,6 +62,7 @@ def test_case_diagram_shows_every_state_and_transition() -> None:
         "listed --> listed: stop_publication",
         "listed --> exited: exit",
         "exited --> listed: relist",
+        "exited --> exited: revoke_as_wrongly_listed",
     }
     assert "    [*] --> draft" in case
     # Exited is not an end any more: a revoked repair lists the case again (撤销修复).

@@ -53,6 +53,7 @@ from casework.api.serializers.steps import (
     MeasureTaskSerializer,
     ObjectionCreateSerializer,
     ObjectionSerializer,
+    PenaltyRevocationCreateSerializer,
     RectificationCreateSerializer,
     RectificationSerializer,
     RepairCreateSerializer,
@@ -73,6 +74,7 @@ __all__ = [
     "CaseCreateSerializer", "CaseDetailSerializer", "CaseSerializer", "DeadlineSerializer",
     "StepRefSerializer", "TimelineItemSerializer", "deadlines_of", "open_deadlines", "timeline",
     "MeasureTaskSerializer", "ObjectionCreateSerializer", "ObjectionSerializer",
+    "PenaltyRevocationCreateSerializer",
     "RectificationCreateSerializer", "RectificationSerializer", "RepairCreateSerializer",
     "RepairSerializer", "StepSerializer", "TalkCreateSerializer", "TalkSerializer", "OUTCOMES",
     

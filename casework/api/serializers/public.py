@@ -36,6 +36,14 @@ class CreditRepairSerializer(serializers.Serializer):
     barred_until = serializers.DateField(allow_null=True)
 
 
+class CreditCorrectionSerializer(serializers.Serializer):
+    """A record of the subject revoked as wrongly listed (错误认定，已撤销)."""
+
+    case_number = serializers.CharField()
+    revoked_on = serializers.DateField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like a DRF Field attribute; the metaclass collects it
+
+
 class CreditEntrySerializer(serializers.Serializer):
     case_number = serializers.CharField()
     list_type = serializers.ChoiceField(choices=ListType.choices)
@@ -65,6 +73,9 @@ class CreditCheckSerializer(serializers.Serializer):
     measures = CreditMeasureSerializer(many=True)
     repairs = CreditRepairSerializer(many=True)
     repair_count = serializers.IntegerField(help_text="Repairs granted to the subject, revoked ones too.")
+    corrections = CreditCorrectionSerializer(
+        many=True,
+        help_text="The subject's records revoked as wrongly listed (an objection after exit upheld).")
     checked_at = serializers.DateTimeField()
 
 

@@ -45,7 +45,7 @@ class ObjectionSerializer(StepSerializer):
         fields = [*StepSerializer.COMMON, "kind", "kind_label", "grounds", "outcome", "outcome_label",
                   "decision_reason", "upheld_part", "accepted_at", "review_suspended", "decided_at",
                   "re_review_grounds", "re_review_requested_at", "withdrawal_reason",
-                  "revoking_decision"]
+                  "revoking_decision", "penalty_decided_on"]
 
 
 class RectificationSerializer(StepSerializer):
@@ -105,6 +105,14 @@ class ObjectionCreateSerializer(StrictSerializer):
         help_text="What the objection is against: the determination, the publication period, a repair "
                   "result, or the underlying penalty was changed or revoked (the record is then "
                   "withdrawn within the period of its policy row, 《行政处罚法》第四十八条第二款).")
+
+
+class PenaltyRevocationCreateSerializer(StrictSerializer):
+    revoking_decision = text(max_length=200, help_text=(
+        "The decision that changed, revoked or confirmed illegal or void the penalty the record "
+        "rests on (行政复议决定书、判决书 and its number)."))
+    decided_on = serializers.DateField(help_text="The day that decision was made.")
+    note = text(required=False, allow_blank=True, default="")
 
 
 class RectificationCreateSerializer(StrictSerializer):
