@@ -19,7 +19,7 @@ from casework.demo.catalogue import NDRC_CODE, DemoCity, _report
 from casework.models import Case, MeasureTask, Objection, Rectification, RepairApplication, Talk
 from workflows.calendar import next_working_day
 from workflows.case import ExitReason
-from workflows.objection import ObjectionOutcome
+from workflows.objection import ObjectionKind, ObjectionOutcome
 from workflows.talk import TalkKind
 
 TALK_LEAD_TIME = timedelta(days=30)
@@ -267,7 +267,8 @@ def story_talk_missed(city: DemoCity, case: Case) -> None:
 
 
 def story_repaired(city: DemoCity, case: Case) -> None:
-    """Repair approved: the case exits; one measure confirmed terminated, one still terminating."""
+    """Repair approved: the case exits; one measure confirmed terminated, one still terminating;
+    then an objection after exit is upheld: the record is revoked as wrongly listed."""
     determine(city, case)
     for task in tasks(case):
         report_task(city, task)
@@ -278,6 +279,14 @@ def story_repaired(city: DemoCity, case: Case) -> None:
     services.advance(approved, "approve", city.reviewer(case), {"decision": "准予信用修复"})
     procurement = next(task for task in tasks(case) if task.measure.code == "tax-procurement")
     services.advance(procurement, "confirm", city.joint_user(procurement))
+    # After the exit the subject shows the listing was wrong (鞍政办发〔2020〕18号 第十四项): the
+    # record is revoked as wrongly listed (the demo's history keeps cases exited as repaired).
+    wrong = services.file_objection(case, city.subject_user(case),
+                                    "申报数据系税务系统迁移错误所致，并非虚假申报",
+                                    ObjectionKind.WRONGFUL_LISTING)
+    services.advance(wrong, "accept", city.officer(case))
+    services.advance(wrong, "uphold", city.reviewer(case), {
+        "outcome": ObjectionOutcome.WRONGLY_LISTED, "reason": "经核实系系统迁移数据错误，属错误认定"})
 
 
 def story_expired(city: DemoCity, case: Case) -> None:
