@@ -1,7 +1,8 @@
 """On PostgreSQL the assessment's step figures come from one aggregate query; they equal the per-row ones.
 
 ``oversight.assessment.sql_step_figures`` counts working days in SQL (the calendar's rows over
-Monday to Friday) and takes the median and p90 there; ``step_figures`` over
+Monday to Friday) and the clocks per handling time, the median and p90 read off that
+histogram; ``step_figures`` over
 ``closed_clocks`` does the same in Python and serves the other databases. Clocks at seeded
 random dates over April to June 2026 cross the 劳动节 holiday, its make-up working days and
 weekends, with paused days and late closes.
