@@ -191,16 +191,16 @@ MODEL_SIGNALS: tuple[ModelSignal, ...] = (
                 "calendar-year-saved"),
     ModelSignal("post_delete", "workflows.CalendarYear",
                 "workflows.calendar.on_calendar_row_changed", "calendar-year-deleted"),
-    # Rights changed: every process bumps the token-version counter (casework/api/token_versions.py).
-    ModelSignal("post_save", "casework.User", "casework.api.token_versions.on_user_saved",
+    # Rights changed: every process bumps the token-version counter (casework/token_versions.py).
+    ModelSignal("post_save", "casework.User", "casework.token_versions.on_user_saved",
                 "token-version-user-saved"),
-    ModelSignal("post_delete", "casework.User", "casework.api.token_versions.bump",
+    ModelSignal("post_delete", "casework.User", "casework.token_versions.bump",
                 "token-version-user-deleted"),
-    ModelSignal("post_save", "casework.ApiToken", "casework.api.token_versions.on_token_saved",
+    ModelSignal("post_save", "casework.ApiToken", "casework.token_versions.on_token_saved",
                 "token-version-token-saved"),
-    ModelSignal("post_delete", "casework.ApiToken", "casework.api.token_versions.bump",
+    ModelSignal("post_delete", "casework.ApiToken", "casework.token_versions.bump",
                 "token-version-token-deleted"),
-    ModelSignal("m2m_changed", "casework.User.groups", "casework.api.token_versions.bump",
+    ModelSignal("m2m_changed", "casework.User.groups", "casework.token_versions.bump",
                 "token-version-groups"),
 )
 

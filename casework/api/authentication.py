@@ -3,7 +3,7 @@
 The credit check is called before every approval in the city: a process keeps each
 token's user and scopes for ``API_TOKEN_CACHE_SECONDS`` (default 30; 0 turns the cache
 off). A revocation must not wait for that TTL in the other processes, so every lookup
-first reads one revocation counter (``casework.api.token_versions``): a revoked token,
+first reads one revocation counter (``casework.token_versions``): a revoked token,
 a deactivated user or a withdrawn scope bumps it, and every process that sees a new
 value drops its whole cache. Expiry is checked on every request, cached or not.
 """
@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from casework import token_versions
 from casework.access import group_scopes
-from casework.api import token_versions
 from casework.models.tokens import ApiToken, hash_of
 
 # last_used_at is written at most this often per token and process (not on every call).
