@@ -133,6 +133,8 @@ def test_lifecycle_through_the_api_with_the_credit_check_at_each_stage(
             "objection_pending": False, "entries": [], "measures": [], "checked_at": None,
             # Repaired: no record listed, so the check shows no repair history (it is on the case).
             "repairs": [], "repair_count": 0,
+            # No record of this subject was revoked as wrongly listed.
+            "corrections": [],
         }
         tasks = get(joint, "measure-tasks")["results"]
         assert [task["state"] for task in tasks] == ["terminating"]
