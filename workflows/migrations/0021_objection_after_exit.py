@@ -12,6 +12,10 @@ def load_defaults(apps, schema_editor):
 
 def unload_new_step(apps, schema_editor):
     apps.get_model("workflows", "Policy").objects.filter(step="objection_after_exit").delete()
+    if schema_editor.connection.vendor == "postgresql":
+        # Run the delete's deferred foreign-key checks now: backwards, the next operation is an
+        # ALTER TABLE of workflows_policy, which PostgreSQL refuses while trigger events are pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
