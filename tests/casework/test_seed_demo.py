@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from casework import caches, demo
 from casework.audit import verify_chains
 from casework.choices import DepartmentKind, Role
+from casework.demo.history import PASTS
 from casework.identifiers import validate_citizen_id, validate_uscc
 from casework.inbox import BREACHED, LEADERSHIP, ON_TIME, WARNED, inbox_counts
 from casework.models import (
@@ -192,8 +193,13 @@ class TestSeededCity:
     def test_seed_demo_steps_happened_over_the_last_months(self, first_run: str, db: Any) -> None:
         """The past is recorded under a moved clock: audit events and opened dates lie weeks back."""
         now = timezone.now()
+        # The longest story began (age + lead) calendar days before today, local time, on the
+        # working day at or before that date; today's date decides how far that is in hours.
+        longest = max(age + past.lead for past in PASTS for age in past.ages)
+        assert longest >= 45
         oldest = AuditEvent.objects.filter(object_type="case", action="created").order_by("at").first()
-        assert oldest is not None and oldest.at < now - timedelta(days=45)
+        assert oldest is not None
+        assert timezone.localdate(oldest.at) <= timezone.localdate(now) - timedelta(days=longest)
         opened = [case.created_at for case in Case.objects.all()]
         assert sum(1 for at in opened if at < now - timedelta(days=14)) >= 20
 

@@ -90,13 +90,24 @@ def test_escalations_reach_officers_then_the_head_then_the_leadership_office(cas
     case = cast.listed_case()
     services.file_objection(case, cast.subject_user, "处罚依据适用错误")  # the owner must accept in 2 WD
     sweep(now=timezone.now() + timedelta(days=60))
-    by_event = {(m.event, m.audience): recipients(m) for m in Message.objects.filter(
-        event__startswith="escalation.")}
-    assert by_event == {
+    # A sweep writes one digest per rung and department: the joint department's overdue
+    # measure clock escalates to its own officers, apart from the owner's objection clock.
+    by_department: dict[tuple[int | None, str, str], set[tuple[str, str]]] = {}
+    for m in Message.objects.filter(event__startswith="escalation."):
+        by_department.setdefault((m.department_id, m.event, m.audience), set()).update(recipients(m))
+    owner = {(event, audience): to for (department, event, audience), to in by_department.items()
+             if department in (cast.owner.pk, None) or audience == Audience.LEADERSHIP}
+    assert owner == {
         ("escalation.warning", Audience.RESPONSIBLE): {("officer", "inapp"), ("reviewer", "inapp")},
         ("escalation.breach", Audience.RESPONSIBLE): {("officer", "inapp"), ("reviewer", "inapp")},
         ("escalation.breach", Audience.HEAD): {(head.username, "inapp")},
         ("escalation.leadership", Audience.LEADERSHIP): {("leader", "inapp")},
+    }
+    joint = {(event, audience): to for (department, event, audience), to in by_department.items()
+             if department == cast.joint.pk and audience == Audience.RESPONSIBLE}
+    assert joint == {
+        ("escalation.warning", Audience.RESPONSIBLE): {("joint_officer", "inapp")},
+        ("escalation.breach", Audience.RESPONSIBLE): {("joint_officer", "inapp")},
     }
 
 
