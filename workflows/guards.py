@@ -34,6 +34,9 @@ class Rule:
     code: str
     message: str | Promise
     check: Callable[..., bool]
+    # The refusal in full for the arguments checked, where it names a fact of the object (the
+    # day a period ends, say); None: the message.
+    refusal: Callable[..., str | Promise] | None = None
 
     def __call__(self, *args: Any) -> bool:
         return bool(self.check(*args))
@@ -87,5 +90,9 @@ class RuleRefused(Exception):
         self.message = message
 
     @classmethod
-    def of(cls, rule: Rule) -> "RuleRefused":
+    def of(cls, rule: Rule, *args: Any) -> "RuleRefused":
+        """The refusal of ``rule`` for the arguments it was checked with (its message, or its
+        ``refusal`` worded for them)."""
+        if rule.refusal is not None and args:
+            return cls(rule.code, rule.refusal(*args))
         return cls(rule.code, rule.message)

@@ -67,12 +67,20 @@ minimum_period_served_at_filing = Rule(
     "minimum_publication_not_served",
     _("Repair needs the minimum publication period to have been served."),
     lambda case, actor: case.minimum_publication_served(timezone.localdate()),
+    refusal=lambda case, actor: _(
+        "The minimum publication period has not been served: you may apply for repair from "
+        "%(date)s."
+    ) % {"date": case.publication_min_until},
 )
 repair_not_barred = Rule(
     "repair_barred",
     _("A repair of this record was revoked for false material: new applications are refused "
       "for the period of the rule (撤销修复)."),
     lambda case, actor: case.repair_barred_until(timezone.localdate()) is None,
+    refusal=lambda case, actor: _(
+        "A repair of this record was revoked for false material (撤销修复): new "
+        "applications are refused until %(date)s inclusive."
+    ) % {"date": case.repair_barred_until(timezone.localdate())},
 )
 commitment_given = Rule(
     "commitment_letter_required",
@@ -84,7 +92,7 @@ commitment_given = Rule(
 def require(rules: Iterable[Rule], obj: Any, actor: Any) -> None:
     for rule in rules:
         if not rule(obj, actor):
-            raise RuleRefused.of(rule)
+            raise RuleRefused.of(rule, obj, actor)
 
 
 def open_case(
@@ -184,15 +192,7 @@ def file_objection(case: Case, actor: Any, grounds: str,
     if kind == ObjectionKind.WRONGFUL_LISTING:
         rules = [case_subject, case_exited, determined_here, not_wrongly_listed,
                  wrong_listing_window_open]
-    try:
-        create_step(objection, actor, {"grounds": objection.grounds, "kind": str(kind)}, rules=rules)
-    except RuleRefused as refusal:
-        if refusal.code != wrong_listing_window_open.code:
-            raise
-        raise RuleRefused(refusal.code, _(
-            "An objection that the record was wrongly listed could be filed until %(date)s "
-            "inclusive (the period after the exit of its rule)."
-        ) % {"date": case.wrong_listing_objection_until()}) from None
+    create_step(objection, actor, {"grounds": objection.grounds, "kind": str(kind)}, rules=rules)
     return objection
 
 
@@ -243,6 +243,10 @@ wrong_listing_window_open = Rule(
     _("The period after the exit within which a wrong listing may be raised has ended."),
     lambda obj, actor: (until := obj.owning_case().wrong_listing_objection_until()) is not None
     and timezone.localdate() <= until,
+    refusal=lambda obj, actor: _(
+        "An objection that the record was wrongly listed could be filed until %(date)s "
+        "inclusive (the period after the exit of its rule)."
+    ) % {"date": obj.owning_case().wrong_listing_objection_until()},
 )
 repair_decided = Rule(
     "no_repair_result",
@@ -287,22 +291,9 @@ def apply_repair(case: Case, actor: Any, data: dict[str, Any]) -> RepairApplicat
         training_certificate=bool(data.get("training_certificate", False)),
         statement=str(data.get("statement", "")),
     )
-    try:
-        create_step(repair, actor, {"training_certificate": repair.training_certificate},
-                    rules=[case_subject, case_listed, determined_here, repair_not_barred,
-                           minimum_period_served_at_filing, no_open_repair])
-    except RuleRefused as refusal:
-        if refusal.code == repair_not_barred.code:
-            raise RuleRefused(refusal.code, _(
-                "A repair of this record was revoked for false material (撤销修复): new "
-                "applications are refused until %(date)s inclusive."
-            ) % {"date": case.repair_barred_until(timezone.localdate())}) from None
-        if refusal.code != minimum_period_served_at_filing.code:
-            raise
-        raise RuleRefused(refusal.code, _(
-            "The minimum publication period has not been served: you may apply for repair from "
-            "%(date)s."
-        ) % {"date": case.publication_min_until}) from None
+    create_step(repair, actor, {"training_certificate": repair.training_certificate},
+                rules=[case_subject, case_listed, determined_here, repair_not_barred,
+                       minimum_period_served_at_filing, no_open_repair])
     return repair
 
 

@@ -72,10 +72,10 @@ def check_guards(obj: models.Model, name: str, method_name: str, actor: Any) -> 
     if permission is not None:
         failing = permission.first_failing(obj, actor)
         if failing is not None:
-            raise RuleRefused.of(failing)
+            raise RuleRefused.of(failing, obj, actor)
     for condition in fsm_transition.conditions or []:
         if not condition(obj):
-            raise RuleRefused.of(condition)
+            raise RuleRefused.of(condition, obj)
 
 
 def advance(
@@ -247,7 +247,7 @@ def create_step(
         appends_at_lock = audit.append_count()
         for rule in rules:
             if not rule(case, actor):
-                raise RuleRefused.of(rule)
+                raise RuleRefused.of(rule, case, actor)
         obj.save()
         event = TransitionEvent(obj, case, "created", "", obj.state, actor, dict(data or {}),
                                 timezone.now())
