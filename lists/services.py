@@ -2,9 +2,10 @@
 
 Each valid row becomes a case as a case opened by hand would: ``open_case`` (audited
 ``created``), then ``advance(case, "record_determination")`` (audited, the publication
-clocks opened from the decision date, the credit-check index written, the owner department
-told), then one measure task per catalogue measure pushed to its joint department
-(audited, its clock opened, the joint department told). Rows are written in chunks, one
+clocks opened from the decision date, one measure task per catalogue measure pushed to its
+joint department by the transition's effect (casework.services.effects.EFFECTS: audited, its
+clock opened, the joint department told), the credit-check index written, the owner
+department told). Rows are written in chunks, one
 transaction each. The chunk's new rows go through ``casework.services.batch`` (the same
 rows, a few statements per chunk; a row it refuses is reported and the chunk written again
 without it); a row already imported, or every row when ``batched=False`` or an unknown hook
@@ -24,11 +25,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from casework import services
-from casework.models import Case, MeasureTask, Subject
+from casework.models import Case, Subject
 from casework.services import batch as casework_batch
 from casework.services.batch import bulk
 from casework.services.cases import determining_department, require
-from casework.services.effects import measures_for
 from lists.choices import Outcome
 from lists.columns import COLUMN_NAMES
 from lists.models import ImportBatch, ListEntry
@@ -330,23 +330,12 @@ def record_new(
         actor, subject=subject, list_type=row.list_type, dishonesty_class=row.dishonesty_class,
         legal_bases=row.bases, facts=row.facts, recorded=recorded_determination(row, batch),
     )
-    # The transition takes no data: what it records is on the case, audited at creation.
+    # The transition takes no data: what it records is on the case, audited at creation. Its
+    # effect (casework.services.effects.EFFECTS) pushes the catalogue's measures.
     services.advance(case, "record_determination", actor)
-    push_measures(case, actor)
     ListEntry.objects.create(natural_key=row.natural_key, case=case, digest=row.digest, batch=batch)
     return Outcome.IMPORTED
 
-
-def push_measures(case: Case, actor: Any) -> None:
-    """What the ``determine`` effect does on listing, for a recorded determination.
-
-    The effects table (casework.services.effects.EFFECTS) runs push_measures after
-    ``determine`` only; until it also lists ``record_determination`` the importer pushes
-    here, in the same transaction, through create_step.
-    """
-    for measure in measures_for(case):
-        task = MeasureTask(case=case, measure=measure, department=measure.department)
-        services.create_step(task, actor, {"measure": measure.code})
 
 
 def _subject(row: ListRow, subjects: dict[str, Subject]) -> Subject:

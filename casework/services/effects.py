@@ -102,6 +102,7 @@ def relist_revoked_repair(event: TransitionEvent) -> None:
 
 EFFECTS: dict[tuple[str, str], Callable[[TransitionEvent], None]] = {
     ("case", "determine"): push_measures,
+    ("case", "record_determination"): push_measures,
     ("case", "exit"): terminate_measures,
     ("case", "relist"): reinstate_measures,
     ("objection", "uphold"): apply_objection_outcome,

@@ -1,8 +1,8 @@
 """Many recorded determinations in one transaction: the batch door of the list import.
 
 ``record_determinations`` writes what, for each item, ``open_case`` followed by
-``advance(case, "record_determination")`` and one ``create_step`` per catalogue measure
-write one case at a time — the same rows, in the same order — with a few statements per
+``advance(case, "record_determination")`` (whose effect is one ``create_step`` per catalogue
+measure) write one case at a time — the same rows, in the same order — with a few statements per
 chunk instead of about a hundred per case:
 
 - the cases (ids reserved up front, each inserted once in its final state), their legal
@@ -13,7 +13,8 @@ chunk instead of about a hundred per case:
   the measure tasks' ``created``), each recording the case as it was after the event, and
   the sealed chain heads;
 - the credit-check index rows and the notices (messages and deliveries) of every event,
-  the recipients read once per department.
+  the recipients read once per department; a listing's notices after its measure tasks'
+  (``determinations.notify_order``: the effect runs before the notices).
 
 Each table's rows go to PostgreSQL as plain tuples in one ``COPY`` (``bulk.copy_rows``). Only
 the case is built as a model instance (its field checks, the transition's guards and the

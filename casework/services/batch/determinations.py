@@ -249,11 +249,31 @@ class Batch:
                 yield (case.pk, *(fields[name] for name in index_filled[1:]))
 
         bulk.copy_rows(CreditIndexEntry, index_filled, index_rows())
-        self.notices.write(self.events, now)
+        self.notices.write(notify_order(self.events), now)
         transitions = dict(self.transitions)
         count = len(self.events)
         transaction.on_commit(lambda: _count(transitions))
         transaction.on_commit(lambda: _push_live(count))
+
+
+def notify_order(events: list[Event]) -> list[Event]:
+    """The events in the order the per-case path writes their notices: a case's
+    ``record_determination`` notifies after the measure tasks its effect created (the
+    ``effects`` point runs before ``notifications``, casework/hooks.py), while its audit
+    event comes before theirs."""
+    ordered: list[Event] = []
+    held: Event | None = None
+    for event in events:
+        if held is not None and not (event.model_name == "measuretask" and event.case is held.case):
+            ordered.append(held)
+            held = None
+        if event.model_name == "case" and event.name == RECORD:
+            held = event
+        else:
+            ordered.append(event)
+    if held is not None:
+        ordered.append(held)
+    return ordered
 
 
 def _new_case(**values: Any) -> Case:
