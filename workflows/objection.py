@@ -197,6 +197,18 @@ reviewable = Rule(
     _("An objection that the underlying penalty was revoked is not reviewed: the record is withdrawn."),
     lambda objection: objection.kind != ObjectionKind.PENALTY_REVOKED,
 )
+# Testing, appraisal or expert review (河南 Art 41) is suspended once and resumed once: a
+# review already suspended is not suspended again, and only a suspended one is resumed.
+review_not_yet_suspended = Rule(
+    "review_already_suspended",
+    _("The review is already suspended for testing, appraisal or expert review."),
+    lambda objection: not objection.review_suspended,
+)
+review_is_suspended = Rule(
+    "review_not_suspended",
+    _("The review is not suspended: there is nothing to resume."),
+    lambda objection: objection.review_suspended,
+)
 penalty_revoked = Rule(
     "not_a_revoked_penalty",
     _("Withdrawing the record needs an objection that the underlying penalty was revoked."),
@@ -225,6 +237,7 @@ class ObjectionMachine(FSMModelMixin, models.Model):
     kind: str
     outcome: str
     accepted_at: datetime | None
+    review_suspended: bool
     decided_at: datetime | None
     re_review_requested_at: datetime | None
     if TYPE_CHECKING:
@@ -268,7 +281,7 @@ class ObjectionMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.UNDER_REVIEW,
-        permission=owner_staff, custom={"payload": NoInput},
+        conditions=[review_not_yet_suspended], permission=owner_staff, custom={"payload": NoInput},
     )
     def suspend_review(self, actor: Any, data: NoInput) -> None:
         """Testing, appraisal or expert review begins: its time is not counted (河南 Art 41)."""
@@ -276,7 +289,7 @@ class ObjectionMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.UNDER_REVIEW,
-        permission=owner_staff, custom={"payload": NoInput},
+        conditions=[review_is_suspended], permission=owner_staff, custom={"payload": NoInput},
     )
     def resume_review(self, actor: Any, data: NoInput) -> None:
         self.review_suspended = False

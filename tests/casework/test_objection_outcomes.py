@@ -183,6 +183,37 @@ def test_a_re_review_is_refused_once_its_window_has_ended(cast: Cast) -> None:
         services.advance(objection, "request_re_review", cast.subject_user, {"grounds": "逾期申请"})
 
 
+# --- testing, appraisal or expert review suspends the review (河南 Art 41)
+
+
+def test_expert_review_is_offered_only_when_it_can_be_taken(cast: Cast) -> None:
+    """A running review offers suspension and not resumption; a suspended one the reverse."""
+    objection = under_review(cast)
+    offered = services.available_transitions(objection, cast.officer)
+    assert ("suspend_review" in offered, "resume_review" in offered) == (True, False)
+    services.advance(objection, "suspend_review", cast.officer)
+    offered = services.available_transitions(fresh(objection), cast.officer)
+    assert ("suspend_review" in offered, "resume_review" in offered) == (False, True)
+    services.advance(objection, "resume_review", cast.officer)
+    offered = services.available_transitions(fresh(objection), cast.officer)
+    assert ("suspend_review" in offered, "resume_review" in offered) == (True, False)
+
+
+def test_a_running_review_is_not_resumed(cast: Cast) -> None:
+    objection = under_review(cast)
+    with refused("review_not_suspended", objection):
+        services.advance(objection, "resume_review", cast.officer)
+
+
+def test_a_suspended_review_is_not_suspended_again(cast: Cast) -> None:
+    objection = under_review(cast)
+    services.advance(objection, "suspend_review", cast.officer)
+    objection = fresh(objection)
+    with refused("review_already_suspended", objection):
+        services.advance(objection, "suspend_review", cast.officer)
+    assert clock(objection, Step.OBJECTION_DECIDE).pause_reason == PauseReason.EXPERT_REVIEW
+
+
 # --- the subject withdraws its objection
 
 
