@@ -41,6 +41,7 @@ TRANSITION_LABELS: dict[tuple[str, str], Promise] = {
     ("measuretask", "request_termination"): _("Request termination"),
     ("measuretask", "confirm"): _("Confirm termination"),
     ("measuretask", "reinstate"): _("Push the measure again (case listed again)"),
+    ("measuretask", "notify_wrong_listing"): _("Tell the department the record was wrongly listed"),
     ("repairapplication", "accept"): _("Accept the repair application"),
     ("repairapplication", "reject_inadmissible"): _("Reject as inadmissible"),
     ("repairapplication", "approve"): _("Approve the repair"),

@@ -4,7 +4,8 @@ The owner department hears every step of its cases (谁认定、谁约谈). The 
 hears what it must do and by when; those notices are legal notices (告知,
 决定 with the 信用修复告知书, 整改通知, 约谈通知, objection and repair results)
 and cannot be muted. Joint departments hear the measures pushed to them and the
-termination requests. Escalations are in ESCALATION_NOTICES; the leadership office's
+termination requests, and a record revoked after its exit as wrongly listed.
+Escalations are in ESCALATION_NOTICES; the leadership office's
 escalation notes reach the owner department with their own template (OWNER_NOTICES).
 """
 
@@ -60,6 +61,9 @@ NOTICES: dict[tuple[str, str], tuple[Notice, ...]] = {
     ("measuretask", "created"): (Notice(Audience.JOINT, "measure_pushed"),),
     ("measuretask", "request_termination"): (Notice(Audience.JOINT, "measure_termination_requested"),),
     ("measuretask", "reinstate"): (Notice(Audience.JOINT, "measure_reinstated"),),
+    # The record revoked as wrongly listed after its exit (an upheld objection after exit):
+    # each joint department that had a measure of it removes the measure's effects.
+    ("measuretask", "notify_wrong_listing"): (Notice(Audience.JOINT, "measure_wrongly_listed"),),
     ("repairapplication", "accept"): (REPAIR_RESULT,),
     ("repairapplication", "reject_inadmissible"): (REPAIR_RESULT,),
     ("repairapplication", "approve"): (REPAIR_RESULT,),

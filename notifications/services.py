@@ -299,7 +299,7 @@ DETAIL_FIELDS = (
     "list_type", "statement_due_on", "listed_from", "listed_until", "publication_min_until",
     "exit_reason", "outcome", "decision_reason", "requirements", "due_on", "return_reason", "kind",
     "scheduled_for", "place", "reason", "termination_reason", "upheld_part", "revoking_decision",
-    "reinstatement_reason", "false_material", "barred_until",
+    "reinstatement_reason", "false_material", "barred_until", "wrong_listing_grounds",
 )
 
 

@@ -5,6 +5,9 @@ implemented | not_applicable; on exit or revocation → terminating → terminat
 A task the case's exit ended (``ended_by_exit``) is pushed again when the case is listed
 again (撤销修复 → relist): terminating | terminated → pushed (``reinstate``), with a new
 acknowledgement clock, and the department acknowledges and reports as for a new task.
+A record revoked after its exit as wrongly listed (an upheld objection after exit, 鞍政办发〔2020〕18号
+第十四项) is told to every joint department that had one of its measures, whatever the task's
+state (``notify_wrong_listing``, the state stays): the department removes the measure's effects.
 """
 
 from datetime import datetime
@@ -15,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from workflows.case import CaseState
+from workflows.case import CaseState, ExitReason
 from workflows.guards import Role, Rule, all_of, any_of
 from workflows.payloads import NoInput, choice, payload, text
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, system_actor
@@ -63,6 +66,16 @@ measure_still_active = Rule(
     _("The measure is no longer in the catalogue: it is not pushed again."),
     lambda task: bool(task.measure.active),
 )
+case_wrongly_listed = Rule(
+    "case_not_wrongly_listed",
+    _("Only a record revoked as wrongly listed is told to its joint departments as such."),
+    lambda task: task.owning_case().exit_reason == ExitReason.WRONGLY_LISTED,
+)
+wrong_listing_not_yet_notified = Rule(
+    "wrong_listing_already_notified",
+    _("The joint department has already been told that this record was wrongly listed."),
+    lambda task: task.wrong_listing_notified_at is None,
+)
 LIVE_STATES = [
     MeasureTaskState.PUSHED,
     MeasureTaskState.ACKNOWLEDGED,
@@ -94,6 +107,11 @@ class Reinstatement:
     reason: str = text(_("Why the measure is carried out again (e.g. the repair revoked)"))
 
 
+@payload
+class WrongListingNotice:
+    grounds: str = text(_("Why the listing was wrong (the upheld objection)"))
+
+
 class MeasureTaskMachine(FSMModelMixin, models.Model):
     # The contract with the concrete model (casework.models): columns and methods the
     # transitions below read or write, declared there. Annotations only, no fields.
@@ -102,6 +120,8 @@ class MeasureTaskMachine(FSMModelMixin, models.Model):
     terminated_at: datetime | None
     ended_by_exit: bool
     reinstated_at: datetime | None
+    wrong_listing_notified_at: datetime | None
+    wrong_listing_grounds: str
     if TYPE_CHECKING:
         def owning_case(self) -> Any: ...
 
@@ -170,3 +190,16 @@ class MeasureTaskMachine(FSMModelMixin, models.Model):
         self.acknowledged_at = None
         self.reported_at = None
         self.report_text = ""
+
+    @transition(
+        field=state, source=[*MeasureTaskState.values], target=None,
+        conditions=[case_wrongly_listed, wrong_listing_not_yet_notified],
+        permission=any_of(all_of(*OWNER_REVIEWER), all_of(system_actor)),
+        custom={"payload": WrongListingNotice},
+    )
+    def notify_wrong_listing(self, actor: Any, data: WrongListingNotice) -> None:
+        """消除不良影响 (鞍政办发〔2020〕18号 第十四项): the joint department that had this measure
+        is told that the record was revoked as wrongly listed (the notice ``measure_wrongly_listed``);
+        the task keeps its state: a measure still being ended is ended as before."""
+        self.wrong_listing_notified_at = timezone.now()
+        self.wrong_listing_grounds = data.grounds

@@ -206,6 +206,10 @@ class MeasureTask(MeasureTaskMachine, CaseStep):
     ended_by_exit = models.BooleanField(_("ended by the case's exit"), default=False)
     reinstated_at = models.DateTimeField(_("pushed again at"), null=True, blank=True)
     reinstatement_reason = models.TextField(_("why pushed again"), blank=True)
+    # The record was revoked as wrongly listed after its exit and the department told so.
+    wrong_listing_notified_at = models.DateTimeField(_("told of the wrong listing at"), null=True,
+                                                     blank=True)
+    wrong_listing_grounds = models.TextField(_("why the listing was wrong"), blank=True)
 
     objects = MeasureTaskQuerySet.as_manager()  # type: ignore[misc]  # narrower manager than CaseStep's, on purpose
 

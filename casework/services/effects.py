@@ -19,7 +19,13 @@ from casework.services.engine import advance, create_step
 from casework.services.objections import apply_objection_outcome
 from workflows.case import ExitInput, ExitReason, Relisting
 from workflows.guards import RuleRefused
-from workflows.measure_task import LIVE_STATES, MeasureTaskState, Reinstatement, TerminationRequest
+from workflows.measure_task import (
+    LIVE_STATES,
+    MeasureTaskState,
+    Reinstatement,
+    TerminationRequest,
+    WrongListingNotice,
+)
 from workflows.talk import TalkKind, TalkOutcome, talk_kind_for
 
 
@@ -69,6 +75,15 @@ def reinstate_measures(event: TransitionEvent) -> None:
         advance(task, "reinstate", event.actor, Reinstatement(reason=reason))
 
 
+def notify_wrong_listing(event: TransitionEvent) -> None:
+    """A record revoked as wrongly listed after its exit (鞍政办发〔2020〕18号 第十四项: 消除不良影响):
+    every joint department that had one of its measures is told, each task through its own
+    ``notify_wrong_listing`` (audited; the notice ``measure_wrongly_listed``), whatever its state."""
+    case: Case = event.obj
+    for task in case.measuretasks.filter(wrong_listing_notified_at__isnull=True).order_by("pk"):
+        advance(task, "notify_wrong_listing", event.actor, WrongListingNotice(grounds=event.data.grounds))
+
+
 def require_talk_for_overdue(event: TransitionEvent) -> None:
     """Plan item 10: an overdue rectification requires a talk by the owner department."""
     case = event.case
@@ -105,6 +120,7 @@ EFFECTS: dict[tuple[str, str], Callable[[TransitionEvent], None]] = {
     ("case", "record_determination"): push_measures,
     ("case", "exit"): terminate_measures,
     ("case", "relist"): reinstate_measures,
+    ("case", "revoke_as_wrongly_listed"): notify_wrong_listing,
     ("objection", "uphold"): apply_objection_outcome,
     ("objection", "uphold_in_part"): apply_objection_outcome,
     ("objection", "withdraw_record"): apply_objection_outcome,

@@ -1,6 +1,7 @@
 """Remedy after exit for harm from a wrong listing (鞍政办发〔2020〕18号 第十四项) and the owner
 department's own record of a revoked penalty (《行政处罚法》第四十八条第二款)."""
 
+import re
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -8,9 +9,10 @@ import time_machine
 from django.utils import timezone
 
 from casework import services
+from casework.choices import DepartmentKind, Role
 from casework.exceptions import PayloadInvalid
 from casework.indexing import credit_check
-from casework.models import Case, Objection
+from casework.models import AuditEvent, Case, Department, Measure, MeasureTask, Objection, User
 from casework.public import public_exits
 from notifications.models import Message
 from notifications.notices import OBJECTION_RESULT
@@ -26,8 +28,8 @@ from workflows.services import Context
 GROUNDS = "列入名单所依据的检查记录系他人企业，错误列入造成投标资格被取消"
 
 
-def exited(cast: Cast) -> Case:
-    case = cast.listed_case()
+def exited(cast: Cast, case: Case | None = None) -> Case:
+    case = case or cast.listed_case()
     services.advance(case, "exit", cast.reviewer, {"reason": "revoked", "grounds": "认定依据不足"})
     case.refresh_from_db()
     return case
@@ -125,6 +127,93 @@ def test_an_objection_for_a_wrong_listing_is_refused_after_its_window_naming_the
     assert caught.value.code == "wrong_listing_window_closed"
     assert until.isoformat() in str(caught.value)
     assert not case.objections.exists()
+
+
+# --- the joint departments that carried the record's measures are told
+
+
+def upheld_wrong_listing(cast: Cast, case: Case) -> Objection:
+    objection = wrong_listing_objection(cast, case)
+    services.advance(objection, "accept", cast.officer)
+    services.advance(objection, "uphold", cast.reviewer,
+                     {"outcome": "wrongly_listed", "reason": "检查记录所载企业并非本主体"})
+    return objection
+
+
+def second_joint_department(cast: Cast) -> tuple[Department, User]:
+    """A second joint department with a catalogue measure on the cast's legal basis."""
+    tax = Department.objects.create(code="swj", name="市税务局", kind=DepartmentKind.JOINT)
+    Measure.objects.create(code="limit-invoices", title="限制领用增值税专用发票",
+                           legal_basis=cast.basis, department=tax)
+    officer = User.objects.create_user(username="tax_officer", password="x", role=Role.JOINT,
+                                       department=tax)
+    return tax, officer
+
+
+def test_upheld_after_exit_every_joint_department_that_had_a_measure_is_told_in_chinese(
+    cast: Cast,
+) -> None:
+    tax, tax_officer = second_joint_department(cast)
+    case = cast.listed_case()
+    tasks = list(MeasureTask.objects.filter(case=case).order_by("pk"))
+    assert {task.department_id for task in tasks} == {cast.joint.pk, tax.pk}
+    # One department confirmed the end of its measure at the exit, the other has not yet.
+    exited(cast, case)
+    services.advance(MeasureTask.objects.get(case=case, department=tax), "confirm", tax_officer)
+    states = dict(MeasureTask.objects.filter(case=case).values_list("department_id", "state"))
+    assert states == {cast.joint.pk: "terminating", tax.pk: "terminated"}
+
+    upheld_wrong_listing(cast, case)
+
+    messages = Message.objects.filter(case=case, template="measure_wrongly_listed").order_by("pk")
+    assert [(m.audience, m.department_id) for m in messages] == [("joint", cast.joint.pk), ("joint", tax.pk)]
+    for message, task in zip(messages, tasks, strict=True):
+        assert message.context["link"].endswith("/tasks/")  # the joint department's own page
+        notice = render(message.template, message.context, "zh-hans")
+        assert task.measure.title in notice.title and "错误认定" in notice.title
+        assert task.department.name in notice.body and "消除其不良影响" in notice.body
+        assert "检查记录所载企业并非本主体" in notice.body and "第十四项" in notice.body
+        assert not re.search(r"[A-Za-z]{3,}", notice.body.split("本部门的惩戒任务")[0])  # no English
+        assert message.deliveries.filter(recipient__department_id=task.department_id).exists()
+    # Each task records it and keeps its state (a termination still asked for stays asked for).
+    after = dict(MeasureTask.objects.filter(case=case).values_list("department_id", "state"))
+    assert after == states
+    assert not MeasureTask.objects.filter(case=case, wrong_listing_notified_at__isnull=True).exists()
+
+
+def test_the_notice_to_a_joint_department_is_audited_after_the_revocation(cast: Cast) -> None:
+    case = exited(cast)
+    upheld_wrong_listing(cast, case)
+    actions = list(AuditEvent.objects.filter(case_id=case.pk).order_by("pk")
+                   .values_list("action", flat=True))
+    assert actions.index("revoke_as_wrongly_listed") < actions.index("notify_wrong_listing")
+    event = AuditEvent.objects.get(case_id=case.pk, action="notify_wrong_listing")
+    assert (event.from_state, event.to_state, event.actor_id) == ("terminating", "terminating",
+                                                                 cast.reviewer.pk)
+    assert "wrong_listing_notified_at" in event.changes
+
+
+def test_a_dismissed_objection_after_exit_tells_no_joint_department(cast: Cast) -> None:
+    case = exited(cast)
+    objection = wrong_listing_objection(cast, case)
+    services.advance(objection, "accept", cast.officer)
+    services.advance(objection, "dismiss", cast.reviewer, {"reason": "检查记录与本主体一致"})
+    assert not Message.objects.filter(case=case, template="measure_wrongly_listed").exists()
+    assert MeasureTask.objects.get(case=case).wrong_listing_notified_at is None
+
+
+def test_a_joint_department_is_told_of_a_wrong_listing_only_once_and_only_when_it_was_one(
+    cast: Cast,
+) -> None:
+    case = exited(cast)
+    task = MeasureTask.objects.get(case=case)
+    with refused("case_not_wrongly_listed", task):
+        services.advance(task, "notify_wrong_listing", cast.reviewer, {"grounds": "有误"})
+    upheld_wrong_listing(cast, case)
+    task.refresh_from_db()
+    with refused("wrong_listing_already_notified", task):
+        services.advance(task, "notify_wrong_listing", cast.reviewer, {"grounds": "有误"})
+    assert Message.objects.filter(case=case, template="measure_wrongly_listed").count() == 1
 
 
 # --- the owner department records a revoked penalty itself
