@@ -311,5 +311,20 @@ AFTER_EXIT: list[dict[str, Any]] = [
      "confidence": "C"},
 ]
 
+# The 辽宁 layer for the window after exit: whether 《辽宁省社会信用条例》 sets one was not verified
+# (the copies found carry its articles 1 to 6 only); the row keeps the national default's window
+# and grade and says so.
+LIAONING_AFTER_EXIT_NOT_VERIFIED = (
+    "移出后对错误列入名单提出异议的期间（辽宁）：《辽宁省社会信用条例》（2021年11月26日辽宁省第十三届"
+    "人民代表大会常务委员会第三十次会议通过）是否规定该期间未核实：所取得的文本只含第一条至第六条，"
+    "信用主体权益保护各条（异议、更正、消除不良影响）的条号与期限均未取得原文；"
+    "在取得原文并核对前，本行期间与默认值相同，自通过之日起适用。默认值的依据："
+)
+PROVINCE_AFTER_EXIT: list[dict[str, Any]] = [
+    {**row, "jurisdiction": LIAONING, "effective_from": LIAONING_ADOPTED,
+     "source": LIAONING_AFTER_EXIT_NOT_VERIFIED + row["source"], "confidence": "C"}
+    for row in AFTER_EXIT
+]
+
 DEFAULT_POLICIES: list[dict[str, Any]] = (STEPS + PUBLICATION + SECTOR_MINIMUM + PROVINCE + REPAIR_BAR
-                                          + AFTER_EXIT)
+                                          + AFTER_EXIT + PROVINCE_AFTER_EXIT)

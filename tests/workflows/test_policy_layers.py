@@ -2,11 +2,14 @@
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from casework import services
+from casework.models import Case
 from tests.conftest import Cast
 from workflows.choices import Step
 from workflows.models import Deadline, Policy
+from workflows.services import Context
 
 OBJECTION_STEPS = (Step.OBJECTION_ACCEPT, Step.OBJECTION_DECIDE)
 
@@ -57,3 +60,31 @@ def test_a_department_code_overrides_the_province(cast: Cast) -> None:
     cast.owner.save()
     deadline = objection_clock(cast, Step.OBJECTION_ACCEPT)
     assert deadline.policy == local and local.layer == "local"
+
+
+def exited_case(cast: Cast) -> Case:
+    case = cast.listed_case()
+    services.advance(case, "exit", cast.reviewer, {"reason": "revoked", "grounds": "认定依据不足"})
+    case.refresh_from_db()
+    return case
+
+
+def test_the_window_after_exit_under_the_liaoning_layer_is_its_row_that_says_it_was_not_verified(
+    cast: Cast,
+) -> None:
+    case = exited_case(cast)
+    row = Context(case).policy(Step.OBJECTION_AFTER_EXIT, timezone.localdate(case.closed_at))
+    national = Policy.objects.get(step=Step.OBJECTION_AFTER_EXIT, jurisdiction="")
+    assert (row.jurisdiction, row.layer, row.confidence) == ("辽宁", "province", "C")
+    assert "《辽宁省社会信用条例》" in row.source and "未核实" in row.source
+    # Until the text is read, the provincial window is the national default's, with its grounds.
+    assert (row.clock, row.length, row.rolls_forward) == (national.clock, national.length,
+                                                          national.rolls_forward)
+    assert national.source in row.source
+
+
+@override_settings(CASEWORK_PROVINCE="")
+def test_without_a_provincial_layer_the_window_after_exit_is_the_national_default(cast: Cast) -> None:
+    case = exited_case(cast)
+    row = Context(case).policy(Step.OBJECTION_AFTER_EXIT, timezone.localdate(case.closed_at))
+    assert (row.jurisdiction, row.layer, row.confidence) == ("", "national", "C")
