@@ -67,6 +67,7 @@ OWNER_STEPS: list[tuple[str, str, bool]] = [
     ("talk/missed", "record_refusal", False),
     ("measuretask/pushed", "request_termination", False),
     ("measuretask/terminated", "reinstate", True),
+    ("measuretask/terminated", "notify_wrong_listing", True),
     ("repair/applied", "accept", False),
     ("repair/applied", "reject_inadmissible", False),
     ("repair/under_review", "approve", True),
