@@ -36,6 +36,17 @@ class ObjectionForm(PortalForm):
                               widget=forms.Textarea(attrs={"rows": 4}))
     evidence = evidence_field()
 
+    def __init__(self, *args: Any, after_exit: bool = False, **kwargs: Any) -> None:
+        """``after_exit``: the case has exited, the one objection it takes is that it was wrongly
+        listed (the choice offered alone); before the exit that kind is not offered."""
+        super().__init__(*args, **kwargs)
+        field = self.fields["kind"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(value, label) for value, label in ObjectionKind.choices
+                         if (value == ObjectionKind.WRONGFUL_LISTING) == after_exit]
+        if after_exit:
+            field.initial = ObjectionKind.WRONGFUL_LISTING
+
 
 class StatementForm(PortalForm):
     id_prefix = "statement"

@@ -30,7 +30,8 @@ def stage(case: Case, today: date) -> str:
     if case.state == CaseState.EXITED:
         return str({ExitReason.REPAIRED: _("Removed from the list: credit repaired"),
                     ExitReason.EXPIRED: _("Removed from the list: publication period ended"),
-                    ExitReason.REVOKED: _("The determination was revoked")}.get(case.exit_reason, ""))
+                    ExitReason.REVOKED: _("The determination was revoked")}.get(
+            case.exit_reason, ExitReason(case.exit_reason).label if case.exit_reason else ""))
     return str(_("Withdrawn: the department dropped the case"))
 
 

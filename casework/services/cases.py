@@ -33,7 +33,7 @@ from casework.services.engine import create_step
 from casework.text import clean_file_name
 from workflows.case import CaseState, ExitReason, has_legal_basis, list_class_allowed
 from workflows.guards import Rule, RuleRefused
-from workflows.objection import ObjectionKind
+from workflows.objection import ObjectionKind, ObjectionState
 from workflows.repair import RepairState
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, case_subject, staff_role
 from workflows.talk import TalkKind, talk_kind_for
@@ -311,7 +311,8 @@ def store_evidence(
     Its SHA-256 is recorded and audited. The same bytes already attached to the same
     record are not stored again: the existing evidence is returned (``created`` False).
     """
-    require([case_open_for_evidence], case, actor)
+    if not is_open_objection_after_exit(attached_to):
+        require([case_open_for_evidence], case, actor)
     if not (upload.size and 0 < upload.size <= settings.EVIDENCE_MAX_BYTES):
         raise RuleRefused("evidence_size", _("The file is empty or larger than the limit."))
     if upload.content_type not in settings.EVIDENCE_CONTENT_TYPES:
@@ -342,6 +343,13 @@ def store_evidence(
                      payload={"sha256": evidence.sha256, "size": evidence.size,
                               "content_type": evidence.content_type})
     return evidence, True
+
+
+def is_open_objection_after_exit(step: Model | None) -> bool:
+    """An open objection after exit (a wrong listing, 鞍政办发〔2020〕18号 第十四项) takes its evidence
+    although its case has exited: the objection is decided on it."""
+    return (isinstance(step, Objection) and step.kind == ObjectionKind.WRONGFUL_LISTING
+            and step.state in ObjectionState.open_states())
 
 
 case_open_for_evidence = Rule(

@@ -30,7 +30,7 @@ from portal import forms
 from portal.plain import stage, to_dos
 from workflows.case import CaseState, ExitReason
 from workflows.guards import RuleRefused
-from workflows.objection import ObjectionKind
+from workflows.objection import ObjectionKind, ObjectionState
 
 View = Callable[..., HttpResponse]
 
@@ -74,6 +74,7 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, Any]) -> dic
     submittable = [rect for rect in steps["rectification"]
                    if "submit" in services.available_transitions(rect, user)]
     notified = case.state == CaseState.NOTIFIED
+    wrong_listing_until = case.wrong_listing_objection_until()
     return {
         "case": case, "stage": stage(case, today), "to_dos": to_dos(case, user, today),
         "bases": case.legal_bases.all(), "today": today,
@@ -84,9 +85,11 @@ def case_context(request: HttpRequest, case: Case, bound: dict[str, Any]) -> dic
         "can_waive": notified and not case.statement_waived and case.statement_due_on is not None
         and case.statement_window_running(today),
         "can_object": case.state == CaseState.LISTED or wrong_listing_open(case, today),
+        # The last day of the window after exit, shown beside the form (None: not exited).
+        "wrong_listing_until": wrong_listing_until if wrong_listing_open(case, today) else None,
         "can_repair": case.state == CaseState.LISTED,
         "forms": {
-            "objection": bound.get("objection") or forms.ObjectionForm(initial=objection_initial(case)),
+            "objection": bound.get("objection") or objection_form(case),
             "statement": bound.get("statement") or forms.StatementForm(),
             "waiver": bound.get("waiver") or forms.WaiverForm(),
             "repair": bound.get("repair") or forms.RepairForm(),
@@ -128,17 +131,20 @@ def refusal_text(refusal: Exception) -> str:
 
 
 def wrong_listing_open(case: Case, today: Any) -> bool:
-    """An exited case takes an objection that it was wrongly listed while its window runs."""
+    """An exited case takes an objection that it was wrongly listed while its window runs; the
+    page offers it again only once the one filed is decided."""
     if case.state != CaseState.EXITED or case.exit_reason == ExitReason.WRONGLY_LISTED:
+        return False
+    if case.objections.filter(kind=ObjectionKind.WRONGFUL_LISTING,
+                              state__in=ObjectionState.open_states()).exists():
         return False
     until = case.wrong_listing_objection_until()
     return until is not None and today <= until
 
 
-def objection_initial(case: Case) -> dict[str, str]:
-    if case.state == CaseState.EXITED:
-        return {"kind": ObjectionKind.WRONGFUL_LISTING}
-    return {}
+def objection_form(case: Case, *args: Any) -> forms.ObjectionForm:
+    """The objection form of the case's state: after the exit it takes a wrong listing only."""
+    return forms.ObjectionForm(*args, after_exit=case.state == CaseState.EXITED)
 
 
 def attach(case: Case, user: Any, upload: Any, step: Any) -> None:
@@ -156,7 +162,7 @@ def file_objection(request: HttpRequest, pk: int) -> HttpResponse:
                                             data.get("kind") or ObjectionKind.DETERMINATION)
         attach(case, request.user, data.get("evidence"), objection)
 
-    form = forms.ObjectionForm(request.POST, request.FILES)
+    form = objection_form(case, request.POST, request.FILES)
     return perform(request, case, "objection", form, action, _("Your objection has been filed."))
 
 

@@ -204,3 +204,48 @@ def test_another_subject_can_neither_see_nor_download_anything_of_the_first(
     assert other.status_of(f"/documents/{document.pk}/") == 404
     assert Case.objects.get(pk=case.pk).state == "listed"
     other.watch.assert_clean()
+
+
+def test_an_exited_subject_objects_that_it_was_wrongly_listed_before_the_end_of_the_window(
+        cast: Cast, visit: Callable[..., Any], settings: Any, tmp_path: Path) -> None:
+    """Plan item 14 (鞍政办发〔2020〕18号 第十四项): after the exit the case page offers one objection,
+    that the listing was wrong, with the last day of its window (policy row objection_after_exit)."""
+    settings.MEDIA_ROOT = tmp_path
+    case = cast.listed_case()
+    services.advance(case, "exit", cast.reviewer, {"reason": "revoked", "grounds": "认定依据不足"})
+    case.refresh_from_db()
+    until = case.wrong_listing_objection_until()
+    assert until is not None
+
+    subject = visit("subject")
+    page = subject.go(f"/portal/cases/{case.pk}/")
+    section = page.locator("section[aria-labelledby=objection-title]")
+    expect(section.locator("h2")).to_have_text("异议")
+    window = section.locator("[data-wrong-listing-until]")
+    expect(window).to_have_attribute("data-wrong-listing-until", until.isoformat())
+    expect(window.locator("strong")).to_have_text(until.isoformat())
+    expect(window).to_contain_text("错误列入名单")
+    # The one kind an exited case takes, preset; the labels in Chinese.
+    kind = page.locator("#id_objection_kind")
+    expect(kind.locator("option")).to_have_count(1)
+    expect(kind).to_have_value("wrongful_listing")
+    expect(page.locator("label[for=id_objection_kind]")).to_contain_text("异议对象")
+    expect(page.locator("label[for=id_objection_grounds]")).to_contain_text("异议理由")
+    expect(section.locator("button[type=submit]")).to_have_text("提出异议")
+    check_both_widths(page, "portal-07-exited-case-wrong-listing-objection")
+
+    page.set_viewport_size(PHONE)
+    grounds = "列入名单所依据的检查记录系他人企业，错误列入造成投标资格被取消。"
+    page.fill("#objection-form textarea[name=grounds]", grounds)
+    page.set_input_files("#objection-form input[name=evidence]", str(evidence_pdf(tmp_path)))
+    submit(page, "objection")
+    expect(page.locator(".flash")).to_contain_text("异议已提交")
+    objection = Objection.objects.get(case=case)
+    assert (objection.kind, objection.state) == ("wrongful_listing", "filed")
+    assert case.evidence.get().original_name == "证据.pdf"
+    expect(section.locator(".step")).to_contain_text(grounds)
+    # While it is decided the page offers no second one; the ended publication's dates are gone.
+    expect(section.locator("form")).to_have_count(0)
+    expect(page.locator(".facts")).not_to_contain_text("最早可申请信用修复日期")
+    check_page(page, "portal-08-wrong-listing-objection-filed-390")
+    subject.watch.assert_clean()

@@ -3,9 +3,12 @@ department's own record of a revoked penalty (《行政处罚法》第四十八�
 
 import re
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from casework import services
@@ -243,3 +246,28 @@ def test_only_a_reviewer_of_the_owner_department_records_a_revoked_penalty(cast:
     revocation = services.PenaltyRevocation(revoking_decision="某判决书", decided_on=timezone.localdate())
     with refused("reviewer_role", case):
         services.record_penalty_revocation(case, cast.officer, revocation)
+
+
+# --- evidence of an objection after exit
+
+
+def pdf() -> SimpleUploadedFile:
+    return SimpleUploadedFile("证据.pdf", b"%PDF-1.4\n% evidence\n", content_type="application/pdf")
+
+
+def test_an_objection_after_exit_takes_its_evidence_though_the_case_has_exited(
+    cast: Cast, settings: Any, tmp_path: Path,
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    case = exited(cast)
+    with refused("case_closed", case):
+        services.attach_evidence(case, cast.subject_user, pdf())
+    objection = wrong_listing_objection(cast, case)
+    evidence = services.attach_evidence(case, cast.subject_user, pdf(), attached_to=objection)
+    assert (evidence.attached_to, evidence.original_name) == (objection, "证据.pdf")
+    # Once decided, the objection takes no more.
+    services.advance(objection, "accept", cast.officer)
+    services.advance(objection, "dismiss", cast.reviewer, {"reason": "检查记录与本主体一致"})
+    objection.refresh_from_db()
+    with refused("case_closed", case):
+        services.attach_evidence(case, cast.subject_user, pdf(), attached_to=objection)
