@@ -106,7 +106,8 @@ class PartOutcome(models.TextChoices):
 # The outcomes an upholding may have, by kind. An objection to the publication period is
 # answered by a corrected end of listing or by stopping the publication; one to a repair
 # result, when upheld, does what the repair would have done: the publication stops
-# (国家发展改革委令第58号 第二条: 信用修复 ends the publication of the dishonesty information).
+# (国家发展改革委令第58号 第三条 defines 信用信息修复, its 第二条 is the right to it; 第36号 第三条, in
+# force from 2026-04-01: 信用修复 ends the publication, the sharing and the measures).
 # An objection after exit for a wrong listing is answered by one outcome: the record is revoked
 # as wrongly listed (the case has exited already: nothing is left to correct or stop).
 OUTCOMES_BY_KIND: dict[str, tuple[str, ...]] = {

@@ -132,7 +132,12 @@ LEGAL_BASES: tuple[BasisSpec, ...] = (
     BasisSpec("bidding", REGULATION, "中华人民共和国招标投标法实施条例", "第六十七条", True, False,
               date(2012, 2, 1)),
     BasisSpec("wages", REGULATION, "保障农民工工资支付条例", "第四十八条", True, False, date(2020, 5, 1)),
-    # The rules that create each serious list, by the department that keeps it.
+    # The rules that create each serious list, by the department that keeps it. Each article and
+    # date was checked against a copy of the rule's text (docs/traceability.md, "Citations
+    # checked"): 44号 Art 2 (listed after a heavier penalty by the market regulator), 54号 Art 6
+    # (the eleven kinds of conduct), 45号 Art 5 (the two cases of wage arrears); of 11号 only
+    # Arts 1-5 were read, so it is cited by Art 3 (what 严重失信 and its list are), not by the
+    # number of the article listing the nine cases, which was not verified.
     BasisSpec("samr-list", RULE, "市场监督管理严重违法失信名单管理办法（国家市场监督管理总局令第44号）",
               "第二条", True, False, date(2021, 9, 1)),
     BasisSpec("tax-list", RULE, "重大税收违法失信主体信息公布管理办法（国家税务总局令第54号）",
@@ -141,7 +146,7 @@ LEGAL_BASES: tuple[BasisSpec, ...] = (
               "拖欠农民工工资失信联合惩戒对象名单管理暂行办法（人力资源社会保障部令第45号）",
               "第五条", True, False, date(2022, 1, 1)),
     BasisSpec("safety-list", RULE, "安全生产严重失信主体名单管理办法（应急管理部令第11号）",
-              "第六条", True, False, date(2023, 10, 1), WORK_SAFETY),
+              "第三条", True, False, date(2023, 10, 1), WORK_SAFETY),
     # A local regulation supports the lighter key attention list only (plan item 8). Its text
     # was not obtained, so no article is cited: the row shows LegalBasis.article_text (未核实).
     BasisSpec("liaoning", LegalBasisKind.LOCAL_REGULATION, "辽宁省社会信用条例", "", False, True,

@@ -144,3 +144,14 @@ def test_the_demo_cites_the_rule_creating_each_serious_list_with_its_order_numbe
     assert "应急管理部令第11号" in titles["safety-list"]
     serious_cases = [case for case in CASES if case.list_type == ListType.SERIOUS and case.measures]
     assert serious_cases and all({"samr-list", "tax-list"} & set(case.bases) for case in serious_cases)
+
+
+def test_the_list_rules_cite_the_articles_and_dates_checked_against_their_texts() -> None:
+    """docs/traceability.md, "Citations checked": each list-creating rule's article and the day
+    it came into force, as read in a copy of the rule (the source addresses are listed there)."""
+    cited = {spec.key: (spec.article, spec.active_from) for spec in LEGAL_BASES}
+    assert cited["samr-list"] == ("第二条", date(2021, 9, 1))
+    assert cited["tax-list"] == ("第六条", date(2022, 2, 1))
+    assert cited["wages-list"] == ("第五条", date(2022, 1, 1))
+    # Only 第一条 to 第五条 of 应急管理部令第11号 were read: its article on what the list is.
+    assert cited["safety-list"] == ("第三条", date(2023, 10, 1))

@@ -301,5 +301,5 @@ def test_seed_demo_food_case_takes_the_food_sector_minimum(db: Any) -> None:
     assert (tax_minimum.sector, tax_minimum.length) == ("", 3)
     assert set(LegalBasis.objects.exclude(sector="").values_list("article", "sector")) == {
         ("第一百二十四条", Sector.FOOD), ("第一百二十六条", Sector.FOOD),
-        ("第七十八条", Sector.WORK_SAFETY), ("第六条", Sector.WORK_SAFETY),
+        ("第七十八条", Sector.WORK_SAFETY), ("第三条", Sector.WORK_SAFETY),
     }
