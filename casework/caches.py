@@ -78,8 +78,8 @@ def clear_all() -> None:
 # versioned by its effective dates, so the day is part of the key; and whether a step has rows
 # for a sector or a basis at all (("case_axes", step)).
 policies = ProcessCache("policies", "workflows.Policy")
-# A department's active staff and webhook endpoints (notification recipients).
+# A department's active staff, their notification preferences and webhook endpoints (recipients).
 department_recipients = ProcessCache("department_recipients", "casework.User", "casework.Department",
-                                     "notifications.WebhookEndpoint")
+                                     "notifications.WebhookEndpoint", "notifications.Preference")
 # Department ids by kind (the leadership office, told live of every transition).
 departments_by_kind = ProcessCache("departments_by_kind", "casework.Department")

@@ -41,6 +41,9 @@ class Recipients:
     users: list[User] = field(default_factory=list)
     endpoints: list[WebhookEndpoint] = field(default_factory=list)
     department: Department | None = None
+    # The users' notification preferences (user id → row; a user without one is absent), when
+    # read with the users; None: not read, write_messages reads them.
+    preferences: dict[int, Preference] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.users or self.endpoints)
@@ -51,27 +54,42 @@ class Recipients:
 def staff_of(departments: Iterable[Department | None], *, heads: bool | None = None) -> Recipients:
     """Active staff of the departments (optionally only heads or only non-heads) and their systems.
 
-    From this process's cache (casework/caches.py: emptied when a user, department or
-    endpoint is saved, and after a minute): every step of a department's cases addresses them.
+    From this process's cache (casework/caches.py: emptied when a user, department, endpoint
+    or notification preference is saved, and after a minute): every step of a department's
+    cases addresses them. Their preferences are read with them (the same query).
     """
     ids = tuple(sorted({department.pk for department in departments if department is not None}))
 
-    def load() -> tuple[tuple[User, ...], tuple[WebhookEndpoint, ...]]:
+    def load() -> tuple[tuple[User, ...], tuple[WebhookEndpoint, ...], dict[int, Preference]]:
         if not ids:
-            return (), ()
+            return (), (), {}
         users = User.objects.filter(department_id__in=ids, is_active=True).exclude(role=Role.SUBJECT)
         if heads is not None:
             users = users.filter(is_department_head=heads)
         endpoints = (WebhookEndpoint.objects.filter(department_id__in=ids, active=True)
                      if heads is None else [])
-        return tuple(users.order_by("pk")), tuple(endpoints)
+        found = tuple(users.select_related("notification_preference").order_by("pk"))
+        return found, tuple(endpoints), preferences_read_with(found)
 
-    users, endpoints = caches.department_recipients.get((ids, heads), load)
-    return Recipients(list(users), list(endpoints))
+    users, endpoints, preferences = caches.department_recipients.get((ids, heads), load)
+    return Recipients(list(users), list(endpoints), preferences=preferences)
 
 
 def subject_accounts(case: Case) -> Recipients:
-    return Recipients(list(User.objects.filter(subject_id=case.subject_id, is_active=True).order_by("pk")))
+    users = list(User.objects.filter(subject_id=case.subject_id, is_active=True)
+                 .select_related("notification_preference").order_by("pk"))
+    return Recipients(users, preferences=preferences_read_with(users))
+
+
+def preferences_read_with(users: Iterable[User]) -> dict[int, Preference]:
+    """The preferences of users read with ``select_related("notification_preference")``."""
+    found = {}
+    for user in users:
+        try:
+            found[user.pk] = user.notification_preference
+        except Preference.DoesNotExist:
+            pass
+    return found
 
 
 def resolve(audience: str, case: Case | None, obj: Any = None,
@@ -129,9 +147,16 @@ def write_messages(notices: list[tuple[str, Notice, Recipients]], context: dict[
                 context=context_for(notice.audience, context))
         for key, notice, recipients in addressed
     ])
-    users = {user.pk for _key, _notice, recipients in addressed for user in recipients.users}
-    preferences = ({preference.user_id: preference for preference in
-                    Preference.objects.filter(user__in=sorted(users))} if users else {})
+    preferences: dict[int, Preference] = {}
+    unread: set[int] = set()  # users whose preferences were not read with them
+    for _key, _notice, recipients in addressed:
+        if recipients.preferences is None:
+            unread.update(user.pk for user in recipients.users)
+        else:
+            preferences.update(recipients.preferences)
+    if unread:
+        preferences.update((preference.user_id, preference) for preference in
+                           Preference.objects.filter(user__in=sorted(unread)))
     Delivery.objects.bulk_create([
         delivery for message, (_key, _notice, recipients) in zip(messages, addressed, strict=True)
         for delivery in planned_deliveries(message, recipients, preferences)
@@ -142,6 +167,8 @@ def write_messages(notices: list[tuple[str, Notice, Recipients]], context: dict[
 def planned_deliveries(message: Message, recipients: Recipients,
                        preferences: dict[int, Preference] | None = None) -> list[Delivery]:
     now = timezone.now()
+    if preferences is None:
+        preferences = recipients.preferences
     if preferences is None:
         preferences = {preference.user_id: preference for preference in
                        Preference.objects.filter(user__in=[user.pk for user in recipients.users])}

@@ -62,6 +62,22 @@ def test_a_new_staff_member_hears_of_the_next_step_of_the_department(cast: Cast)
 
 
 @pytest.mark.django_db
+def test_staff_preferences_are_read_with_the_staff_and_a_saved_preference_is_seen_next(cast: Cast) -> None:
+    from notifications.models import Preference
+
+    assert cast.officer.pk not in staff_of([cast.owner]).preferences
+    with CaptureQueriesContext(connection) as repeated:
+        staff_of([cast.owner])
+    assert len(repeated) == 0
+
+    preference = Preference.objects.create(user=cast.officer, muted_channels=["email"])
+    assert staff_of([cast.owner]).preferences[cast.officer.pk].muted_channels == ["email"]
+    preference.muted_channels = []
+    preference.save()
+    assert staff_of([cast.owner]).preferences[cast.officer.pk].muted_channels == []
+
+
+@pytest.mark.django_db
 def test_a_deactivated_user_is_no_longer_addressed(cast: Cast) -> None:
     assert cast.officer in staff_of([cast.owner]).users
     cast.officer.is_active = False

@@ -154,7 +154,9 @@ class Notices:
         if key not in self.recipients:
             recipients = staff_of([addressed])
             recipients.department = addressed
-            self.recipients[key] = (recipients, preferences_of(recipients.users))
+            preferences = recipients.preferences  # read with the staff (staff_of)
+            self.recipients[key] = (recipients, preferences if preferences is not None
+                                    else preferences_of(recipients.users))
         return self.recipients[key]
 
     def _deliveries(self, notice: Any, recipients: Any,
