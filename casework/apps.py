@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,7 @@ class CaseworkConfig(AppConfig):
 
         # Every extension point's receivers and the model signals: declared in casework/hooks.py.
         hooks.resolve_all()
+        if connection.vendor == "postgresql":
+            from casework.pg import register_list_dumper
+
+            register_list_dumper()
