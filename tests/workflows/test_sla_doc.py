@@ -1,11 +1,12 @@
 """docs/sla.md is generated from the policy data and lists every row with source, grade, layer."""
 
+import re
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 
 from workflows.management.commands.sla_policies import END_MARKER, MARKER, generate
@@ -55,3 +56,37 @@ def test_the_page_lists_what_the_migrations_loaded() -> None:
               for r in DEFAULT_POLICIES}
     assert loaded == listed
     assert (Path(settings.BASE_DIR) / "docs" / "sla.md").exists()
+
+
+# A code name: an identifier with an underscore (sla_recompute), a module or script (manage.py).
+CODE_NAME = re.compile(r"[A-Za-z]\w*_\w+|\w+\.py\b")
+
+
+def code_names(text: str) -> list[str]:
+    commands = set(get_commands())
+    return sorted({*CODE_NAME.findall(text),
+                   *[word for word in re.findall(r"[A-Za-z_]+", text) if word in commands]})
+
+
+def test_the_code_name_pattern_finds_commands_and_identifiers() -> None:
+    assert code_names("manage.py sla_recompute 重新计算") == ["manage.py", "sla_recompute"]
+    assert code_names("运行 migrate 后") == ["migrate"]
+    assert code_names("国办发〔2025〕22号 第二项：轻微0至3个月") == []
+
+
+def test_no_default_policy_source_names_a_command_or_code_name() -> None:
+    """The source is shown to staff and subjects (portal clocks, timeline, notices): it says
+    what happens in words."""
+    assert {row["source"][:40]: code_names(row["source"]) for row in DEFAULT_POLICIES
+            if code_names(row["source"])} == {}
+
+
+@pytest.mark.django_db
+def test_the_loaded_policy_sources_are_the_datas_and_name_no_code() -> None:
+    """The migrations bring the database's rows to the data's wording (0023 rewords them)."""
+    data = {(r["step"], r.get("jurisdiction", ""), r.get("dishonesty_class", ""), r.get("sector", ""),
+             r["effective_from"]): r["source"] for r in DEFAULT_POLICIES}
+    loaded = {(p.step, p.jurisdiction, p.dishonesty_class, p.sector, p.effective_from): p.source
+              for p in Policy.objects.filter(legal_basis=None)}
+    assert loaded == data
+    assert [source[:40] for source in loaded.values() if code_names(source)] == []
