@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from casework.inbox import SLA_LABELS, sla_state
 from casework.models import AuditEvent, Case
 from workbench.labels import audit_action_label
+from workflows.choices import DeadlineState
 from workflows.models import Deadline, DeadlineEvent
 
 TIMELINE_LIMIT = 500
@@ -50,7 +51,7 @@ def explain(deadline: Deadline, now: datetime) -> str:
         parts.append(_("Paused since %(date)s.") % {"date": deadline.paused_since})
     if deadline.extension:
         parts.append(_("Extended by %(length)s.") % {"length": deadline.extension})
-    if deadline.is_open() and deadline.due_at <= now and deadline.state != "paused":
+    if deadline.is_open() and deadline.due_at <= now and deadline.state != DeadlineState.PAUSED:
         parts.append(_("Overdue since %(due)s.") % {"due": local_minute(deadline.due_at)})
     parts.append(_("Rule: %(source)s") % {"source": policy.source})
     return " ".join(parts)

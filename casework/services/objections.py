@@ -22,6 +22,7 @@ from casework.hooks import TransitionEvent
 from casework.services.engine import advance
 from workflows.case import Correction, ExitInput, ExitReason, PublicationStop, WrongListing
 from workflows.objection import ObjectionOutcome as O
+from workflows.objection import ObjectionState
 
 
 def apply_objection_outcome(event: TransitionEvent) -> None:
@@ -32,7 +33,7 @@ def apply_objection_outcome(event: TransitionEvent) -> None:
         grounds = recorded(_("Objection no. %(number)s: the penalty was revoked (%(decision)s): %(reason)s"),
                            number=objection.pk, decision=objection.revoking_decision,
                            reason=objection.decision_reason)
-    elif objection.state == "partly_upheld":
+    elif objection.state == ObjectionState.PARTLY_UPHELD:
         grounds = recorded(_("Objection no. %(number)s partly upheld: %(reason)s"),
                            number=objection.pk, reason=objection.upheld_part)
     else:
