@@ -229,14 +229,15 @@ def _is_clock_of(deadline: Deadline, obj: Any) -> bool:
 def _case_clocks(event: Any, *states: str) -> list[Deadline]:
     """The case's open clocks in ``states``, in a stable order.
 
-    Read and locked once per transition (``of=("self",)``: only the deadline rows, never
-    the joined policy, which every case of the city shares) and kept on the event, so
-    the actions of one transition do not read the same rows again.
+    Read and locked once per transition (only the deadline rows) and kept on the event, so
+    the actions of one transition do not read the same rows again. Their policies, which
+    every case of the city shares, come from the process's cache (services.attach_policies).
     """
     clocks = event.extra.get("clocks")
     if clocks is None:
         clocks = list(Deadline.objects.open().filter(case=event.case)
-                      .select_for_update(of=("self",)).select_related("policy").order_by("pk"))
+                      .select_for_update(of=("self",)).order_by("pk"))
+        services.attach_policies(clocks)
         for clock in clocks:
             clock.case = event.case
         event.extra["clocks"] = clocks

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -29,6 +30,19 @@ from workflows.models import Deadline, DeadlineEvent, Policy
 from workflows.models.sla import province_layer
 
 RUNG_LEVEL = {Rung.WARNING: 1, Rung.BREACH: 2, Rung.LEADERSHIP: 3}
+
+
+def attach_policies(clocks: list[Deadline]) -> None:
+    """Give each clock its policy row from this process's cache (``caches.policies``, keyed
+    ``("row", pk)``; emptied when a policy is saved, and after ``caches.MAX_AGE_SECONDS``):
+    the few rows every case of the city shares, instead of joining all their columns into
+    every read of a case's clocks. A row not cached yet is read by its key."""
+    for clock in clocks:
+        clock.policy = caches.policies.get(("row", clock.policy_id), partial(_policy_row, clock.policy_id))
+
+
+def _policy_row(pk: int) -> Policy:
+    return Policy.objects.get(pk=pk)
 
 
 @dataclass(frozen=True)
