@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from workflows.case import Correction
-from workflows.guards import Rule, all_of
+from workflows.guards import Rule, RuleRefused, all_of
 from workflows.payloads import NoInput, PayloadInvalid, Reasons, choice, optional, payload, text
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, case_subject
 
@@ -210,6 +210,16 @@ review_is_suspended = Rule(
     _("The review is not suspended: there is nothing to resume."),
     lambda objection: objection.review_suspended,
 )
+# 撤销公示 answers an objection by taking the record off the public pages. A record that is not
+# on them (its publication stopped already, or a list the city does not publish) has no
+# publication to stop: upholding with that outcome would record a decision that did nothing,
+# so it is refused and the reviewer decides with another outcome.
+publication_to_stop = Rule(
+    "no_publication_to_stop",
+    _("The record is not on the public pages (its publication has stopped already or is not the "
+      "city's): there is no publication to stop. Decide the objection with another outcome."),
+    lambda objection: bool(objection.owning_case().published),
+)
 penalty_revoked = Rule(
     "not_a_revoked_penalty",
     _("Withdrawing the record needs an objection that the underlying penalty was revoked."),
@@ -243,6 +253,7 @@ class ObjectionMachine(FSMModelMixin, models.Model):
     re_review_requested_at: datetime | None
     if TYPE_CHECKING:
         def re_review_window_open(self, today: date) -> bool: ...
+        def owning_case(self) -> Any: ...
 
     state = FSMField(
         _("state"), default=ObjectionState.FILED, choices=ObjectionState.choices, protected=True
@@ -301,6 +312,8 @@ class ObjectionMachine(FSMModelMixin, models.Model):
     )
     def uphold(self, actor: Any, data: Upholding) -> None:
         check_outcome(self.kind, data.outcome, data.correction)
+        if data.outcome == ObjectionOutcome.STOP_PUBLICATION and not publication_to_stop(self):
+            raise RuleRefused.of(publication_to_stop, self)
         self._decide(actor, data.outcome, data.reason)
 
     @transition(

@@ -44,9 +44,8 @@ def apply_objection_outcome(event: TransitionEvent) -> None:
         advance(event.case, "correct", event.actor, event.data.correction or Correction())
     elif outcome == O.REVOKE:
         advance(event.case, "exit", event.actor, ExitInput(reason=ExitReason.REVOKED, grounds=grounds))
-    elif outcome == O.STOP_PUBLICATION:
-        if event.case.published:
-            advance(event.case, "stop_publication", event.actor, PublicationStop(grounds=grounds))
+    elif outcome == O.STOP_PUBLICATION:  # the machine refused it for a record not published
+        advance(event.case, "stop_publication", event.actor, PublicationStop(grounds=grounds))
     elif outcome == O.CLEAR_LABEL:
         advance(event.case, "exit", event.actor,
                 ExitInput(reason=ExitReason.LABEL_CLEARED, grounds=grounds))

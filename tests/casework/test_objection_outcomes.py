@@ -64,6 +64,18 @@ def test_stop_publication_takes_the_record_off_the_public_pages_and_keeps_it_lis
     assert "撤销公示" in notice and "公示内容涉及个人隐私" in notice
 
 
+def test_stop_publication_is_refused_for_a_record_no_longer_on_the_public_pages(cast: Cast) -> None:
+    """Upholding with 撤销公示 a record whose publication already stopped would record nothing."""
+    case = cast.listed_case()
+    services.advance(case, "stop_publication", cast.reviewer, {"grounds": "公示内容涉及个人隐私"})
+    objection = under_review(cast, case=fresh(case))
+    with refused("no_publication_to_stop", objection, fresh(case)):
+        services.advance(objection, "uphold", cast.reviewer,
+                         {"outcome": "stop_publication", "reason": "公示内容有误"})
+    services.advance(fresh(objection), "dismiss", cast.reviewer, DISMISSAL)  # another outcome is taken
+    assert fresh(objection).state == "dismissed"
+
+
 def test_partly_upheld_corrects_the_record_in_part_and_rederives_its_clock(cast: Cast) -> None:
     objection = under_review(cast)
     case = objection.case
