@@ -317,9 +317,15 @@ SLA_EXIT_RECHECK_SECONDS = env_int("SLA_EXIT_RECHECK_SECONDS", 3600)
 
 # Notifications (notifications/, docs/notifications.md).
 # Live push: Redis in production; in-memory (one server process) in the embedded default.
+# channels_redis waits for a consumer's next message with a blocking read of 5 s (BZPOPMIN),
+# and redis-py 8 gives up on any read after 5 s by default: an idle WebSocket's read timed out,
+# its consumer died and the socket dropped every few seconds (a hint sent meanwhile was lost).
+# The layer's connections wait longer than the blocking read.
+CHANNEL_LAYER_SOCKET_TIMEOUT_SECONDS = env_int("CHANNEL_LAYER_SOCKET_TIMEOUT_SECONDS", 30)
 CHANNEL_LAYERS = {
     "default": (
-        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [
+            {"address": REDIS_URL, "socket_timeout": CHANNEL_LAYER_SOCKET_TIMEOUT_SECONDS}]}}
         if REDIS_URL else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     ),
 }

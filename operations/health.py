@@ -50,7 +50,8 @@ def check_channel_layer() -> CheckResult:
 
     try:
         for host in config["CONFIG"]["hosts"]:
-            redis.Redis.from_url(host, socket_connect_timeout=TIMEOUT_SECONDS,
+            address = host["address"] if isinstance(host, dict) else host
+            redis.Redis.from_url(address, socket_connect_timeout=TIMEOUT_SECONDS,
                                  socket_timeout=TIMEOUT_SECONDS).ping()
     except Exception as error:  # redis-py's connection and timeout errors
         return CheckResult("channel_layer", False, short(error))

@@ -102,3 +102,59 @@ def test_leadership_sees_a_sweep_breach_live_and_exports_the_same_numbers(
     owner_row = next(row for row in grid if row[0] == cast.owner.name)
     assert owner_row[2] == "1/1"  # objection: overdue/open, as in the cell that just turned 1
     assert "1 / 1" in " ".join(row_text.split())  # the page's objection cell: overdue / open
+
+
+# Every WebSocket the page opens, kept where the test can close one (as a server does when a
+# socket's pings go unanswered on a busy machine).
+KEEP_SOCKETS = """
+window.__sockets = [];
+const PageSocket = window.WebSocket;
+window.WebSocket = function (url, protocols) {
+  const socket = new PageSocket(url, protocols);
+  window.__sockets.push(socket);
+  return socket;
+};
+window.WebSocket.prototype = PageSocket.prototype;
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dashboard_whose_socket_dropped_reads_its_figures_again_on_reconnecting(
+        cast: Cast, settings: Any, tmp_path: Path, collected_static: Path) -> None:
+    """A hint sent while the socket is down is lost; the page reads its live regions again when
+    the socket reopens, so a clock that fell overdue meanwhile shows without a reload."""
+    redis_url = require_redis()
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                           "CONFIG": {"hosts": [redis_url]}}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    cast.leadership_user.set_password("x")
+    cast.leadership_user.save(update_fields=["password"])
+    clock = clock_due_in(cast, 20)
+    cell = f'[data-ov-cell="{cast.owner.code}:objection:overdue"]'
+    with asgi_server(redis_url, tmp_path / "uvicorn.log", collected_static) as base, \
+            sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+        context.add_init_script(KEEP_SOCKETS)
+        page = context.new_page()
+        watch = Watch(ignore=(
+            re.compile(r"Applying inline style violates .* \(.*/static/viewflow/js/turbo"),
+        )).attach(page)
+        page.goto(f"{base}/")
+        page.fill("#id_username", cast.leadership_user.username)
+        page.fill("#id_password", "x")
+        page.click("[data-wb-sign-in]")
+        page.wait_for_url(f"{base}/oversight/")
+        page.wait_for_selector("html[data-wb-socket=open]", timeout=15000)
+        assert page.inner_text(cell) == "0"
+        page.evaluate("window.__notReloaded = true")
+        while timezone.now() < clock.due_at:  # overdue now, and no sweep: no hint is ever sent
+            time.sleep(0.2)
+        # Idle for longer than the channel layer's blocking read (5 s): the socket stayed open.
+        assert page.evaluate("window.__sockets.map(function (s) { return s.readyState; })") == [1]
+        page.evaluate("window.__sockets[0].close()")
+        expect(page.locator(cell)).to_have_text("1", timeout=15000)
+        assert page.evaluate("window.__sockets.length") == 2  # it reconnected
+        assert page.evaluate("window.__notReloaded") is True
+        watch.assert_clean()
+        browser.close()

@@ -26,23 +26,37 @@
     window.setTimeout(function () { item.remove(); }, 10000);
   }
 
+  // Hints can come faster than answers: only the answer to the latest fetch of a region is shown,
+  // so a slow answer to an earlier hint never puts older figures back.
+  var fetches = 0;
+
   function refreshRows() {
     document.querySelectorAll("[data-wb-rows-url]").forEach(function (region) {
+      var ticket = String(++fetches);
+      region.setAttribute("data-wb-fetch", ticket);
       fetch(region.getAttribute("data-wb-rows-url") + window.location.search,
             { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
         .then(function (response) { return response.ok ? response.text() : null; })
         .then(function (html) {
-          if (html === null) { return; }
+          if (html === null || region.getAttribute("data-wb-fetch") !== ticket) { return; }
           region.innerHTML = html;
           region.setAttribute("data-wb-refreshed", String(Date.now()));
         });
     });
   }
 
-  function connect(attempt) {
+  // attempt: failed tries since the socket was last open (the backoff); reopening: it was open before.
+  function connect(attempt, reopening) {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     var socket = new WebSocket(scheme + window.location.host + "/ws/notifications/");
-    socket.onopen = function () { document.documentElement.setAttribute("data-wb-socket", "open"); };
+    var opened = false;
+    socket.onopen = function () {
+      opened = true;
+      document.documentElement.setAttribute("data-wb-socket", "open");
+      // Hints sent while the socket was down are lost (the server closes a socket whose pings
+      // go unanswered on a busy machine): read the live regions again on reconnecting.
+      if (reopening) { refreshRows(); }
+    };
     socket.onmessage = function (event) {
       var data = JSON.parse(event.data);
       if (typeof data.unread === "number") { setUnread(data.unread); }
@@ -51,8 +65,10 @@
     };
     socket.onclose = function (event) {
       document.documentElement.setAttribute("data-wb-socket", "closed");
-      if (event.code === 4401 || attempt > 8) { return; }
-      window.setTimeout(function () { connect(attempt + 1); }, Math.min(30000, 1000 * Math.pow(2, attempt)));
+      var tries = opened ? 0 : attempt + 1;
+      if (event.code === 4401 || tries > 8) { return; }
+      window.setTimeout(function () { connect(tries, reopening || opened); },
+                        Math.min(30000, 1000 * Math.pow(2, tries)));
     };
   }
 
@@ -82,6 +98,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     dropzones();
     var live = document.querySelector("[data-wb-live='1']");
-    if (live && "WebSocket" in window) { connect(0); }
+    if (live && "WebSocket" in window) { connect(0, false); }
   });
 })();
