@@ -191,7 +191,7 @@ def file_objection(case: Case, actor: Any, grounds: str,
         rules.append(repair_decided)
     if kind == ObjectionKind.WRONGFUL_LISTING:
         rules = [case_subject, case_exited, determined_here, not_wrongly_listed,
-                 wrong_listing_window_open]
+                 wrong_listing_window_open, no_open_wrong_listing_objection]
     create_step(objection, actor, {"grounds": objection.grounds, "kind": str(kind)}, rules=rules)
     return objection
 
@@ -247,6 +247,12 @@ wrong_listing_window_open = Rule(
         "An objection that the record was wrongly listed could be filed until %(date)s "
         "inclusive (the period after the exit of its rule)."
     ) % {"date": obj.owning_case().wrong_listing_objection_until()},
+)
+no_open_wrong_listing_objection = Rule(
+    "wrong_listing_objection_open",
+    _("An objection that this record was wrongly listed is already being decided."),
+    lambda obj, actor: not obj.owning_case().objections.filter(
+        kind=ObjectionKind.WRONGFUL_LISTING, state__in=ObjectionState.open_states()).exists(),
 )
 repair_decided = Rule(
     "no_repair_result",

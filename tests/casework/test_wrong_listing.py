@@ -112,6 +112,22 @@ def test_an_objection_after_exit_takes_only_the_wrongly_listed_outcome(cast: Cas
         services.advance(other, "uphold", cast.reviewer, {"outcome": "wrongly_listed", "reason": "有误"})
 
 
+def test_a_second_wrong_listing_objection_is_refused_while_one_is_decided_and_allowed_after(
+    cast: Cast,
+) -> None:
+    case = exited(cast)
+    first = wrong_listing_objection(cast, case)
+    with refused("wrong_listing_objection_open", case):
+        wrong_listing_objection(cast, case)
+    services.advance(first, "accept", cast.officer)
+    with refused("wrong_listing_objection_open", case):
+        wrong_listing_objection(cast, case)
+    services.advance(first, "dismiss", cast.reviewer, {"reason": "检查记录与本主体一致"})
+    second = wrong_listing_objection(cast, case)  # new grounds after a dismissal, within the window
+    assert Objection.objects.filter(case=case, kind="wrongful_listing").count() == 2
+    assert second.state == "filed"
+
+
 def test_an_objection_for_a_wrong_listing_needs_an_exited_case(cast: Cast) -> None:
     case = cast.listed_case()
     with refused("case_not_exited", case):
