@@ -311,6 +311,8 @@ CELERY_BEAT_SCHEDULE = {
 # The SLA sweep: batch size, and how long a row that raised waits before it is tried again.
 SLA_SWEEP_BATCH_SIZE = env_int("SLA_SWEEP_BATCH_SIZE", 500)
 SLA_SWEEP_RETRY_SECONDS = env_int("SLA_SWEEP_RETRY_SECONDS", 300)
+# Clocks walked per transaction when the sweep applies a rule-set boundary (workflows/boundaries.py).
+SLA_BOUNDARY_BATCH_SIZE = env_int("SLA_BOUNDARY_BATCH_SIZE", 1000)
 # A case whose exit as expired is held (its rule's exit condition not met) is checked again
 # by the sweep this long after each check; it exits at the first check the condition holds.
 SLA_EXIT_RECHECK_SECONDS = env_int("SLA_EXIT_RECHECK_SECONDS", 3600)

@@ -94,4 +94,4 @@ class EscalationAdmin(ReadOnlyAdmin):
 class RuleSetBoundaryAdmin(ReadOnlyAdmin):
     """Read-only: the sweep writes a row when it applies a boundary (workflows/boundaries.py)."""
 
-    list_display = ["effective_on", "applied_at", "moved", "failed"]
+    list_display = ["effective_on", "applied_at", "moved", "failed", "resume_after"]

@@ -5,14 +5,17 @@ sweepers at a boundary apply it once between them.
 """
 
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from casework.models import Case
 from tests.conftest import Cast
 from tests.pg.concurrency import run_together
+from workflows import boundaries
 from workflows.boundaries import apply_reached_boundaries
 from workflows.choices import Step, TimelineKind
 from workflows.models import Deadline, DeadlineEvent, RuleSetBoundary
@@ -104,3 +107,61 @@ def test_two_sweepers_at_a_boundary_apply_it_once(cast: Cast) -> None:
     assert case.listed_until == date(2026, 3, 3)
     assert recomputed(case) == 1
     assert not RuleSetBoundary.objects.filter(applied_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_boundary_over_more_clocks_than_a_batch_moves_them_batch_by_batch_and_resumes(
+        cast: Cast, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bounded batches, each its own transaction; a pass stopped half-way resumes, moving each clock once."""
+    cases = [general_case_under_the_2023_rules(cast) for _ in range(5)]
+    sweep_at(at(date(2025, 6, 21)))  # the boundaries before 22号, applied
+    walked = boundaries.running_clocks().count()
+    size = 2
+    assert walked > 2 * size  # more clocks than two batches
+    settings.SLA_BOUNDARY_BATCH_SIZE = size
+
+    real = boundaries.move_clocks
+    batches: list[tuple[int, bool, int]] = []  # (transaction id, in a transaction, clocks)
+    stop_at = [2]
+
+    def recorded(ids: list[int]) -> tuple[int, int]:
+        batches.append((_transaction_id(), connection.in_atomic_block, len(ids)))
+        if len(batches) in stop_at:
+            raise RuntimeError("the sweeper stopped half-way")
+        return real(ids)
+
+    monkeypatch.setattr(boundaries, "move_clocks", recorded)
+    with pytest.raises(RuntimeError):
+        sweep_at(at(date(2025, 6, 23)))
+    boundary = RuleSetBoundary.objects.get(effective_on=RULES_22)
+    assert boundary.applied_at is None  # not finished …
+    assert boundary.resume_after > 0  # … but the first batch is kept
+    moved_first = boundary.moved
+    assert sum(1 for case in cases if recomputed(case)) == moved_first
+
+    stop_at.clear()
+    resumed = sweep_at(at(date(2025, 6, 23)))
+    assert resumed.moved == len(cases) - moved_first
+    transactions = [batch[0] for batch in batches]
+    assert len(set(transactions)) == len(transactions) >= 3  # several transactions
+    assert all(in_atomic for _, in_atomic, _ in batches)
+    assert all(count <= size for _, _, count in batches)
+    # The stopped batch's clocks were walked again; none walked twice otherwise.
+    assert sum(count for _, _, count in batches) - batches[1][2] == walked
+    for case in cases:
+        case.refresh_from_db()
+        assert case.listed_until == date(2026, 3, 3)
+        assert recomputed(case) == 1
+    boundary.refresh_from_db()
+    assert boundary.applied_at == at(date(2025, 6, 23)) and boundary.moved == len(cases)
+
+    before = [recomputed(case) for case in cases]
+    again = sweep_at(at(date(2025, 6, 23), 12))
+    assert again.moved == 0
+    assert [recomputed(case) for case in cases] == before
+
+
+def _transaction_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+        return int(cursor.fetchone()[0])

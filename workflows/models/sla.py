@@ -413,6 +413,8 @@ class RuleSetBoundary(models.Model):
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
     moved = models.PositiveIntegerField(_("clocks moved"), default=0)
     failed = models.PositiveIntegerField(_("moves that failed"), default=0)
+    # The pass walks the clocks in id order, a batch per transaction: the last id it walked.
+    resume_after = models.BigIntegerField(_("walked up to clock"), default=0)
 
     class Meta:
         verbose_name = _("rule-set boundary")
