@@ -136,30 +136,45 @@ def write_message(key: str, notice: Notice, recipients: Recipients, context: dic
 def write_messages(notices: list[tuple[str, Notice, Recipients]], context: dict[str, Any],
                    case: Case | None) -> list[Message]:
     """The messages of one event (one per audience addressed) and their deliveries, in the
-    caller's transaction: one read of the recipients' preferences, one insert of the messages,
-    one of the deliveries, however many audiences."""
-    addressed = [(key, notice, recipients) for key, notice, recipients in notices if recipients]
+    caller's transaction (``write_outbox``)."""
+    return write_outbox([Outgoing(key, notice, recipients, context, case)
+                         for key, notice, recipients in notices])
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str
+    notice: Notice
+    recipients: Recipients
+    context: dict[str, Any]
+    case: Case | None
+
+
+def write_outbox(outgoing: list[Outgoing]) -> list[Message]:
+    """Messages and their deliveries, in the caller's transaction: one read of the recipients'
+    preferences, one insert of the messages, one of the deliveries, however many messages."""
+    addressed = [row for row in outgoing if row.recipients]
     if not addressed:
         return []
     messages = Message.objects.bulk_create([
-        Message(key=key, event=context["event"], template=notice.template, audience=notice.audience,
-                legal=notice.legal, case=case, department=recipients.department,
-                context=context_for(notice.audience, context))
-        for key, notice, recipients in addressed
+        Message(key=row.key, event=row.context["event"], template=row.notice.template,
+                audience=row.notice.audience, legal=row.notice.legal, case=row.case,
+                department=row.recipients.department, context=context_for(row.notice.audience, row.context))
+        for row in addressed
     ])
     preferences: dict[int, Preference] = {}
     unread: set[int] = set()  # users whose preferences were not read with them
-    for _key, _notice, recipients in addressed:
-        if recipients.preferences is None:
-            unread.update(user.pk for user in recipients.users)
+    for row in addressed:
+        if row.recipients.preferences is None:
+            unread.update(user.pk for user in row.recipients.users)
         else:
-            preferences.update(recipients.preferences)
+            preferences.update(row.recipients.preferences)
     if unread:
         preferences.update((preference.user_id, preference) for preference in
                            Preference.objects.filter(user__in=sorted(unread)))
     Delivery.objects.bulk_create([
-        delivery for message, (_key, _notice, recipients) in zip(messages, addressed, strict=True)
-        for delivery in planned_deliveries(message, recipients, preferences)
+        delivery for message, row in zip(messages, addressed, strict=True)
+        for delivery in planned_deliveries(message, row.recipients, preferences)
     ])
     return messages
 
@@ -372,33 +387,33 @@ def on_escalations(escalations: list[Escalation]) -> None:
 
     A batch can fire hundreds of rungs for one department; one message listing them
     reaches people, hundreds do not. The key hashes the escalations' own unique keys,
-    so the same rungs never produce a second digest.
+    so the same rungs never produce a second digest. Set-based: one read of the
+    departments, one of the keys already written, then ``write_outbox``'s three
+    statements, however many departments the batch reaches.
     """
     groups: dict[tuple[str, int | None], list[Escalation]] = defaultdict(list)
     for escalation in escalations:
         department_id = escalation.department_id or escalation.deadline.case.owner_department_id
         groups[(escalation.rung, department_id)].append(escalation)
-    written = []
-    for (rung, office), items in groups.items():
-        written += write_escalation(rung, office, items)
-    enqueue_after_commit(written)
-
-
-def write_escalation(rung: str, department_id: int | None, items: list[Escalation]) -> list[int]:
-    department = Department.objects.filter(pk=department_id).first() if department_id else None
-    context = escalation_context(rung, department, items)
-    cases = {item.deadline.case_id for item in items}
-    case = items[0].deadline.case if len(cases) == 1 else None
-    written = []
-    for notice in ESCALATION_NOTICES.get(rung, ()):
-        key = f"escalation:{escalation_digest(items)}:{notice.audience}"
-        if Message.objects.filter(key=key).exists():
+    planned = [(f"escalation:{escalation_digest(items)}:{notice.audience}", notice, office, items)
+               for (rung, office), items in groups.items() for notice in ESCALATION_NOTICES.get(rung, ())]
+    if not planned:
+        return
+    keys = [key for key, *_rest in planned]
+    written = set(Message.objects.filter(key__in=keys).values_list("key", flat=True))
+    departments = Department.objects.in_bulk({office for _key, _notice, office, _items in planned if office})
+    contexts: dict[int, dict[str, Any]] = {}
+    outgoing = []
+    for key, notice, office, items in planned:
+        if key in written:
             continue
-        message = write_message(key, notice, resolve(notice.audience, case, department=department),
-                                context, case)
-        if message is not None:
-            written.append(message.pk)
-    return written
+        department = departments.get(office) if office else None
+        if id(items) not in contexts:
+            contexts[id(items)] = escalation_context(items[0].rung, department, items)
+        case = items[0].deadline.case if len({item.deadline.case_id for item in items}) == 1 else None
+        outgoing.append(Outgoing(key, notice, resolve(notice.audience, case, department=department),
+                                 contexts[id(items)], case))
+    enqueue_after_commit([message.pk for message in write_outbox(outgoing)])
 
 
 def escalation_digest(items: list[Escalation]) -> str:
