@@ -185,9 +185,12 @@ def measure(args: argparse.Namespace, ids: list[int], since: datetime, figures: 
     make_due(ids, since)
     figures.update(city_clocks(ids))
     figures["plan"] = claim_plan(connection)
-    started = time.perf_counter()
+    backend = backend_pid(connection)
+    started, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu_s(backend)
     result = sweep(batch_size=500)
     figures["one_worker_s"] = time.perf_counter() - started
+    figures["one_worker_cpu_s"] = time.process_time() - cpu
+    figures["one_worker_db_cpu_s"] = backend_cpu_s(backend) - db_cpu
     figures["one_worker_claimed"] = result.claimed
     figures["one_worker_fired"] = dict(result.fired)
     empty = []
@@ -202,6 +205,20 @@ def measure(args: argparse.Namespace, ids: list[int], since: datetime, figures: 
     figures["workers"] = args.workers
     figures["n_workers_s"] = sweep_in_processes(args.workers)
     figures["n_workers_escalations"] = Escalation.objects.filter(deadline_id__in=ids, fired_at__gte=since).count()
+
+
+def backend_pid(connection: object) -> int:
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_backend_pid()")
+        return int(cursor.fetchone()[0])
+
+
+def backend_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of the PostgreSQL backend serving this process (same machine)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sweep_in_processes(workers: int) -> float:
@@ -257,6 +274,7 @@ due by one UPDATE (due yesterday, each owes its breach rung now): {figures['step
 |---|---|---|
 | open deadlines of the city | {figures['open']:,} | |
 | sweep all {args.due:,} due, 1 process | {figures['one_worker_s']:.2f} s ({figures['one_worker_claimed']:,} claimed) | ≤ 5 s |
+| the same run's CPU: the sweeper process / its PostgreSQL backend | {figures['one_worker_cpu_s']:.2f} s / {figures['one_worker_db_cpu_s']:.2f} s | |
 | sweep all {args.due:,} due, {figures['workers']} processes at once | {figures['n_workers_s']:.2f} s (process start included) | |
 | escalations written by the {figures['workers']} processes | {figures['n_workers_escalations']:,} (exactly one per due row) | |
 | sweep with none due (median of 50 / max) | {figures['empty_ms_median']:.2f} ms / {figures['empty_ms_max']:.2f} ms | ≤ 10 ms |
