@@ -49,16 +49,34 @@ def clock_due_in(cast: Cast, seconds: int) -> Deadline:
     )
 
 
-@pytest.mark.django_db(transaction=True)
-def test_leadership_sees_a_sweep_breach_live_and_exports_the_same_numbers(
-        cast: Cast, settings: Any, tmp_path: Path, collected_static: Path) -> None:
+def leadership_on_redis(cast: Cast, settings: Any) -> str:
+    """The test Redis as the channel layer, and the leadership user's password for the server,
+    which checks it with the production hashers (the suite's MD5 is not among them)."""
     redis_url = require_redis()
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
                                            "CONFIG": {"hosts": [redis_url]}}}
-    # The server checks passwords with the production hashers (the suite's MD5 is not among them).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     cast.leadership_user.set_password("x")
     cast.leadership_user.save(update_fields=["password"])
+    return redis_url
+
+
+def open_dashboard(page: Any, base: str, cast: Cast, cell: str) -> None:
+    """Sign in as the leadership user; the dashboard is open on a live socket with ``cell`` at 0."""
+    page.goto(f"{base}/")
+    page.fill("#id_username", cast.leadership_user.username)
+    page.fill("#id_password", "x")
+    page.click("[data-wb-sign-in]")
+    page.wait_for_url(f"{base}/oversight/")
+    page.wait_for_selector("html[data-wb-socket=open]", timeout=15000)
+    assert page.inner_text(cell) == "0"
+    page.evaluate("window.__notReloaded = true")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_leadership_sees_a_sweep_breach_live_and_exports_the_same_numbers(
+        cast: Cast, settings: Any, tmp_path: Path, collected_static: Path) -> None:
+    redis_url = leadership_on_redis(cast, settings)
     clock = clock_due_in(cast, 20)
     cell = f'[data-ov-cell="{cast.owner.code}:objection:overdue"]'
     server = asgi_server(redis_url, tmp_path / "uvicorn.log", collected_static)
@@ -74,14 +92,7 @@ def test_leadership_sees_a_sweep_breach_live_and_exports_the_same_numbers(
             # CSP (style-src 'self') refuses; nothing on the page depends on it.
             re.compile(r"Applying inline style violates .* \(.*/static/viewflow/js/turbo"),
         )).attach(page)
-        page.goto(f"{base}/")
-        page.fill("#id_username", cast.leadership_user.username)
-        page.fill("#id_password", "x")
-        page.click("[data-wb-sign-in]")
-        page.wait_for_url(f"{base}/oversight/")
-        page.wait_for_selector("html[data-wb-socket=open]", timeout=15000)
-        assert page.inner_text(cell) == "0"
-        page.evaluate("window.__notReloaded = true")
+        open_dashboard(page, base, cast, cell)
         shoot(page, "oversight-dashboard-before")
         while timezone.now() < clock.due_at:
             time.sleep(0.2)
@@ -123,12 +134,7 @@ def test_a_dashboard_whose_socket_dropped_reads_its_figures_again_on_reconnectin
         cast: Cast, settings: Any, tmp_path: Path, collected_static: Path) -> None:
     """A hint sent while the socket is down is lost; the page reads its live regions again when
     the socket reopens, so a clock that fell overdue meanwhile shows without a reload."""
-    redis_url = require_redis()
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [redis_url]}}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-    cast.leadership_user.set_password("x")
-    cast.leadership_user.save(update_fields=["password"])
+    redis_url = leadership_on_redis(cast, settings)
     clock = clock_due_in(cast, 20)
     cell = f'[data-ov-cell="{cast.owner.code}:objection:overdue"]'
     with asgi_server(redis_url, tmp_path / "uvicorn.log", collected_static) as base, \
@@ -140,14 +146,7 @@ def test_a_dashboard_whose_socket_dropped_reads_its_figures_again_on_reconnectin
         watch = Watch(ignore=(
             re.compile(r"Applying inline style violates .* \(.*/static/viewflow/js/turbo"),
         )).attach(page)
-        page.goto(f"{base}/")
-        page.fill("#id_username", cast.leadership_user.username)
-        page.fill("#id_password", "x")
-        page.click("[data-wb-sign-in]")
-        page.wait_for_url(f"{base}/oversight/")
-        page.wait_for_selector("html[data-wb-socket=open]", timeout=15000)
-        assert page.inner_text(cell) == "0"
-        page.evaluate("window.__notReloaded = true")
+        open_dashboard(page, base, cast, cell)
         while timezone.now() < clock.due_at:  # overdue now, and no sweep: no hint is ever sent
             time.sleep(0.2)
         # Idle for longer than the channel layer's blocking read (5 s): the socket stayed open.
