@@ -288,8 +288,8 @@ def _mark_boundaries_applied(cursor: Any) -> None:
     """
     cursor.execute(
         """
-        INSERT INTO workflows_rulesetboundary (effective_on, applied_at, moved, failed)
-        SELECT DISTINCT effective_from, now(), 0, 0 FROM workflows_policy
+        INSERT INTO workflows_rulesetboundary (effective_on, applied_at, moved, failed, resume_after)
+        SELECT DISTINCT effective_from, now(), 0, 0, 0 FROM workflows_policy
         WHERE effective_from <= (now() AT TIME ZONE %s)::date
         ON CONFLICT (effective_on) DO UPDATE SET applied_at = excluded.applied_at
         """,
