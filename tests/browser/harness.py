@@ -75,6 +75,16 @@ class Watch:
         assert not problems, "the page had errors:\n" + "\n".join(problems)
 
 
+def sign_in_live(page: Page, base: str, username: str, lands_on: str, password: str = "x") -> None:
+    """Sign in from the home page; the user's landing page is open with its WebSocket connected."""
+    page.goto(f"{base}/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("[data-wb-sign-in]")
+    page.wait_for_url(f"{base}{lands_on}")
+    page.wait_for_selector("html[data-wb-socket=open]", timeout=15000)
+
+
 def shoot(page: Page, name: str) -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser.harness import Watch, launch, shoot
+from tests.browser.harness import Watch, launch, shoot, sign_in_live
 from tests.conftest import Cast
 from tests.pg.notifications.helpers import require_redis
 from tests.pg.servers import asgi_server
@@ -63,12 +63,7 @@ def leadership_on_redis(cast: Cast, settings: Any) -> str:
 
 def open_dashboard(page: Any, base: str, cast: Cast, cell: str) -> None:
     """Sign in as the leadership user; the dashboard is open on a live socket with ``cell`` at 0."""
-    page.goto(f"{base}/")
-    page.fill("#id_username", cast.leadership_user.username)
-    page.fill("#id_password", "x")
-    page.click("[data-wb-sign-in]")
-    page.wait_for_url(f"{base}/oversight/")
-    page.wait_for_selector("html[data-wb-socket=open]", timeout=15000)
+    sign_in_live(page, base, cast.leadership_user.username, "/oversight/")
     assert page.inner_text(cell) == "0"
     page.evaluate("window.__notReloaded = true")
 

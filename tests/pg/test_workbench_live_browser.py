@@ -13,7 +13,7 @@ from casework import services
 from casework.models import Objection
 from config.celery import app
 from notifications.services import unread_count
-from tests.browser.harness import Watch, launch, shoot
+from tests.browser.harness import Watch, launch, shoot, sign_in_live
 from tests.conftest import Cast
 from tests.pg.notifications.helpers import require_redis
 from tests.pg.servers import asgi_server
@@ -56,12 +56,7 @@ def test_a_new_case_of_the_department_toasts_and_refreshes_the_inbox_without_a_r
         context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
         page = context.new_page()
         watch = Watch().attach(page)  # nothing ignored: the real server has the WebSocket
-        page.goto(f"{base}/")
-        page.fill("#id_username", cast.officer.username)
-        page.fill("#id_password", "x")
-        page.click("[data-wb-sign-in]")
-        page.wait_for_url(f"{base}/inbox/")
-        page.wait_for_selector("html[data-wb-socket=open]", timeout=15000)
+        sign_in_live(page, base, cast.officer.username, "/inbox/")
         expect(page.locator("[data-wb-toasts] .wb-toast")).to_have_count(0)
         page.evaluate("window.__noReload = 1")
         shoot(page, "workbench-inbox-live-before")
