@@ -210,6 +210,15 @@ review_is_suspended = Rule(
     _("The review is not suspended: there is nothing to resume."),
     lambda objection: objection.review_suspended,
 )
+# A suspended review waits for the result of the testing, appraisal or expert review: the
+# objection is decided only once the review has been resumed with that result in hand, so that
+# the decision clock's paused time is closed and the decision rests on the result.
+review_running = Rule(
+    "review_suspended",
+    _("The review is suspended for testing, appraisal or expert review: resume it when the result "
+      "is in, then decide the objection."),
+    lambda objection: not objection.review_suspended,
+)
 # 撤销公示 answers an objection by taking the record off the public pages. A record that is not
 # on them (its publication stopped already, or a list the city does not publish) has no
 # publication to stop: upholding with that outcome would record a decision that did nothing,
@@ -308,7 +317,8 @@ class ObjectionMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=[ObjectionState.UNDER_REVIEW, ObjectionState.RE_REVIEW],
-        target=ObjectionState.UPHELD, permission=decision_reviewer, custom={"payload": Upholding},
+        target=ObjectionState.UPHELD, conditions=[review_running], permission=decision_reviewer,
+        custom={"payload": Upholding},
     )
     def uphold(self, actor: Any, data: Upholding) -> None:
         check_outcome(self.kind, data.outcome, data.correction)
@@ -318,8 +328,8 @@ class ObjectionMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=[ObjectionState.UNDER_REVIEW, ObjectionState.RE_REVIEW],
-        target=ObjectionState.PARTLY_UPHELD, permission=decision_reviewer,
-        custom={"payload": PartUpholding},
+        target=ObjectionState.PARTLY_UPHELD, conditions=[review_running],
+        permission=decision_reviewer, custom={"payload": PartUpholding},
     )
     def uphold_in_part(self, actor: Any, data: PartUpholding) -> None:
         check_outcome(self.kind, data.outcome, data.correction)
@@ -328,7 +338,7 @@ class ObjectionMachine(FSMModelMixin, models.Model):
 
     @transition(
         field=state, source=ObjectionState.UNDER_REVIEW, target=ObjectionState.DISMISSED,
-        permission=owner_reviewer, custom={"payload": Reasons},
+        conditions=[review_running], permission=owner_reviewer, custom={"payload": Reasons},
     )
     def dismiss(self, actor: Any, data: Reasons) -> None:
         """The record is maintained; the 异议处理中 label leaves it; a re-review may be asked."""

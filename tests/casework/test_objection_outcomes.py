@@ -226,6 +226,29 @@ def test_a_suspended_review_is_not_suspended_again(cast: Cast) -> None:
     assert clock(objection, Step.OBJECTION_DECIDE).pause_reason == PauseReason.EXPERT_REVIEW
 
 
+@pytest.mark.parametrize(("transition", "payload"), [
+    ("uphold", {"outcome": "stop_publication", "reason": "公示内容有误"}),
+    ("uphold_in_part", {"outcome": "clear_label", "upheld_part": "不符合严重失信主体名单认定标准",
+                        "reason": "行政处罚信息属实，予以维持"}),
+    ("dismiss", DISMISSAL),
+])
+def test_a_suspended_review_is_decided_only_after_it_is_resumed(
+    cast: Cast, transition: str, payload: dict[str, Any]
+) -> None:
+    """While testing or expert review runs the objection waits for its result: no decision."""
+    objection = under_review(cast)
+    services.advance(objection, "suspend_review", cast.officer)
+    objection = fresh(objection)
+    assert transition not in services.available_transitions(objection, cast.reviewer)
+    with refused("review_suspended", objection, objection.case):
+        services.advance(objection, transition, cast.reviewer, payload)
+    assert clock(objection, Step.OBJECTION_DECIDE).pause_reason == PauseReason.EXPERT_REVIEW
+    services.advance(objection, "resume_review", cast.officer)
+    services.advance(fresh(objection), transition, cast.reviewer, payload)
+    assert fresh(objection).state != "under_review"
+    assert clock(objection, Step.OBJECTION_DECIDE).state == DeadlineState.MET
+
+
 # --- the subject withdraws its objection
 
 
