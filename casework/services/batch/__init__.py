@@ -31,7 +31,8 @@ canonical JSON, computed with the key read once.
 The modules, by what they write:
 
 - ``rows``: what the door takes (``Determination``), refuses (``ItemRefused``) and holds;
-- ``determinations``: the door (``record_determinations``, ``batch_supported``), the cases,
+- ``determinations``: the door (``record_determinations``, or ``prepare_determinations`` and
+  the prepared chunk's ``write()``, ``batch_supported``), the cases,
   their legal bases, case numbers and measure tasks, the credit-index rows;
 - ``clocks``: the deadlines and their ``opened`` timeline entries;
 - ``chain``: the audit events, hashed on their chains, and the sealed chain heads;
@@ -50,6 +51,7 @@ from casework.services.batch.determinations import (
     batch_supported,
     measures_by_basis,
     next_case_numbers,
+    prepare_determinations,
     record_determinations,
 )
 from casework.services.batch.notices import ROW_KEYS, SHAPE_KEYS
@@ -65,6 +67,7 @@ __all__ = [
     "json_text",
     "measures_by_basis",
     "next_case_numbers",
+    "prepare_determinations",
     "record_determinations",
     "reserve_ids",
 ]

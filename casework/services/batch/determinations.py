@@ -62,12 +62,27 @@ def batch_supported() -> bool:
 
 def record_determinations(actor: Any, items: Sequence[Determination]) -> list[Case]:
     """Record every item as a listed case, as the per-case path would; one transaction."""
+    prepared = prepare_determinations(actor, items)
+    with transaction.atomic():
+        return prepared.write()
+
+
+def prepare_determinations(actor: Any, items: Sequence[Determination]) -> "Batch":
+    """Check and build every item (raising ItemRefused, nothing written); its ``write()``
+    then takes the case numbers and writes the rows, in the caller's transaction.
+
+    The building only reads (the catalogue, the policies, the recipients) and takes ids
+    from the sequences, so it may run outside the transaction that writes, on another
+    connection: the list import builds the next chunk while a writer thread commits this
+    one (lists.services). The case numbers are the one thing taken at ``write()``, with the
+    counter row locked until that transaction ends, so a rolled-back write takes none.
+    """
     require([staff_role], None, actor)
     require([determining_department], actor.department, actor)
-    if not items:
-        return []
-    with transaction.atomic():
-        return Batch(actor).run(items)
+    batch = Batch(actor)
+    if items:
+        batch.build(items)
+    return batch
 
 
 class Batch:
@@ -89,10 +104,16 @@ class Batch:
         self.seq = 0  # the last sequence number of the chain being written
         self.minutes: dict[int, str] = {}
         self.audit_ids: Iterator[int] = iter(())
+        self.items: Sequence[Determination] = ()
+        self.cases: list[Case] = []
+        self.case_tasks: list[list[Task]] = []
 
     # --- the cases ------------------------------------------------------------------------
 
-    def run(self, items: Sequence[Determination]) -> list[Case]:
+    def build(self, items: Sequence[Determination]) -> None:
+        """Every item checked and built (its case, clocks, audit events, notices' shapes),
+        the case numbers aside: each case holds a placeholder until ``write()``, and its
+        audit events the case's state as a dict, its number filled in there."""
         from workflows.hooks import SLA_MAP
 
         case_opens = SLA_MAP.get(("case", RECORD), [])
@@ -100,7 +121,6 @@ class Batch:
         catalogue = measures_by_basis(items)
         measures = [_measures_of(item, catalogue) for item in items]
         task_count = sum(len(found) for found in measures)
-        numbers = next_case_numbers(self.department, len(items))
         ids = iter(bulk.reserve_ids(Case, len(items)))
         task_ids = iter(bulk.reserve_ids(MeasureTask, task_count))
         self.audit_ids = iter(bulk.reserve_ids(AuditEvent, 2 * len(items) + task_count))
@@ -109,10 +129,11 @@ class Batch:
         record_audit = chain.json_text(payloads.as_audit(record_payload))
         cases: list[Case] = []
         tasks: list[list[Task]] = []
-        for index, (item, number) in enumerate(zip(items, numbers, strict=True)):
+        placeholder = f"{self.department.code}-0-0"  # a valid number, replaced in write()
+        for index, item in enumerate(items):
             try:
-                case = self._case(item, next(ids), number, method_name)
-                created_state = chain.json_text(chain.case_state(case))
+                case = self._case(item, next(ids), placeholder, method_name)
+                created_state = chain.case_state(case)
                 created_payload = chain.json_text({
                     "legal_bases": [basis.pk for basis in item.legal_bases],
                     "recorded": item.recorded.as_payload(),
@@ -126,7 +147,7 @@ class Batch:
                 clocks = [self.clocks.open(action, case, case, case) for action in case_opens]
                 case.version += 1
                 changes = audit.field_changes(before, audit.field_snapshot(case))
-                state = chain.json_text(chain.case_state(case))
+                state = chain.case_state(case)
                 self._event(case, case, RECORD, source, case.state, at, chain.json_text(changes),
                             record_audit, state, clocks, from_state=source)
                 case_tasks = []
@@ -141,8 +162,30 @@ class Batch:
                 raise ItemRefused(index, error) from None
             cases.append(case)
             tasks.append(case_tasks)
-        self._write(cases, items, tasks)
-        return cases
+        self.items, self.cases, self.case_tasks = items, cases, tasks
+
+    def write(self) -> list[Case]:
+        """The built chunk's case numbers (its counter row locked until the caller's
+        transaction ends) and every row; the cases, numbered."""
+        if not self.cases:
+            return []
+        numbers = next_case_numbers(self.department, len(self.cases))
+        for case, number in zip(self.cases, numbers, strict=True):
+            case.number = number
+        # Each event's case state, as the case was after it, with its number: one text per
+        # state (a case's record_determination and its tasks' events share theirs).
+        states = [event.row[14] for event in self.events]  # alive while their ids are keys
+        texts: dict[int, str] = {}
+        for event in self.events:
+            state = event.row[14]
+            text = texts.get(id(state))
+            if text is None:
+                state["number"] = event.case.number
+                text = texts[id(state)] = chain.json_text(state)
+            event.row[14] = text
+        del states
+        self._write(self.cases, self.items, self.case_tasks)
+        return self.cases
 
     def _case(self, item: Determination, pk: int, number: str, method_name: str) -> Case:
         """The case as open_case builds it, checked as it checks it."""
@@ -182,7 +225,7 @@ class Batch:
     # --- audit events -----------------------------------------------------------------------
 
     def _event(self, obj: Any, case: Case, name: str, source: str, target: str, at: datetime,
-               changes: str, payload: str, case_state: str, clocks: list[Clock],
+               changes: str, payload: str, case_state: dict[str, Any], clocks: list[Clock],
                *, from_state: str = "") -> None:
         """The audit event of one transition on its case's chain (casework.audit.append)."""
         is_task = isinstance(obj, Task)

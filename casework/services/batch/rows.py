@@ -55,7 +55,9 @@ class Task:
 class Event:
     """One audit event and its notices, before the ids of its messages are known."""
 
-    row: list[Any]  # the AuditEvent columns (chain.AUDIT_FILLED), its id first
+    # The AuditEvent columns (chain.AUDIT_FILLED), its id first; the case state (index 14)
+    # a dict until Batch.write numbers the case, then its canonical text.
+    row: list[Any]
     case: Case
     object_id: int
     department: Department | None  # the object's own department (a task's joint department)
