@@ -7,9 +7,17 @@ joint department by the transition's effect (casework.services.effects.EFFECTS: 
 clock opened, the joint department told), the credit-check index written, the owner
 department told). Rows are written in chunks, one
 transaction each. The chunk's new rows go through ``casework.services.batch`` (the same
-rows, a few statements per chunk; a row it refuses is reported and the chunk written again
+rows, a few statements per chunk; a row it refuses is reported and the chunk built again
 without it); a row already imported, or every row when ``batched=False`` or an unknown hook
 is registered, goes through the per-case services with a savepoint per row.
+
+On PostgreSQL, outside a transaction, the chunks are pipelined (``ChunkWriter``): the chunk
+built on the caller's connection is written and committed by a second connection in a thread
+of its own while the next chunk is read, checked and built; the server's work (the rows, their
+indexes, the deferred foreign-key checks at the commit) overlaps the next chunk's Python work.
+A chunk's case numbers are taken by the writer's transaction, its counter row locked until
+that commit (``casework.services.batch.prepare_determinations``), so they follow one another
+as the chunks commit and a chunk rolled back takes none.
 """
 
 import csv
@@ -17,11 +25,12 @@ import gc
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils.translation import gettext_lazy as _
 
 from casework import services
@@ -117,8 +126,12 @@ def import_list(
     batch_size: int = BATCH_SIZE,
     dry_run: bool = False,
     batched: bool = True,
+    pipelined: bool = True,
 ) -> Summary:
-    """Import ``path`` as ``actor``; raise FileRefused (nothing written) for a wrong file."""
+    """Import ``path`` as ``actor``; raise FileRefused (nothing written) for a wrong file.
+
+    ``pipelined``: write each chunk on a second connection while the next one is built, where
+    that can be (``can_pipeline``); else every chunk is built and written in turn."""
     check_importer(actor)
     summary = Summary()
     started = time.perf_counter()
@@ -127,6 +140,8 @@ def import_list(
     summary.total, summary.file_format = list_file.row_count, list_file.format
     errors = ErrorFile(errors_path or errors_path_for(path))
     importer = Importer(actor, Catalogue.load(actor), batch, summary, errors, batched=batched)
+    if pipelined and not dry_run and can_pipeline(batched):
+        importer.writer = ChunkWriter()
     # The objects alive before the import (the apps, their modules and caches) are left out
     # of the collector's full passes while it runs: a chunk allocates thousands of containers,
     # and each full pass would walk them all again. They go back to it afterwards.
@@ -138,10 +153,83 @@ def import_list(
                 importer.write(rows)
             if on_progress:
                 on_progress(summary)
+        if importer.writer is not None:
+            importer.finish()
+            if on_progress:
+                on_progress(summary)
     finally:
+        if importer.writer is not None:
+            importer.writer.close()
         gc.unfreeze()
         summary.errors_path = errors.close()
     return summary
+
+
+def can_pipeline(batched: bool) -> bool:
+    """Whether the chunks may be written on a second connection: PostgreSQL (its COPY), the
+    batch door, and no transaction open on the caller's connection (a second connection would
+    not see its rows, and the caller's rollback would not undo the writer's commits)."""
+    return (batched and connection.vendor == "postgresql" and not connection.in_atomic_block
+            and casework_batch.batch_supported())
+
+
+class ChunkWriter:
+    """A thread with its own database connection that writes and commits one built chunk
+    at a time, while the caller's thread reads, checks and builds the next one."""
+
+    def __init__(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self.in_flight: InFlight | None = None
+
+    def submit(self, flight: "InFlight") -> None:
+        if self.in_flight is not None:
+            raise RuntimeError("the writer takes one chunk at a time: collect the last one first")
+        flight.future = self.executor.submit(_write_chunk, flight.prepared, flight.rows, flight.batch)
+        self.in_flight = flight
+
+    def take(self) -> "InFlight | None":
+        """The chunk in flight, once written (its outcome ready), and the writer free."""
+        flight, self.in_flight = self.in_flight, None
+        if flight is not None and flight.future is not None:
+            flight.written = flight.future.result()
+        return flight
+
+    def close(self) -> None:
+        """Wait for the chunk in flight (its outcome dropped: the import stops), close the
+        writer's connection, end its thread."""
+        if self.in_flight is not None and self.in_flight.future is not None:
+            self.in_flight.future.exception()
+            self.in_flight = None
+        try:
+            self.executor.submit(connections.close_all).result()
+        finally:
+            self.executor.shutdown(wait=True)
+
+
+@dataclass
+class InFlight:
+    """A built chunk handed to the writer: its rows, and what the caller needs after."""
+
+    prepared: Any  # casework.services.batch.determinations.Batch, built
+    rows: list[ListRow]
+    raws: dict[int, RawRow]
+    subjects: dict[str, Subject]
+    batch: ImportBatch | None
+    future: "Future[bool] | None" = None
+    written: bool = False
+
+
+def _write_chunk(prepared: Any, rows: list[ListRow], batch: ImportBatch | None) -> bool:
+    """On the writer's connection: the chunk's case numbers and rows, its list entries, one
+    transaction; False when a natural key another import committed meanwhile stops it (the
+    transaction rolled back, its case numbers with it)."""
+    try:
+        with transaction.atomic():
+            cases = prepared.write()
+            write_entries(rows, cases, batch)
+    except IntegrityError:
+        return False
+    return True
 
 
 def _timed(rows: Iterator[RawRow], summary: Summary) -> Iterator[RawRow]:
@@ -175,6 +263,7 @@ class Importer:
     batched: bool = True  # new rows through casework.services.batch (False: one by one)
     seen: dict[str, int] = field(default_factory=dict)  # natural key → first line
     raws: dict[int, RawRow] = field(default_factory=dict)  # line → raw row, current chunk
+    writer: "ChunkWriter | None" = None  # pipelined: the chunks written on a second connection
 
     def reject(self, raw: RawRow, code: str, reason: str) -> None:
         self.summary.count(Outcome.REJECTED)
@@ -203,6 +292,9 @@ class Importer:
         return rows
 
     def write(self, rows: list[ListRow]) -> None:
+        if self.writer is not None:
+            self.write_pipelined(rows)
+            return
         started = time.perf_counter()
         with transaction.atomic():
             entries = {entry.natural_key: entry for entry in ListEntry.objects.filter(
@@ -223,11 +315,28 @@ class Importer:
     def write_new(self, rows: list[ListRow], subjects: dict[str, Subject]) -> None:
         """The chunk's new rows through the batch door, in one savepoint.
 
-        A row the services refuse is reported and the chunk is written again without it
-        (the savepoint rolled back: nothing of it stays). A natural key another import
+        A row the services refuse is reported and the chunk is built again without it
+        (nothing of it was written). A natural key another import
         committed meanwhile (IntegrityError) sends the chunk through the per-row path,
         which compares each row with the record that won.
         """
+        prepared, pending = self.prepare(rows, subjects)
+        if not pending:
+            return
+        try:
+            with transaction.atomic():
+                cases = prepared.write()
+                write_entries(pending, cases, self.batch)
+        except IntegrityError:
+            for row in pending:
+                self.write_row(row, None, subjects)
+            return
+        for _row in pending:
+            self.summary.count(Outcome.IMPORTED)
+
+    def prepare(self, rows: list[ListRow], subjects: dict[str, Subject]) -> tuple[Any, list[ListRow]]:
+        """The new rows checked and built by the batch door (nothing written), and the rows
+        it took: a row it refuses is reported and the others built again without it."""
         pending: list[tuple[ListRow, casework_batch.Determination]] = []
         for row in rows:
             try:
@@ -236,20 +345,63 @@ class Importer:
                 self.reject(self.raws[row.line], error.code, error.message)
         while pending:
             try:
-                with transaction.atomic():
-                    cases = casework_batch.record_determinations(self.actor, [item for _row, item in pending])
-                    write_entries([row for row, _item in pending], cases, self.batch)
+                prepared = casework_batch.prepare_determinations(self.actor, [item for _row, item in pending])
             except casework_batch.ItemRefused as refused:
                 row, _item = pending.pop(refused.index)
                 self.reject(self.raws[row.line], refused.error.code, str(refused.error.message))
                 continue
-            except IntegrityError:
-                for row, _item in pending:
-                    self.write_row(row, None, subjects)
-                return
-            for _row in pending:
-                self.summary.count(Outcome.IMPORTED)
-            return
+            return prepared, [row for row, _item in pending]
+        return None, []
+
+    def write_pipelined(self, rows: list[ListRow]) -> None:
+        """The chunk read, checked and built here while the writer commits the one before;
+        then that one's outcome taken and this one handed to the writer.
+
+        The rows already imported go through the per-case path here, each in its own
+        transaction (no chunk in flight holds them: a natural key is new or recorded before
+        the import, a key twice in the file is refused). Subjects are created and committed
+        first (the writer's connection must see them)."""
+        assert self.writer is not None
+        started = time.perf_counter()
+        entries = {entry.natural_key: entry for entry in ListEntry.objects.filter(
+            natural_key__in=[row.natural_key for row in rows]
+        ).select_related("case")}
+        with transaction.atomic():
+            subjects = subjects_for(rows)
+        for row in rows:
+            if row.natural_key in entries:
+                self.write_row(row, entries[row.natural_key], subjects)
+        prepared, pending = self.prepare([row for row in rows if row.natural_key not in entries],
+                                         subjects)
+        self.collect()
+        if pending:
+            self.writer.submit(InFlight(prepared, pending, self.raws, subjects, self.batch))
+        self.summary.phases["write"] += time.perf_counter() - started
+
+    def collect(self) -> None:
+        """The outcome of the chunk in flight (waiting for its commit): its rows imported or,
+        where another import committed one of its natural keys meanwhile (the writer's
+        transaction rolled back), each row through the per-case path, compared with the
+        record that won."""
+        assert self.writer is not None
+        flight = self.writer.take()
+        if flight is not None:
+            if flight.written:
+                for _row in flight.rows:
+                    self.summary.count(Outcome.IMPORTED)
+            else:
+                raws, self.raws = self.raws, flight.raws
+                try:
+                    for row in flight.rows:
+                        self.write_row(row, None, flight.subjects)
+                finally:
+                    self.raws = raws
+
+    def finish(self) -> None:
+        """The last chunk's outcome, once the writer committed it."""
+        started = time.perf_counter()
+        self.collect()
+        self.summary.phases["write"] += time.perf_counter() - started
 
     def write_row(self, row: ListRow, entry: ListEntry | None, subjects: dict[str, Subject]) -> None:
         try:
