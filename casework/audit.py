@@ -13,6 +13,7 @@ from django.db import connection, models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from casework import fixed_sql
 from casework.models import AuditEvent, AuditHead, Case, Department
 from casework.models.audit import CASE_STATE_FIELDS, GENESIS_HASH
 
@@ -97,7 +98,7 @@ def append(
         case_state = _lock_chain(case, department)
     _appends.count = append_count() + 1
     chain = chain_of(case, department)
-    tail = AuditEvent.objects.filter(chain=chain).order_by("-seq").only("seq", "hash").first()
+    tail = _chain_tail(chain)
     event = AuditEvent(
         chain=chain,
         seq=(tail.seq + 1) if tail else 1,
@@ -116,15 +117,24 @@ def append(
         prev_hash=tail.hash if tail else GENESIS_HASH,
     )
     event.hash = event.compute_hash()
-    event.save(force_insert=True)
+    fixed_sql.insert([event])
     _move_head(event)
     return event
+
+
+def _chain_tail(chain: str) -> AuditEvent | None:
+    """The chain's last event (its seq and hash), by fixed SQL (casework/fixed_sql.py)."""
+    found = fixed_sql.select(AuditEvent, "chain = %s", [chain], order_by="seq DESC LIMIT 1",
+                             fields=("seq", "hash"))
+    return found[0] if found else None
 
 
 def _move_head(event: AuditEvent) -> None:
     head = AuditHead(chain=event.chain, seq=event.seq, hash=event.hash)
     head.seal = head.compute_seal()
-    head.save()
+    # save(): an UPDATE of the head, an INSERT when the chain has none yet.
+    if not fixed_sql.update(head, ("seq", "hash", "seal"), missing_ok=True):
+        head.save(force_insert=True)
 
 
 def field_snapshot(obj: models.Model) -> dict[str, Any]:

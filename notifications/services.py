@@ -22,7 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
-from casework import caches
+from casework import caches, fixed_sql
 from casework.choices import DepartmentKind, Role
 from casework.hooks import TransitionEvent
 from casework.models import Case, CreditCheckAlert, Department, EscalationNote, User
@@ -76,9 +76,32 @@ def staff_of(departments: Iterable[Department | None], *, heads: bool | None = N
 
 
 def subject_accounts(case: Case) -> Recipients:
-    users = list(User.objects.filter(subject_id=case.subject_id, is_active=True)
-                 .select_related("notification_preference").order_by("pk"))
-    return Recipients(users, preferences=preferences_read_with(users))
+    """The subject's active accounts with their preferences: one fixed statement
+    (casework/fixed_sql.py), as ``select_related("notification_preference")`` reads them."""
+    users, preferences = [], {}
+    for user, preference in fixed_sql.select_joined("notifications.subject_accounts",
+                                                    _subject_accounts_statement, [case.subject_id]):
+        assert isinstance(user, User)
+        users.append(user)
+        _PREFERENCE.set_cached_value(user, preference)
+        if preference is not None:
+            assert isinstance(preference, Preference)
+            _PREFERENCE.field.set_cached_value(preference, user)
+            preferences[user.pk] = preference
+    return Recipients(users, preferences=preferences)
+
+
+_PREFERENCE: Any = User._meta.get_field("notification_preference")
+
+
+def _subject_accounts_statement() -> tuple[str, fixed_sql.Reader]:
+    parts = [(User, fixed_sql.columns(User), "u"), (Preference, fixed_sql.columns(Preference), "p")]
+    q = fixed_sql.quoted
+    sql = (f"SELECT {', '.join(fixed_sql.select_list(m, f, a) for m, f, a in parts)} "
+           f"FROM {q(User._meta.db_table)} u LEFT JOIN {q(Preference._meta.db_table)} p "
+           f"ON p.{q(Preference._meta.get_field('user').column)} = u.id "
+           "WHERE u.subject_id = %s AND u.is_active ORDER BY u.id")
+    return sql, fixed_sql.Reader(parts)
 
 
 def preferences_read_with(users: Iterable[User]) -> dict[int, Preference]:
@@ -156,7 +179,7 @@ def write_outbox(outgoing: list[Outgoing]) -> list[Message]:
     addressed = [row for row in outgoing if row.recipients]
     if not addressed:
         return []
-    messages = Message.objects.bulk_create([
+    messages = fixed_sql.insert([
         Message(key=row.key, event=row.context["event"], template=row.notice.template,
                 audience=row.notice.audience, legal=row.notice.legal, case=row.case,
                 department=row.recipients.department, context=context_for(row.notice.audience, row.context))
@@ -172,7 +195,7 @@ def write_outbox(outgoing: list[Outgoing]) -> list[Message]:
     if unread:
         preferences.update((preference.user_id, preference) for preference in
                            Preference.objects.filter(user__in=sorted(unread)))
-    Delivery.objects.bulk_create([
+    fixed_sql.insert([
         delivery for message, row in zip(messages, addressed, strict=True)
         for delivery in planned_deliveries(message, row.recipients, preferences)
     ])

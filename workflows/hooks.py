@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework import fixed_sql
 from casework.services import deadline_changes
 from workflows import services
 from workflows.calendar import add_working_days
@@ -235,8 +236,9 @@ def _case_clocks(event: Any, *states: str) -> list[Deadline]:
     """
     clocks = event.extra.get("clocks")
     if clocks is None:
-        clocks = list(Deadline.objects.open().filter(case=event.case)
-                      .select_for_update(of=("self",)).order_by("pk"))
+        # Fixed SQL (casework/fixed_sql.py): the row rule of DeadlineQuerySet.open().
+        clocks = fixed_sql.select(Deadline, "case_id = %s AND closed_at IS NULL", [event.case.pk],
+                                  lock=True, order_by="id")
         services.attach_policies(clocks)
         for clock in clocks:
             clock.case = event.case

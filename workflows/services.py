@@ -21,7 +21,7 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework import caches
+from casework import caches, fixed_sql
 from casework.services import deadline_changes
 from workflows.calendar import DayCount, add_period_ex, add_working_days_ex, is_working_day
 from workflows.choices import Clock, DeadlineState, OnDue, PauseReason, Rung, Step, TimelineKind
@@ -216,7 +216,7 @@ def batched_timeline() -> Iterator[None]:
     finally:
         _batch.events = outer
     if events:
-        DeadlineEvent.objects.bulk_create(events)
+        fixed_sql.insert(events)
 
 
 def log(deadline: Deadline, kind: str, actor: Any = None, old_due: date | None = None,
@@ -249,7 +249,7 @@ def open_deadline(
     deadline, opened = build_deadline(target, case, step, started_on=started_on, length=length,
                                       mirror_field=mirror_field, department=department, actor=actor,
                                       resumes=resumes)
-    deadline.save()
+    fixed_sql.insert([deadline])
     opened.deadline = deadline
     write_timeline(opened)
     return deadline
@@ -360,8 +360,11 @@ def close(deadline: Deadline, state: str, actor: Any = None, **detail: Any) -> N
     deadline.closed_at = timezone.now()
     deadline.next_fire_at, deadline.next_rung = None, ""
     deadline.paused_since = None
-    deadline.save(update_fields=["state", "closed_at", "next_fire_at", "next_rung", "paused_since"])
+    fixed_sql.update(deadline, CLOSED_FIELDS)
     log(deadline, kind, actor, **detail)
+
+
+CLOSED_FIELDS = ("state", "closed_at", "next_fire_at", "next_rung", "paused_since")
 
 
 def pause(deadline: Deadline, reason: str, today: date, actor: Any = None) -> None:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed
 
-from casework import audit, hooks, payloads
+from casework import audit, fixed_sql, hooks, payloads
 from casework.exceptions import Conflict, IdempotencyKeyReused, NotAvailable
 from casework.hooks import TransitionEvent
 from casework.models import Case, IdempotencyRecord
@@ -117,14 +117,38 @@ def advance(
 
 
 def lock_case(case_id: int) -> Case:
-    """Lock one case row — only that row: ``of=("self",)`` keeps the joined rows unlocked.
+    """Lock one case row — only that row: ``FOR UPDATE OF`` the case keeps the joined rows unlocked.
 
-    Without ``of`` PostgreSQL would also lock the owner department (and every joined
-    row) until commit, and every transition of that department would queue on it.
+    Without it PostgreSQL would also lock the owner department (and every joined row)
+    until commit, and every transition of that department would queue on it. The case
+    comes with its owner department and subject (one fixed statement, casework/fixed_sql.py).
     """
-    return Case.objects.select_for_update(of=("self",)).select_related(
-        "owner_department", "subject"
-    ).get(pk=case_id)
+    rows = fixed_sql.select_joined("engine.lock_case", _lock_case_statement, [case_id])
+    if not rows:
+        raise Case.DoesNotExist(f"Case {case_id} does not exist")
+    case, department, subject = rows[0]
+    assert isinstance(case, Case)
+    _OWNER_DEPARTMENT.set_cached_value(case, department)
+    _SUBJECT.set_cached_value(case, subject)
+    return case
+
+
+_OWNER_DEPARTMENT: Any = Case._meta.get_field("owner_department")
+_SUBJECT: Any = Case._meta.get_field("subject")
+
+
+def _lock_case_statement() -> tuple[str, fixed_sql.Reader]:
+    department_model, subject_model = _OWNER_DEPARTMENT.related_model, _SUBJECT.related_model
+    parts = [(Case, fixed_sql.columns(Case), "c"),
+             (department_model, fixed_sql.columns(department_model), "d"),
+             (subject_model, fixed_sql.columns(subject_model), "s")]
+    q = fixed_sql.quoted
+    sql = (f"SELECT {', '.join(fixed_sql.select_list(m, f, a) for m, f, a in parts)} "
+           f"FROM {q(Case._meta.db_table)} c "
+           f"JOIN {q(department_model._meta.db_table)} d ON d.id = c.{q(_OWNER_DEPARTMENT.column)} "
+           f"JOIN {q(subject_model._meta.db_table)} s ON s.id = c.{q(_SUBJECT.column)} "
+           "WHERE c.id = %s" + fixed_sql.for_update(of="c"))
+    return sql, fixed_sql.Reader(parts)
 
 
 def _lock(obj: Any) -> tuple[Any, Case]:  # a case or a step (machine mixins are untyped)
@@ -133,7 +157,10 @@ def _lock(obj: Any) -> tuple[Any, Case]:  # a case or a step (machine mixins are
     case = lock_case(case_id)
     if isinstance(obj, Case):
         return case, case
-    locked = type(obj)._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)
+    found = fixed_sql.select(type(obj), "id = %s", [obj.pk], lock=True)
+    if not found:
+        raise type(obj).DoesNotExist(f"{type(obj).__name__} {obj.pk} does not exist")
+    locked = found[0]
     locked.case = case
     return locked, case
 
@@ -154,7 +181,7 @@ def _apply(obj: Any, case: Case, name: str, method_name: str, actor: Any, data: 
     hooks.run("deadlines", event)
     obj.version += 1
     changes = audit.field_changes(before, audit.field_snapshot(obj))
-    obj.save(update_fields=[*changes, "version"])
+    fixed_sql.update(obj, [*changes, "version"])
     event.audit_event = audit.append(
         obj=obj, action=name, actor=actor, case=case, from_state=source, to_state=obj.state,
         changes=changes, payload=payloads.as_audit(data),

@@ -1,0 +1,240 @@
+"""Fixed SQL for the statements every transition issues: built once per process, not per call.
+
+The ORM compiles a query each time it runs it (``setup_joins``, the compiler, the field
+list) and ``Model.save()`` walks its signals and parents: for the dozen statements of one
+step that was most of the engine's time (docs/benchmarks.md, "Transition"). These helpers
+issue the same statements from SQL text built once per (model, shape) from the model's
+fields, through the connection's cursor, and turn the rows into model instances the way
+the ORM does (each field's database converters, ``Model.from_db``): the domain rules see
+the same objects, the rows written are the same.
+
+What they do not do: send ``pre_save``/``post_save`` or run a ``save()`` override (they are
+used only for models without either: ``FIXED_SQL_MODELS`` and every model a transition is
+taken on; tests/casework/test_fixed_sql.py checks it), or route: they use the ``default``
+connection, the one every write and every transaction uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from django.db import DatabaseError, connection, models
+
+M = TypeVar("M", bound=models.Model)
+
+# Models the hot path writes with these helpers instead of save(), besides the models a
+# transition is taken on: none may have a pre_save/post_save receiver or a save() override.
+FIXED_SQL_MODELS = (
+    "casework.Objection", "casework.AuditEvent", "casework.AuditHead", "workflows.Deadline",
+    "workflows.DeadlineEvent", "notifications.Message", "notifications.Delivery",
+)
+
+Converter = Callable[[Any, Any, Any], Any]
+_reads: dict[tuple[Any, ...], tuple[str, Reader]] = {}
+_inserts: dict[tuple[Any, ...], tuple[str, list[models.Field[Any, Any]]]] = {}
+_updates: dict[tuple[Any, ...], tuple[str, list[models.Field[Any, Any]]]] = {}
+
+
+def quoted(name: str | None) -> str:
+    assert name, "a concrete column"
+    return connection.ops.quote_name(name)
+
+
+def for_update(of: str = "") -> str:
+    """`` FOR UPDATE [OF of]`` where the database locks rows (SQLite does not: nothing)."""
+    features = connection.features
+    if not features.has_select_for_update:
+        return ""
+    return f" FOR UPDATE OF {of}" if of and features.has_select_for_update_of else " FOR UPDATE"
+
+
+def columns(model: type[models.Model], names: Sequence[str] | None = None) -> list[models.Field[Any, Any]]:
+    """The concrete fields of ``model`` (all, or those of ``names``: attnames or names)."""
+    fields = list(model._meta.concrete_fields)
+    if names is not None:
+        wanted = set(names)
+        fields = [field for field in fields if field.attname in wanted or field.name in wanted
+                  or field.primary_key]
+    return fields
+
+
+def select_list(model: type[models.Model], fields: list[models.Field[Any, Any]], alias: str) -> str:
+    table = alias or model._meta.db_table
+    return ", ".join(f"{quoted(table)}.{quoted(field.column)}" for field in fields)
+
+
+def converters_of(field: models.Field[Any, Any], alias: str) -> list[Converter]:
+    """The converters the ORM applies to this field's column (backend's, then the field's)."""
+    col = field.get_col(alias or field.model._meta.db_table)
+    return [*connection.ops.get_db_converters(col), *field.get_db_converters(connection)]
+
+
+class Reader:
+    """Rows of one or more models read by one fixed statement, made into instances."""
+
+    def __init__(self, parts: list[tuple[type[models.Model], list[models.Field[Any, Any]], str]]) -> None:
+        self.parts: list[tuple[type[models.Model], list[str], int, int,
+                               list[tuple[int, list[Converter]]], list[models.Field[Any, Any]]]] = []
+        start = 0
+        for model, fields, alias in parts:
+            convert = [(i, converters_of(field, alias)) for i, field in enumerate(fields)]
+            self.parts.append((model, [field.attname for field in fields], start, start + len(fields),
+                               [(i, found) for i, found in convert if found], fields))
+            start += len(fields)
+
+    def instances(self, row: Sequence[Any]) -> list[models.Model | None]:
+        """One instance per part, or None where the part's primary key is NULL (an outer join)."""
+        found: list[models.Model | None] = []
+        for model, attnames, start, end, convert, fields in self.parts:
+            values = list(row[start:end])
+            if values[0] is None and fields[0].primary_key:
+                found.append(None)
+                continue
+            for i, converter_list in convert:
+                value = values[i]
+                for converter in converter_list:
+                    value = converter(value, fields[i], connection)
+                values[i] = value
+            found.append(model.from_db("default", attnames, values))
+        return found
+
+
+def select(model: type[M], where: str, params: Sequence[Any], *, lock: bool = False,
+           order_by: str = "", fields: Sequence[str] | None = None) -> list[M]:
+    """``SELECT <fields> FROM <model's table> WHERE <where> [ORDER BY] [FOR UPDATE]`` as instances.
+
+    ``where`` and ``order_by`` are constant SQL of the caller (column names of the table,
+    ``%s`` for ``params``); ``fields`` limits the columns (the others are deferred).
+    """
+    key = (model, where, lock, order_by, tuple(fields) if fields is not None else None)
+    cached = _reads.get(key)
+    if cached is None:
+        chosen = columns(model, fields)
+        sql = (f"SELECT {select_list(model, chosen, '')} FROM {quoted(model._meta.db_table)} "
+               f"WHERE {where}" + (f" ORDER BY {order_by}" if order_by else "")
+               + (for_update() if lock else ""))
+        _reads[key] = cached = (sql, Reader([(model, chosen, "")]))
+    sql, reader = cached
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [reader.instances(row)[0] for row in rows]  # type: ignore[misc]
+
+
+def select_joined(key: str, build: Callable[[], tuple[str, Reader]], params: Sequence[Any]
+                  ) -> list[list[models.Model | None]]:
+    """A statement of several models' columns (``build`` returns its SQL and Reader once per
+    process, cached under ``key``): each row as one instance per model."""
+    cached = _joined.get(key)
+    if cached is None:
+        _joined[key] = cached = build()
+    sql, reader = cached
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [reader.instances(row) for row in rows]
+
+
+_joined: dict[str, tuple[str, Reader]] = {}
+
+
+def insert(objs: Sequence[M]) -> list[M]:
+    """``INSERT`` the unsaved ``objs`` (all of one model) with one statement; sets their keys.
+
+    Each field's value as ``save()`` would write it: ``pre_save`` (``auto_now_add``), then
+    ``get_db_prep_save``. The primary key is the database's (``RETURNING``).
+    """
+    objs = list(objs)
+    if not objs:
+        return objs
+    model = type(objs[0])
+    key = (model, len(objs))
+    cached = _inserts.get(key)
+    if cached is None:
+        fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        pk = model._meta.pk
+        assert pk is not None
+        sql = (f"INSERT INTO {quoted(model._meta.db_table)} "
+               f"({', '.join(quoted(field.column) for field in fields)}) "
+               f"VALUES {', '.join([row] * len(objs))} RETURNING {quoted(pk.column)}")
+        _inserts[key] = cached = (sql, fields)
+    sql, fields = cached
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
+    params = [value_of(obj, field, True) for obj in objs for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = cursor.fetchall()
+    for obj, (pk_value,) in zip(objs, keys, strict=True):
+        obj.pk = pk_value
+        obj._state.adding = False
+        obj._state.db = "default"
+    return objs
+
+
+def value_of(obj: models.Model, field: models.Field[Any, Any], add: bool) -> Any:
+    """The field's value as ``save()`` writes it: ``pre_save``, then ``get_db_prep_save``. A value
+    these would return as it is (None, or an ``int`` of an integer field, a ``str`` of a text
+    field, a ``bool`` of a boolean field, an ``int`` key) is taken as it is."""
+    plain = _plain_types(field)
+    if plain:
+        value = getattr(obj, field.attname)
+        if value is None or type(value) in plain:
+            return value
+    return field.get_db_prep_save(field.pre_save(obj, add), connection)
+
+
+# Field classes (exactly these: a subclass may convert) whose ``pre_save`` reads the attribute
+# and whose ``get_db_prep_save`` returns None and a value of these types unchanged.
+_PLAIN: dict[type, tuple[type, ...]] = {
+    models.CharField: (str,), models.SlugField: (str,), models.TextField: (str,),
+    models.EmailField: (str,), models.IntegerField: (int,), models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,), models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,), models.PositiveBigIntegerField: (int,),
+    models.BooleanField: (bool,),
+}
+_plain_of: dict[models.Field[Any, Any], tuple[type, ...]] = {}
+
+
+def _plain_types(field: models.Field[Any, Any]) -> tuple[type, ...]:
+    try:
+        return _plain_of[field]
+    except KeyError:
+        pass
+    if type(field) is models.ForeignKey:  # the key's value is the target column's
+        target = field.target_field
+        plain: tuple[type, ...] = (int,) if type(target) in (models.AutoField, models.BigAutoField) else ()
+    else:
+        plain = _PLAIN.get(type(field), ())
+    _plain_of[field] = plain
+    return plain
+
+
+def update(obj: models.Model, names: Iterable[str], *, missing_ok: bool = False) -> int:
+    """``UPDATE`` the fields ``names`` of the saved ``obj``; the number of rows updated. As
+    ``save(update_fields=…)``, raise when there was no row, unless ``missing_ok``."""
+    model = type(obj)
+    names = tuple(names)
+    key = (model, names)
+    cached = _updates.get(key)
+    if cached is None:
+        by_name = {field.attname: field for field in model._meta.concrete_fields}
+        by_name.update({field.name: field for field in model._meta.concrete_fields})
+        fields = [by_name[name] for name in names]
+        pk = model._meta.pk
+        assert pk is not None
+        sql = (f"UPDATE {quoted(model._meta.db_table)} SET "
+               f"{', '.join(f'{quoted(field.column)} = %s' for field in fields)} "
+               f"WHERE {quoted(pk.column)} = %s")
+        _updates[key] = cached = (sql, fields)
+    sql, fields = cached
+    params = [value_of(obj, field, False) for field in fields]
+    params.append(obj.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        count = cursor.rowcount
+    if count == 0 and not missing_ok:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    return count

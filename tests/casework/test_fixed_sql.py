@@ -1,0 +1,92 @@
+"""The fixed SQL of the transition's hot path (casework/fixed_sql.py) reads and writes what the ORM does."""
+
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db.models import Model
+from django.db.models.signals import post_save, pre_save
+
+from casework import fixed_sql, services
+from casework.models import Case, Objection
+from casework.services.engine import lock_case
+from notifications.services import subject_accounts
+from tests.conftest import Cast
+from workflows.models import Deadline
+
+
+def written_by_fixed_sql() -> list[type[Model]]:
+    """FIXED_SQL_MODELS and every model a transition is taken on (engine._lock, _apply)."""
+    listed = [apps.get_model(label) for label in fixed_sql.FIXED_SQL_MODELS]
+    machines = [model for model in apps.get_models() if hasattr(model, "get_all_state_transitions")]
+    return [*listed, *(model for model in machines if model not in listed)]
+
+
+def test_models_written_by_fixed_sql_have_no_save_receivers_and_no_save_override() -> None:
+    models = written_by_fixed_sql()
+    assert Objection in models and Case in models
+    for model in models:
+        assert not pre_save.has_listeners(model), model
+        assert not post_save.has_listeners(model), model
+        assert model.save is Model.save, f"{model.__name__} overrides save(): fixed_sql would skip it"
+
+
+def field_values(obj: Model) -> dict[str, Any]:
+    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_lock_case_reads_the_case_its_department_and_subject_as_the_orm_does(cast: Cast) -> None:
+    case = cast.listed_case()
+    orm = Case.objects.select_related("owner_department", "subject").get(pk=case.pk)
+    locked = lock_case(case.pk)
+    assert field_values(locked) == field_values(orm)
+    assert field_values(locked.owner_department) == field_values(orm.owner_department)
+    assert field_values(locked.subject) == field_values(orm.subject)  # the identifier decrypted
+    assert locked.subject.identifier and locked._state.db == "default" and not locked._state.adding
+
+
+@pytest.mark.django_db
+def test_select_converts_and_defers_as_the_orm_does(cast: Cast) -> None:
+    objection = services.file_objection(cast.listed_case(), cast.subject_user, "认定事实有误")
+    clocks = fixed_sql.select(Deadline, "case_id = %s AND closed_at IS NULL", [objection.case_id],
+                              lock=True, order_by="id")
+    orm = list(Deadline.objects.open().filter(case_id=objection.case_id).order_by("pk"))
+    assert [field_values(clock) for clock in clocks] == [field_values(clock) for clock in orm]
+    only = fixed_sql.select(Deadline, "id = %s", [orm[0].pk], fields=("due_on",))[0]
+    every = {field.attname for field in Deadline._meta.concrete_fields}
+    assert only.get_deferred_fields() == every - {"id", "due_on"}
+
+
+@pytest.mark.django_db
+def test_insert_and_update_write_what_save_writes(cast: Cast) -> None:
+    objection = services.file_objection(cast.listed_case(), cast.subject_user, "认定事实有误")
+    clock = Deadline.objects.filter(target_id=objection.pk).first()
+    assert clock is not None
+    copy = Deadline(**{f.attname: getattr(clock, f.attname) for f in Deadline._meta.concrete_fields
+                       if not f.primary_key and f.attname != "opened_at"})
+    fixed_sql.insert([copy])
+    assert copy.pk and copy.pk != clock.pk and copy.opened_at is not None  # auto_now_add
+    stored = Deadline.objects.get(pk=copy.pk)
+    assert {k: v for k, v in field_values(stored).items() if k not in ("id", "opened_at")} == {
+        k: v for k, v in field_values(clock).items() if k not in ("id", "opened_at")}
+    copy.failures, copy.escalation_level = 3, 1
+    assert fixed_sql.update(copy, ("failures",)) == 1
+    stored = Deadline.objects.get(pk=copy.pk)
+    assert (stored.failures, stored.escalation_level) == (3, 0)  # only the fields named
+    copy.pk = 10**12
+    with pytest.raises(Exception, match="did not affect any rows"):
+        fixed_sql.update(copy, ("failures",))
+    assert fixed_sql.update(copy, ("failures",), missing_ok=True) == 0
+
+
+@pytest.mark.django_db
+def test_subject_accounts_come_with_their_preferences(cast: Cast) -> None:
+    from notifications.models import Preference
+
+    Preference.objects.update_or_create(user=cast.subject_user, defaults={"phone": "13800000000"})
+    recipients = subject_accounts(cast.listed_case())
+    assert [user.pk for user in recipients.users] == [cast.subject_user.pk]
+    assert recipients.preferences is not None
+    assert recipients.preferences[cast.subject_user.pk].phone == "13800000000"
+    assert recipients.users[0].notification_preference.phone == "13800000000"
