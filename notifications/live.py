@@ -70,7 +70,11 @@ def group_send_many(sends: Sequence[GroupEvent]) -> None:
     if layer is None or not sends:
         return
     if isinstance(layer, InMemoryChannelLayer):
-        async_to_sync(send_all)(layer, sends)
+        # Its groups are this process's: a group no socket of this process joined has no one
+        # to hear (group_send would do nothing), and a loop for nothing costs a thread.
+        sends = [(group, event) for group, event in sends if layer.groups.get(group)]
+        if sends:
+            async_to_sync(send_all)(layer, sends)
         return
     future = asyncio.run_coroutine_threadsafe(send_all(layer, sends), process_loop())
     try:
