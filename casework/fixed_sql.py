@@ -17,7 +17,7 @@ connection, the one every write and every transaction uses.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from django.db import DatabaseError, connection, models
 
@@ -32,8 +32,10 @@ FIXED_SQL_MODELS = (
 
 Converter = Callable[[Any, Any, Any], Any]
 _reads: dict[tuple[Any, ...], tuple[str, Reader]] = {}
-_inserts: dict[tuple[Any, ...], tuple[str, list[models.Field[Any, Any]]]] = {}
-_updates: dict[tuple[Any, ...], tuple[str, list[models.Field[Any, Any]]]] = {}
+# A written field: the field, its attribute, the types of the values written as they are.
+Written: TypeAlias = "tuple[models.Field[Any, Any], str, tuple[type, ...]]"
+_inserts: dict[tuple[Any, ...], tuple[str, list[Written]]] = {}
+_updates: dict[tuple[Any, ...], tuple[str, list[Written]]] = {}
 
 
 def quoted(name: str | None) -> str:
@@ -159,11 +161,11 @@ def insert(objs: Sequence[M]) -> list[M]:
         sql = (f"INSERT INTO {quoted(model._meta.db_table)} "
                f"({', '.join(quoted(field.column) for field in fields)}) "
                f"VALUES {', '.join([row] * len(objs))} RETURNING {quoted(pk.column)}")
-        _inserts[key] = cached = (sql, fields)
-    sql, fields = cached
+        _inserts[key] = cached = (sql, [written(field) for field in fields])
+    sql, fields_written = cached
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
-    params = [value_of(obj, field, True) for obj in objs for field in fields]
+    params = [value_of(obj, field, True) for obj in objs for field in fields_written]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = cursor.fetchall()
@@ -174,16 +176,16 @@ def insert(objs: Sequence[M]) -> list[M]:
     return objs
 
 
-def value_of(obj: models.Model, field: models.Field[Any, Any], add: bool) -> Any:
+def value_of(obj: models.Model, field: Written, add: bool) -> Any:
     """The field's value as ``save()`` writes it: ``pre_save``, then ``get_db_prep_save``. A value
     these would return as it is (None, or an ``int`` of an integer field, a ``str`` of a text
     field, a ``bool`` of a boolean field, an ``int`` key) is taken as it is."""
-    plain = _plain_types(field)
+    model_field, attname, plain = field
     if plain:
-        value = getattr(obj, field.attname)
+        value = getattr(obj, attname)
         if value is None or type(value) in plain:
             return value
-    return field.get_db_prep_save(field.pre_save(obj, add), connection)
+    return model_field.get_db_prep_save(model_field.pre_save(obj, add), connection)
 
 
 # Field classes (exactly these: a subclass may convert) whose ``pre_save`` reads the attribute
@@ -195,21 +197,15 @@ _PLAIN: dict[type, tuple[type, ...]] = {
     models.BigIntegerField: (int,), models.PositiveBigIntegerField: (int,),
     models.BooleanField: (bool,),
 }
-_plain_of: dict[models.Field[Any, Any], tuple[type, ...]] = {}
 
 
-def _plain_types(field: models.Field[Any, Any]) -> tuple[type, ...]:
-    try:
-        return _plain_of[field]
-    except KeyError:
-        pass
+def written(field: models.Field[Any, Any]) -> Written:
     if type(field) is models.ForeignKey:  # the key's value is the target column's
         target = field.target_field
         plain: tuple[type, ...] = (int,) if type(target) in (models.AutoField, models.BigAutoField) else ()
     else:
         plain = _PLAIN.get(type(field), ())
-    _plain_of[field] = plain
-    return plain
+    return field, field.attname, plain
 
 
 def update(obj: models.Model, names: Iterable[str], *, missing_ok: bool = False) -> int:
@@ -228,9 +224,9 @@ def update(obj: models.Model, names: Iterable[str], *, missing_ok: bool = False)
         sql = (f"UPDATE {quoted(model._meta.db_table)} SET "
                f"{', '.join(f'{quoted(field.column)} = %s' for field in fields)} "
                f"WHERE {quoted(pk.column)} = %s")
-        _updates[key] = cached = (sql, fields)
-    sql, fields = cached
-    params = [value_of(obj, field, False) for field in fields]
+        _updates[key] = cached = (sql, [written(field) for field in fields])
+    sql, fields_written = cached
+    params = [value_of(obj, field, False) for field in fields_written]
     params.append(obj.pk)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
