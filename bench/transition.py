@@ -22,7 +22,8 @@ with 1 and with 2 client processes (each its own connection, ``--transitions`` p
 - ``http``: ``POST /api/v1/objections/{id}/transitions/accept/`` under the README's production
   server command (uvicorn), one keep-alive client per process.
 
-It prints throughput, the ratios to the floor and to the peer, p50/p99 latency, SQL statements
+It prints throughput, the ratios to the floor and to the peer, p50/p99 latency, the client
+processes' CPU time per transition (what the load of a shared machine changes least), SQL statements
 per transition (counted with a connection ``execute_wrapper``; BEGIN/COMMIT not counted) and the
 1 → 2 process scaling, then a cProfile of the engine's transition, and writes them to
 docs/benchmarks.md between the "transition" markers (``--no-write`` to skip).
@@ -72,6 +73,7 @@ class Slot:
     seconds: float
     latencies: list[float]
     statements: int
+    cpu: float = 0.0  # CPU seconds of the client processes over the timed transitions
 
 
 @dataclass
@@ -86,6 +88,7 @@ class Figures:
             "throughput": transitions / sum(s.seconds for s in mine),
             "p50": _percentile(latencies, 50) * 1000, "p99": _percentile(latencies, 99) * 1000,
             "statements": sum(s.statements for s in mine) / transitions if transitions else 0.0,
+            "cpu": sum(s.cpu for s in mine) / transitions * 1000 if transitions else 0.0,
             "transitions": transitions,
         }
 
@@ -110,14 +113,14 @@ def _client(variant: str, jobs: list[tuple[int, int, int]], context: dict[str, A
         run(job)
     counter = _statement_counter(variant, context)
     barrier.wait()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     latencies = []
     with counter:
         for job in jobs[WARM:]:
             begun = time.perf_counter()
             run(job)
             latencies.append(time.perf_counter() - begun)
-    results.put((started, time.perf_counter(), latencies, counter.count))
+    results.put((started, time.perf_counter(), latencies, counter.count, time.process_time() - cpu))
 
 
 class _Counter:
@@ -210,7 +213,8 @@ def run_slot(variant: str, processes: int, jobs: list[tuple[int, int, int]], con
             raise SystemExit(f"a {variant} client failed (exit {child.exitcode})")
     started, ended = min(o[0] for o in outcomes), max(o[1] for o in outcomes)
     latencies = [x for o in outcomes for x in o[2]]
-    return Slot(variant, processes, len(latencies), ended - started, latencies, sum(o[3] for o in outcomes))
+    return Slot(variant, processes, len(latencies), ended - started, latencies, sum(o[3] for o in outcomes),
+                sum(o[4] for o in outcomes))
 
 
 # --- statements of the HTTP path and a profile of the engine's ---------------------------------------------
@@ -352,8 +356,8 @@ def main() -> None:
 
 def render(figures: Figures, args: Any, http_count: int, profile: str, engine_rows: dict[str, int],
            floor_rows: dict[str, int], server_command: str, seconds: float, load: tuple[float, ...]) -> str:
-    table = ["| way | processes | transitions/s | ÷ floor | ÷ peer | p50 ms | p99 ms | statements | 2 ÷ 1 |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    table = ["| way | processes | transitions/s | ÷ floor | ÷ peer | p50 ms | p99 ms | client CPU ms | statements "
+             "| 2 ÷ 1 |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     floor = {p: figures.of("floor", p)["throughput"] for p in (1, 2)}
     peer = {p: figures.of("peer", p)["throughput"] for p in (1, 2)}
     verdicts = []
@@ -365,7 +369,7 @@ def render(figures: Figures, args: Any, http_count: int, profile: str, engine_ro
                        if processes == 2 else "")
             table.append(f"| {variant} | {processes} | {f['throughput']:.1f} | "
                          f"{f['throughput'] / floor[processes]:.2f} | {f['throughput'] / peer[processes]:.2f} | "
-                         f"{f['p50']:.2f} | {f['p99']:.2f} | {statements} | {scaling} |")
+                         f"{f['p50']:.2f} | {f['p99']:.2f} | {f['cpu']:.2f} | {statements} | {scaling} |")
     for processes in (1, 2):
         ratio = figures.of("engine", processes)["throughput"] / floor[processes]
         verdicts.append(f"engine ÷ floor at {processes} process(es): {ratio:.2f} "
@@ -382,8 +386,10 @@ def render(figures: Figures, args: Any, http_count: int, profile: str, engine_ro
 {args.transitions} --rounds {args.rounds}`), database `{args.database}`: the city of `bench/city.py`
 (≥ {args.cases:,} cases), {args.rounds} rounds alternating, {args.transitions} timed transitions
 per client process per slot after {WARM} untimed ones; each process has its own connection.
-Whole run: {seconds:.0f} s; load average at the end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}
-(2 cores, shared with other work).
+Run {time.strftime("%Y-%m-%d %H:%M", time.gmtime())} UTC, {seconds:.0f} s in all; load average at the end \
+{load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} ({os.cpu_count()} cores, shared with whatever else ran). "client CPU ms":
+the client process's CPU time per transition (`time.process_time`; the database server's is not in it),
+the figure that depends least on the load.
 
 - engine: `services.advance(objection, "accept", officer)` (with the `Objection.objects.get` a caller does)
 - floor: the same row writes with psycopg, one transaction (`bench/transition_ways.py`, `Floor.accept`)
