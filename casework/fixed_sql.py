@@ -142,14 +142,24 @@ _joined: dict[str, tuple[str, Reader]] = {}
 
 
 def insert(objs: Sequence[M]) -> list[M]:
-    """``INSERT`` the unsaved ``objs`` (all of one model) with one statement; sets their keys.
+    """``INSERT`` the unsaved ``objs`` (all of one model), a statement per ``ROWS_PER_INSERT``; sets
+    their keys.
 
     Each field's value as ``save()`` would write it: ``pre_save`` (``auto_now_add``), then
     ``get_db_prep_save``. The primary key is the database's (``RETURNING``).
     """
     objs = list(objs)
-    if not objs:
-        return objs
+    for start in range(0, len(objs), ROWS_PER_INSERT):
+        _insert(objs[start:start + ROWS_PER_INSERT])
+    return objs
+
+
+# Rows per INSERT statement: a sweep's digests may write thousands of deliveries, and one
+# statement text is cached per row count (at most this many per model).
+ROWS_PER_INSERT = 100
+
+
+def _insert(objs: list[M]) -> None:
     model = type(objs[0])
     key = (model, len(objs))
     cached = _inserts.get(key)
@@ -173,7 +183,6 @@ def insert(objs: Sequence[M]) -> list[M]:
         obj.pk = pk_value
         obj._state.adding = False
         obj._state.db = "default"
-    return objs
 
 
 def value_of(obj: models.Model, field: Written, add: bool) -> Any:

@@ -90,3 +90,24 @@ def test_subject_accounts_come_with_their_preferences(cast: Cast) -> None:
     assert recipients.preferences is not None
     assert recipients.preferences[cast.subject_user.pk].phone == "13800000000"
     assert recipients.users[0].notification_preference.phone == "13800000000"
+
+
+@pytest.mark.django_db
+def test_insert_writes_many_rows_in_statements_of_at_most_a_hundred(cast: Cast) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflows.choices import TimelineKind
+    from workflows.models import DeadlineEvent
+
+    objection = services.file_objection(cast.listed_case(), cast.subject_user, "认定事实有误")
+    clock = Deadline.objects.filter(target_id=objection.pk).first()
+    assert clock is not None
+    events = [DeadlineEvent(deadline=clock, kind=TimelineKind.RECOMPUTED, new_due=clock.due_on,
+                            detail={"n": n}) for n in range(2 * fixed_sql.ROWS_PER_INSERT + 5)]
+    with CaptureQueriesContext(connection) as captured:
+        fixed_sql.insert(events)
+    assert len(captured.captured_queries) == 3
+    assert len({event.pk for event in events}) == len(events)
+    stored = DeadlineEvent.objects.filter(pk__in=[event.pk for event in events]).order_by("pk")
+    assert [event.detail["n"] for event in stored] == list(range(len(events)))
