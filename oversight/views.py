@@ -165,7 +165,9 @@ class CircularView(ReadsOversightMixin, View):
     """``/oversight/report/circular.pdf?month=YYYY-MM``: the month's 通报 as an official document.
 
     GET: its PDF (404 while it is not issued); POST: issue it (oversight.circular.issue:
-    idempotent, the same document when issued again) and go to its PDF. The leadership
+    idempotent, the same document when issued again) and go back to the month's report page,
+    which says it was issued and links its PDF (a redirect straight to the download would leave
+    the page as it was and show the message on whatever page came next). The leadership
     office's staff only; anyone else gets 403 (and the document is not theirs to see in
     the documents API either: 404).
     """
@@ -192,7 +194,7 @@ class CircularView(ReadsOversightMixin, View):
         if issued.created:
             messages.success(request, _("The 通报 %(number)s has been issued.")
                              % {"number": issued.document.number})
-        return redirect(reverse("oversight:circular") + "?" + urlencode({"month": period.label}))
+        return redirect(reverse("oversight:report") + "?" + urlencode({"month": period.label}))
 
 
 EXPORTS = ("dashboard", "grid", "ageing", "escalations", "trend", "assessment", "ranking", "steps",

@@ -17,9 +17,12 @@ def test_the_report_fits_a_phone_and_its_circular_is_issued_and_downloaded(
     shoot(page, "oversight-report-390")
     assert overflow <= 0, f"the report is {overflow} px wider than a 390 px phone"
     page.set_viewport_size({"width": 1366, "height": 900})
-    with page.expect_download() as download:
-        page.click(".ov-circular button[type=submit]")
-    assert download.value.suggested_filename.endswith(".pdf")
+    page.click(".ov-circular button[type=submit]")
+    page.wait_for_load_state()
     document = Document.objects.get(kind="circular")
-    page = leader.go("/oversight/report/")
-    assert page.locator(f"[data-ov-circular='{document.pk}']").count() == 1
+    # Back on the report: the message names the document and the link downloads it.
+    assert document.number in page.locator(".ov-message").inner_text()
+    shoot(page, "oversight-report-circular-issued")
+    with page.expect_download() as download:
+        page.click(f"[data-ov-circular='{document.pk}']")
+    assert download.value.suggested_filename == f"circular-{document.period}.pdf"

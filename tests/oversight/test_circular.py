@@ -144,9 +144,13 @@ def test_the_report_page_issues_the_circular_and_downloads_its_pdf(cast: Cast, c
     assert 'action="/oversight/report/circular.pdf"' in page
     assert client.get("/oversight/report/circular.pdf", {"month": "2026-06"}).status_code == 404
     issued = client.post("/oversight/report/circular.pdf", {"month": "2026-06"})
-    assert issued.status_code == 302 and issued["Location"] == "/oversight/report/circular.pdf?month=2026-06"
-    download = client.get(issued["Location"])
+    assert issued.status_code == 302 and issued["Location"] == "/oversight/report/?month=2026-06"
     document = Document.objects.get(kind=DocumentKind.CIRCULAR, period="2026-06")
+    back = client.get(issued["Location"]).content.decode()  # the report says so and links the PDF
+    assert document.number in back and f'data-ov-circular="{document.pk}"' in back
+    assert 'action="/oversight/report/circular.pdf"' not in back
+    download = client.get("/oversight/report/circular.pdf", {"month": "2026-06"})
+    document.refresh_from_db()  # its PDF is made on the first download
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert download["X-Content-SHA256"] == document.pdf_sha256
     assert document.number in text_of(download.content)
