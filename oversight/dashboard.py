@@ -3,9 +3,9 @@
 Two grouped scans of the partial covering index ``deadline_open_tracked`` (open clocks
 of the tracked stages only) give every cell; escalations come from
 ``escalation_fired``. Every figure of the current week is read live. The trend's 11
-finished weeks are kept in ``TrendWeek`` once computed (from ``deadline_late_tracked``:
-the clocks that are open or were closed late, the only ones that can have been overdue
-at a past moment); the page shows when each was computed.
+finished weeks are kept in ``TrendWeek`` once computed (from the clocks that are open,
+``deadline_open_tracked``, and those closed late, ``deadline_closed_late``: the only ones
+that can have been overdue at a past moment); the page shows when each was computed.
 """
 
 from collections import defaultdict
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, DateTimeField, F, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from casework.choices import DepartmentKind
@@ -198,11 +199,6 @@ def fired_by_week(starts: list[datetime]) -> dict[tuple[datetime, str], int]:
             for rung in (Rung.BREACH, Rung.LEADERSHIP)}
 
 
-def late_or_open() -> Q:
-    """The partial condition of ``deadline_late_tracked``: open, or closed after its due time."""
-    return Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at"))
-
-
 WEEK_SECONDS = 7 * 24 * 3600
 # For each candidate clock, the first and the last moment (0..11: the ends of the 12 weeks, the
 # last one being now) at which it was overdue, counted by (first, last): at most 78 groups.
@@ -210,8 +206,8 @@ TREND_SQL = """
     SELECT first, last, COUNT(*)::int FROM (
         SELECT LEAST(GREATEST(CEIL(EXTRACT(EPOCH FROM GREATEST(due_at, opened_at) - %s::timestamptz)::float8
                                    / {week}), 0), {last})::int AS first,
-               CASE WHEN closed_at IS NULL THEN {last}
-                    ELSE LEAST(CEIL(EXTRACT(EPOCH FROM closed_at - %s::timestamptz)::float8 / {week}) - 1,
+               CASE WHEN ended IS NULL THEN {last}
+                    ELSE LEAST(CEIL(EXTRACT(EPOCH FROM ended - %s::timestamptz)::float8 / {week}) - 1,
                                {last} - 1) END::int AS last
         FROM (({open_sql}) UNION ALL ({closed_sql})) AS late
     ) AS spans WHERE first <= last GROUP BY first, last
@@ -222,14 +218,16 @@ def overdue_at(moments: list[datetime], since: datetime) -> list[int]:
     """How many tracked clocks were overdue at each moment: the ends of the weeks, the last one now.
 
     A clock paused now is left out (its past pauses are not kept, and ``overdue(now)`` leaves
-    it out today). On PostgreSQL: two index-only range scans of ``deadline_late_tracked`` (the
-    open clocks; those closed late since ``since``) and one aggregate.
+    it out today). On PostgreSQL: two index-only scans, of ``deadline_open_tracked`` (the open
+    clocks: their end is NULL, not read, as the index leaves closed_at out) and a range of
+    ``deadline_closed_late`` (those closed late since ``since``), and one aggregate.
     """
     now = moments[-1]
     open_rows = (tracked().filter(closed_at__isnull=True).exclude(state=DeadlineState.PAUSED)
-                 .filter(due_at__lte=now).values("due_at", "opened_at", "closed_at"))
+                 .filter(due_at__lte=now)
+                 .values("due_at", "opened_at", ended=Cast(Value(None), DateTimeField())))
     closed_rows = (tracked().filter(closed_at__gt=since).filter(closed_at__gt=F("due_at"))
-                   .values("due_at", "opened_at", "closed_at"))
+                   .values("due_at", "opened_at", ended=F("closed_at")))
     if connection.vendor != "postgresql":
         return [_overdue_at_portable(open_rows, closed_rows, moment) for moment in moments]
     open_sql, open_params = open_rows.query.sql_with_params()
