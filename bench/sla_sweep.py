@@ -18,7 +18,9 @@ clocks open; 10 000 due needs at least about 420 000 cases.
 It measures (1) the time to sweep every due row, with 1 and with ``--workers`` sweeper
 processes (the same rows made due again in between: the bench's own escalations and
 timeline rows of them removed, the UPDATE repeated), (2) the time of a sweep with nothing
-due, and records the claim query's plan. At the end the chosen clocks get back the values
+due, and records the claim query's plan. Celery runs eagerly here, so the digests' delivery
+(the tasks each batch queues after its commit; a Celery worker's job in production) runs
+inside the sweep: the 1-process run reports its share apart (``DeliveryTimer``). At the end the chosen clocks get back the values
 they had and the bench's escalations and timeline rows of them go, so the next run finds the
 city as this one did (the notices the escalations wrote to the outbox stay). Figures go to docs/benchmarks.md between the
 markers of the "SLA sweep" section. Targets on the 2-core machine: ≤ 5 s, ≤ 10 ms.
@@ -186,11 +188,14 @@ def measure(args: argparse.Namespace, ids: list[int], since: datetime, figures: 
     figures.update(city_clocks(ids))
     figures["plan"] = claim_plan(connection)
     backend = backend_pid(connection)
+    delivery = DeliveryTimer(backend)
     started, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu_s(backend)
-    result = sweep(batch_size=500)
+    with delivery:
+        result = sweep(batch_size=500)
     figures["one_worker_s"] = time.perf_counter() - started
     figures["one_worker_cpu_s"] = time.process_time() - cpu
     figures["one_worker_db_cpu_s"] = backend_cpu_s(backend) - db_cpu
+    figures["delivery"] = delivery.figures()
     figures["one_worker_claimed"] = result.claimed
     figures["one_worker_fired"] = dict(result.fired)
     empty = []
@@ -205,6 +210,45 @@ def measure(args: argparse.Namespace, ids: list[int], since: datetime, figures: 
     figures["workers"] = args.workers
     figures["n_workers_s"] = sweep_in_processes(args.workers)
     figures["n_workers_escalations"] = Escalation.objects.filter(deadline_id__in=ids, fired_at__gte=since).count()
+
+
+class DeliveryTimer:
+    """Times the digests' delivery inside the sweep: wall, sweeper CPU, backend CPU.
+
+    The bench runs Celery eagerly (CELERY_TASK_ALWAYS_EAGER), so the delivery tasks that the
+    sweep queues after each batch's commit (notifications.services.enqueue) run in the sweeper
+    process, on its connection. In production a Celery worker runs them; the sweeper only
+    writes the outbox rows and queues the tasks.
+    """
+
+    def __init__(self, backend: int) -> None:
+        self.backend, self.wall, self.cpu, self.db_cpu, self.calls = backend, 0.0, 0.0, 0.0, 0
+
+    def __enter__(self) -> "DeliveryTimer":
+        from notifications import services
+
+        self.original = services.enqueue
+
+        def timed(message_ids: list[int]) -> None:
+            started, cpu, db_cpu = time.perf_counter(), time.process_time(), backend_cpu_s(self.backend)
+            try:
+                self.original(message_ids)
+            finally:
+                self.wall += time.perf_counter() - started
+                self.cpu += time.process_time() - cpu
+                self.db_cpu += backend_cpu_s(self.backend) - db_cpu
+                self.calls += 1
+
+        services.enqueue = timed  # enqueue_after_commit looks the name up at each call
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from notifications import services
+
+        services.enqueue = self.original
+
+    def figures(self) -> dict[str, float]:
+        return {"wall": self.wall, "cpu": self.cpu, "db_cpu": self.db_cpu, "calls": self.calls}
 
 
 def backend_pid(connection: object) -> int:
@@ -257,6 +301,7 @@ def render(args: argparse.Namespace, figures: dict[str, object]) -> str:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     database = f" --database {args.database}" if args.database != DB_NAME else ""
     settled: dict[str, int] = figures["settled"]  # type: ignore[assignment]
+    delivery: dict[str, float] = figures["delivery"]  # type: ignore[assignment]
     return f"""<!-- sla-sweep:start -->
 ## SLA sweep
 
@@ -275,6 +320,8 @@ due by one UPDATE (due yesterday, each owes its breach rung now): {figures['step
 | open deadlines of the city | {figures['open']:,} | |
 | sweep all {args.due:,} due, 1 process | {figures['one_worker_s']:.2f} s ({figures['one_worker_claimed']:,} claimed) | ≤ 5 s |
 | the same run's CPU: the sweeper process / its PostgreSQL backend | {figures['one_worker_cpu_s']:.2f} s / {figures['one_worker_db_cpu_s']:.2f} s | |
+| of that run, delivering the digests (eager here, a Celery worker's job in production): wall / sweeper CPU / backend CPU | {delivery['wall']:.2f} s / {delivery['cpu']:.2f} s / {delivery['db_cpu']:.2f} s ({delivery['calls']} deliveries) | |
+| the same run without the delivery: wall / sweeper CPU / backend CPU | {figures['one_worker_s'] - delivery['wall']:.2f} s / {figures['one_worker_cpu_s'] - delivery['cpu']:.2f} s / {figures['one_worker_db_cpu_s'] - delivery['db_cpu']:.2f} s | (≤ 5 s wall) |
 | sweep all {args.due:,} due, {figures['workers']} processes at once | {figures['n_workers_s']:.2f} s (process start included) | |
 | escalations written by the {figures['workers']} processes | {figures['n_workers_escalations']:,} (exactly one per due row) | |
 | sweep with none due (median of 50 / max) | {figures['empty_ms_median']:.2f} ms / {figures['empty_ms_max']:.2f} ms | ≤ 10 ms |
