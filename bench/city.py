@@ -366,13 +366,18 @@ def main() -> None:
 
 
 def render(city: City) -> str:
+    import os
+
     rows = "\n".join(f"| `{table}` | {count:,} |" for table, count in city.rows.items())
+    name = city.database_url.rsplit("/", 1)[1]
+    database = f" --database {name}" if name != DEFAULT_DATABASE else ""
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return f"""<!-- city:start -->
 ## The city for benchmarks (`bench/city.py`)
 
-`.venv/bin/python bench/city.py --cases {city.cases} --seed {city.seed}` (today {city.today}):
+`.venv/bin/python bench/city.py --cases {city.cases} --seed {city.seed}{database}` (today {city.today}):
 built in {city.seconds:.0f} s, COPY included (the generation is single-threaded Python; on a shared
-2-core machine it waits for the CPU). Rows:
+2-core machine it waits for the CPU; load average {load} at the end). Rows:
 
 | table | rows |
 |---|---:|

@@ -34,6 +34,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     figures["trend_full"] = timed(lambda: dashboard.trend(horizon, dashboard.start_of_week(horizon.now)),
                                   max(args.runs // 4, 3))
     figures["dashboard_plans"] = plans_of(dashboard.build)
+    figures["trend_plans"] = plans_of(lambda: dashboard.trend(horizon, dashboard.start_of_week(horizon.now)))
     client = Client(HTTP_HOST="localhost")
     client.force_login(User.objects.get(username="ldxzbgs_leader"))
 
@@ -222,15 +224,22 @@ def render(args: argparse.Namespace, f: dict[str, Any]) -> str:
     def ms(pair: tuple[float, float]) -> str:
         return f"{pair[0]:.1f} ms / {pair[1]:.1f} ms"
 
+    import os
+    from datetime import datetime
+
     rate = f["assessed"][2]
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    database = f" --database {args.database}" if args.database != DEFAULT_DATABASE else ""
     return f"""<!-- oversight:start -->
 ## Oversight: dashboard, department inbox, assessment on 1 000 000 cases
 
-`.venv/bin/python bench/oversight.py --runs {args.runs}` on the city of `bench/city.py`
+`.venv/bin/python bench/oversight.py --runs {args.runs}{database}` ({when}) on the city of `bench/city.py`
 (`--cases {args.cases}`, seed 20260301): {f['cases']:,} cases, {f['deadlines']:,} deadlines of which
 {f['open_deadlines']:,} open; {f['tracked_open']:,} open clocks of the tracked stages, {f['overdue']:,}
 overdue (ageing {f['ages']}), {f['soon']:,} due within 3 working days, {f['paused']:,} paused.
-In process on the 2-core machine (shared), PostgreSQL 15; median / max of {args.runs} runs after a warm-up.
+In process on the 2-core machine (shared with other helpers' work: load average {load} at the
+end), PostgreSQL 15; median / max of {args.runs} runs after a warm-up.
 
 | figure | median / max | target |
 |---|---|---|
@@ -270,6 +279,14 @@ it moves by ±15 ms with the other helpers' load. Its slowest query:
 ### Dashboard queries
 
 {render_plans(f['dashboard_plans'])}
+
+### Trend query (the 12 weeks read in full: once a week, then kept in `TrendWeek`)
+
+The open clocks from `deadline_open_tracked`, those closed late from `deadline_closed_late`
+(workflows migration 0026; before, both from `deadline_late_tracked`, which also held every open
+tracked clock and so cost the SLA sweep an index entry per swept row).
+
+{render_plans(f['trend_plans'])}
 
 ### Inbox query
 

@@ -31,7 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -299,6 +299,7 @@ def render(args: argparse.Namespace, figures: dict[str, object]) -> str:
     import os
 
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     database = f" --database {args.database}" if args.database != DB_NAME else ""
     settled: dict[str, int] = figures["settled"]  # type: ignore[assignment]
     delivery: dict[str, float] = figures["delivery"]  # type: ignore[assignment]
@@ -306,7 +307,7 @@ def render(args: argparse.Namespace, figures: dict[str, object]) -> str:
 ## SLA sweep
 
 `.venv/bin/python bench/sla_sweep.py --cases {args.cases} --due {args.due} --workers {args.workers}{database}`
-on a city of `bench/city.py` ({figures['cases']:,} cases, {figures['built']}); PostgreSQL 15 on
+({when}) on a city of `bench/city.py` ({figures['cases']:,} cases, {figures['built']}); PostgreSQL 15 on
 the 2-core machine, shared with other processes and loaded while this ran (load average at the
 end: {load}).
 
