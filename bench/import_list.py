@@ -54,6 +54,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--write-rows", type=int, default=2_000)
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument("--no-pipeline", action="store_true",
+                        help="write chunk after chunk on one connection (import_list(pipelined=False))")
     args = parser.parse_args()
     fresh_database(DB_NAME)
     figures = run(args)
@@ -99,7 +101,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
     from lists.services import import_list
 
-    figures_load: dict[str, object] = {"load_before": os.getloadavg()}
+    figures_load: dict[str, object] = {"load_before": os.getloadavg(),
+                                       "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     officer = seed()
     work = Path(tempfile.mkdtemp(prefix="import_bench_"))
     whole, part, profiled = work / "whole.csv", work / "part.csv", work / "profiled.csv"
@@ -122,12 +125,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     started = time.perf_counter()
     writer: dict[str, float] = {}
     with connection.execute_wrapper(counter), counting_copies(counter), watching_writer(counter, writer):
-        written = import_list(part, officer)
+        written = import_list(part, officer, pipelined=not args.no_pipeline)
     figures["import_seconds"] = time.perf_counter() - started
     figures["write_cpu_seconds"] = cpu_seconds() - cpu_started
     figures["main_server_cpu_seconds"] = server_cpu_seconds(server) - server_started
     figures["writer_server_cpu_seconds"] = writer.get("cpu", 0.0)
     figures["pipelined"] = "cpu" in writer
+    figures["writer_busy_seconds"] = writer.get("busy", 0.0)
+    figures["reader_waited_seconds"] = writer.get("waited", 0.0)
     figures["server_cpu_seconds"] = (float(figures["main_server_cpu_seconds"])  # type: ignore[arg-type]
                                      + float(figures["writer_server_cpu_seconds"]))  # type: ignore[arg-type]
     figures["write_phases"] = dict(written.phases)
@@ -200,20 +205,32 @@ def watching_writer(counter: "QueryCounter", writer: dict[str, float]) -> Iterat
     from lists import services
 
     original = services._write_chunk
+    original_take = services.ChunkWriter.take
 
     def watched(*args: Any) -> bool:
+        started = time.perf_counter()
         with connection.execute_wrapper(counter):  # the writer thread's own connection
             written = original(*args)
+        writer["busy"] = writer.get("busy", 0.0) + time.perf_counter() - started
         if "pid" not in writer:
             writer["pid"] = server_pid()
         writer["cpu"] = server_cpu_seconds(int(writer["pid"]))
         return written
 
+    def take(self: Any) -> Any:  # the reading thread waiting for the chunk in flight
+        started = time.perf_counter()
+        try:
+            return original_take(self)
+        finally:
+            writer["waited"] = writer.get("waited", 0.0) + time.perf_counter() - started
+
     services._write_chunk = watched  # type: ignore[assignment]
+    services.ChunkWriter.take = take  # type: ignore[method-assign]
     try:
         yield
     finally:
         services._write_chunk = original  # type: ignore[assignment]
+        services.ChunkWriter.take = original_take  # type: ignore[method-assign]
 
 
 class QueryCounter:
@@ -281,6 +298,14 @@ def render(args: argparse.Namespace, f: dict[str, object]) -> str:
     server_cpu = float(f["server_cpu_seconds"])  # type: ignore[arg-type]
     main_server = float(f["main_server_cpu_seconds"])  # type: ignore[arg-type]
     writer_server = float(f["writer_server_cpu_seconds"])  # type: ignore[arg-type]
+    busy, waited = float(f["writer_busy_seconds"]), float(f["reader_waited_seconds"])  # type: ignore[arg-type]
+    overlap = (
+        f"\n- Pipeline: the writer thread was busy {busy:.1f} s of the {import_seconds:.1f} s "
+        f"(writing and committing), the reading thread waited {waited:.1f} s for it (a chunk "
+        f"built before the one in flight was committed): "
+        + ("the writer (its PostgreSQL backend and its own Python) is the longer side."
+           if waited > 0.1 * import_seconds else "the reading thread is the longer side.")
+        if f["pipelined"] else "")
     how_written = (
         "pipelined: each chunk written and committed by a second connection in a writer thread "
         "while the next chunk is read, checked and built on the first (`lists.services.ChunkWriter`)"
@@ -296,7 +321,7 @@ inline). New rows go through the batch door (`casework.services.batch`: each chu
 credit index rows, measure tasks, notices and deliveries written with one `COPY` per
 table); {how_written}. The machine is shared: wall-clock figures include waiting for the
 CPU; the process's CPU (both threads) and its PostgreSQL backends' CPU are given apart, as
-they do not depend on the load. The file is {f["file_mib"]:.1f} MiB of CSV (UTF-8). Load average (1, 5, 15 min) at the start
+they do not depend on the load. The file is {f["file_mib"]:.1f} MiB of CSV (UTF-8). Run {f["started"]}; load average (1, 5, 15 min) at the start
 {_load(f["load_before"])}, at the end {_load(f["load_after"])} (2 cores).
 
 | phase | rows | seconds (wall) | rows/s |
@@ -315,6 +340,7 @@ they do not depend on the load. The file is {f["file_mib"]:.1f} MiB of CSV (UTF-
   on two free cores the wall time tends to the larger of them; what is left above it is
   waiting for a core of the shared machine. Ratio to the plain `COPY`:
   **{whole / max(copy_seconds, 1e-9):,.0f} ×**.
+{overlap}
 - Reading and checking all {rows} rows (`import_list --dry-run`): {check_seconds:.1f} s wall
   ({check_cpu:.1f} s of this process's CPU).
 - Peak memory of the process (RSS, whole run): **{peak_mib:.0f} MiB** (target ≤ {TARGET_MIB} MiB);
