@@ -300,14 +300,14 @@ def render(args: argparse.Namespace, f: dict[str, object]) -> str:
     writer_server = float(f["writer_server_cpu_seconds"])  # type: ignore[arg-type]
     busy, waited = float(f["writer_busy_seconds"]), float(f["reader_waited_seconds"])  # type: ignore[arg-type]
     overlap = (
-        f"\n- Pipeline: the writer thread was busy {busy:.1f} s of the {import_seconds:.1f} s "
-        f"(writing and committing), the reading thread waited {waited:.1f} s for it (a chunk "
-        f"built before the one in flight was committed): "
-        + ("the writer (its PostgreSQL backend and its own Python) is the longer side."
-           if waited > 0.1 * import_seconds else "the reading thread is the longer side.")
+        f"- Pipeline: the writer thread was busy {busy:.1f} s of the {import_seconds:.1f} s\n"
+        f"  (writing and committing), the reading thread waited {waited:.1f} s for it (a chunk\n"
+        f"  built before the one in flight was committed): "
+        + ("the writer (its PostgreSQL backend and\n  its own Python) is the longer side.\n"
+           if waited > 0.1 * import_seconds else "the reading thread is the longer side.\n")
         if f["pipelined"] else "")
     how_written = (
-        "pipelined: each chunk written and committed by a second connection in a writer thread "
+        "pipelined: each chunk written and committed by a second connection in a writer thread\n"
         "while the next chunk is read, checked and built on the first (`lists.services.ChunkWriter`)"
         if f["pipelined"] else "chunk after chunk on one connection")
     return f"""<!-- list-import:start -->
@@ -319,9 +319,11 @@ measure, every row valid; notifications queued on Redis for the workers (not del
 inline). New rows go through the batch door (`casework.services.batch`: each chunk of
 500 rows validated like the per-case services, then its cases, clocks, audit chains,
 credit index rows, measure tasks, notices and deliveries written with one `COPY` per
-table); {how_written}. The machine is shared: wall-clock figures include waiting for the
+table);
+{how_written}. The machine is shared: wall-clock figures include waiting for the
 CPU; the process's CPU (both threads) and its PostgreSQL backends' CPU are given apart, as
-they do not depend on the load. The file is {f["file_mib"]:.1f} MiB of CSV (UTF-8). Run {f["started"]}; load average (1, 5, 15 min) at the start
+they do not depend on the load. The file is {f["file_mib"]:.1f} MiB of CSV (UTF-8).
+Run {f["started"]}; load average (1, 5, 15 min) at the start
 {_load(f["load_before"])}, at the end {_load(f["load_after"])} (2 cores).
 
 | phase | rows | seconds (wall) | rows/s |
@@ -340,8 +342,7 @@ they do not depend on the load. The file is {f["file_mib"]:.1f} MiB of CSV (UTF-
   on two free cores the wall time tends to the larger of them; what is left above it is
   waiting for a core of the shared machine. Ratio to the plain `COPY`:
   **{whole / max(copy_seconds, 1e-9):,.0f} ×**.
-{overlap}
-- Reading and checking all {rows} rows (`import_list --dry-run`): {check_seconds:.1f} s wall
+{overlap}- Reading and checking all {rows} rows (`import_list --dry-run`): {check_seconds:.1f} s wall
   ({check_cpu:.1f} s of this process's CPU).
 - Peak memory of the process (RSS, whole run): **{peak_mib:.0f} MiB** (target ≤ {TARGET_MIB} MiB);
   the file is streamed, never loaded whole.
