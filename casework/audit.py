@@ -117,8 +117,7 @@ def append(
         prev_hash=tail.hash if tail else GENESIS_HASH,
     )
     event.hash = event.compute_hash()
-    fixed_sql.insert([event])
-    _move_head(event)
+    _insert_and_move_head(event)
     return event
 
 
@@ -129,11 +128,12 @@ def _chain_tail(chain: str) -> AuditEvent | None:
     return found[0] if found else None
 
 
-def _move_head(event: AuditEvent) -> None:
+def _insert_and_move_head(event: AuditEvent) -> None:
+    """Insert the event and move its chain's head to it (one statement on PostgreSQL: fixed SQL);
+    the head is inserted when the chain has none yet, as ``save()`` would."""
     head = AuditHead(chain=event.chain, seq=event.seq, hash=event.hash)
     head.seal = head.compute_seal()
-    # save(): an UPDATE of the head, an INSERT when the chain has none yet.
-    if not fixed_sql.update(head, ("seq", "hash", "seal"), missing_ok=True):
+    if not fixed_sql.insert_and_update(event, head, ("seq", "hash", "seal")):
         head.save(force_insert=True)
 
 

@@ -111,3 +111,37 @@ def test_insert_writes_many_rows_in_statements_of_at_most_a_hundred(cast: Cast) 
     assert len({event.pk for event in events}) == len(events)
     stored = DeadlineEvent.objects.filter(pk__in=[event.pk for event in events]).order_by("pk")
     assert [event.detail["n"] for event in stored] == list(range(len(events)))
+
+
+@pytest.mark.django_db
+def test_audit_append_inserts_the_event_and_moves_the_head_in_one_statement(cast: Cast) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework import audit
+    from casework.models import AuditHead
+
+    case = cast.listed_case()
+    with CaptureQueriesContext(connection) as captured:
+        event = audit.append(obj=case, action="noted", actor=cast.officer, case=case,
+                             case_state=audit.case_state_of(case))
+    writes = [query["sql"] for query in captured.captured_queries
+              if query["sql"].startswith(("INSERT", "UPDATE", "WITH"))]
+    assert len(writes) == (1 if connection.vendor == "postgresql" else 2), writes
+    head = AuditHead.objects.get(chain=event.chain)
+    assert (head.seq, head.hash) == (event.seq, event.hash) and event.seq > 1
+    assert [broken for _chain, broken in audit.verify_chains(only_chain=event.chain)] == [None]
+
+
+@pytest.mark.django_db
+def test_audit_append_to_a_chain_without_a_head_inserts_the_head(cast: Cast) -> None:
+    from casework import audit
+    from casework.models import AuditHead
+
+    chain = audit.chain_of(None, cast.other)
+    AuditHead.objects.filter(chain=chain).delete()
+    event = audit.append(obj=cast.other, action="noted", actor=cast.officer, case=None,
+                         department=cast.other)
+    head = AuditHead.objects.get(chain=chain)
+    assert (head.seq, head.hash) == (event.seq, event.hash)
+    assert head.seal == head.compute_seal()
