@@ -306,6 +306,10 @@ def render(args: argparse.Namespace, f: dict[str, object]) -> str:
         + ("the writer (its PostgreSQL backend and\n  its own Python) is the longer side.\n"
            if waited > 0.1 * import_seconds else "the reading thread is the longer side.\n")
         if f["pipelined"] else "")
+    balance = ("Pipelined, the two overlap:\n  on two free cores the wall time tends to the larger "
+               "of them; what is left above it is\n  waiting for a core of the shared machine."
+               if f["pipelined"] else "Chunk after chunk, the two add up;\n  what is left of the "
+               "wall time is waiting for a core of the shared machine.")
     how_written = (
         "pipelined: each chunk written and committed by a second connection in a writer thread\n"
         "while the next chunk is read, checked and built on the first (`lists.services.ChunkWriter`)"
@@ -338,9 +342,8 @@ Run {f["started"]}; load average (1, 5, 15 min) at the start
   {import_seconds:.1f} s wall, {write_cpu:.1f} s of this process's CPU (parse, validate and
   write) and {server_cpu:.1f} s of its PostgreSQL backends' CPU ({main_server:.1f} s the
   reading connection's, {writer_server:.1f} s the writer's: storing the rows, their indexes
-  and, at each chunk's commit, the deferred foreign-key checks). Pipelined, the two overlap:
-  on two free cores the wall time tends to the larger of them; what is left above it is
-  waiting for a core of the shared machine. Ratio to the plain `COPY`:
+  and, at each chunk's commit, the deferred foreign-key checks). {balance}
+  Ratio to the plain `COPY`:
   **{whole / max(copy_seconds, 1e-9):,.0f} ×**.
 {overlap}- Reading and checking all {rows} rows (`import_list --dry-run`): {check_seconds:.1f} s wall
   ({check_cpu:.1f} s of this process's CPU).
