@@ -12,6 +12,7 @@ Before the first batch, the rule-set boundaries reached are applied once each
 (casework/services/expiry.py).
 """
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from casework import hooks
 from workflows.boundaries import apply_reached_boundaries
 from workflows.choices import DeadlineState, OnDue, Rung, TimelineKind
 from workflows.models import Deadline, DeadlineEvent, Escalation
-from workflows.services import RUNG_LEVEL, Context, close, schedule
+from workflows.services import RUNG_LEVEL, Context, attach_policies, close, schedule
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +73,7 @@ def sweep(now: datetime | None = None, batch_size: int = 500,
 def sweep_batch(now: datetime, batch_size: int) -> tuple[SweepResult, list[int]]:
     result, action_ids = SweepResult(), []
     with transaction.atomic():
-        batch = list(
-            Deadline.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(next_fire_at__lte=now)
-            .select_related("policy", "case__owner_department")
-            .order_by("next_fire_at")[:batch_size]
-        )
+        batch = claim(now, batch_size)
         result.claimed = len(batch)
         escalations: list[Escalation] = []
         events: list[DeadlineEvent] = []
@@ -95,11 +91,24 @@ def sweep_batch(now: datetime, batch_size: int) -> tuple[SweepResult, list[int]]
                 _push_forward(deadline, now, events)
                 result.failed += 1
         save_climbed(batch)
-        created = Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
-        DeadlineEvent.objects.bulk_create(events)
+        created = insert_escalations(escalations)
+        insert_events(events)
         result.fired.update(escalation.rung for escalation in escalations)
         hooks.ESCALATIONS.send(created)
     return result, action_ids
+
+
+def claim(now: datetime, batch_size: int) -> list[Deadline]:
+    """Lock the batch's rows. Their policies come from the process cache (attach_policies):
+    the few rows every clock shares, not a joined copy instantiated per row."""
+    batch = list(
+        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(next_fire_at__lte=now)
+        .select_related("case__owner_department")
+        .order_by("next_fire_at")[:batch_size]
+    )
+    attach_policies(batch)
+    return batch
 
 
 CLIMB_FIELDS = ["state", "escalation_level", "next_fire_at", "next_rung", "failures"]
@@ -124,6 +133,50 @@ def save_climbed(batch: list[Deadline]) -> None:
     columns = [[d.pk for d in batch]] + [[getattr(d, name) for d in batch] for name in CLIMB_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(PG_UPDATE, columns)
+
+
+# The batch's two inserts, one statement each with a parameter per column: bulk_create
+# compiles and quotes every value of every row in Python, which cost the sweeper more CPU than
+# PostgreSQL spent writing the rows. ``fired_at`` / ``at`` are the insert's time (auto_now_add).
+PG_INSERT_ESCALATIONS = """
+INSERT INTO workflows_escalation (deadline_id, rung, due_on, fired_at, department_id)
+SELECT v.deadline_id, v.rung, v.due_on, %s, v.department_id
+FROM unnest(%s::bigint[], %s::varchar[], %s::date[], %s::bigint[])
+     AS v(deadline_id, rung, due_on, department_id)
+ON CONFLICT DO NOTHING
+"""
+PG_INSERT_EVENTS = """
+INSERT INTO workflows_deadlineevent (deadline_id, kind, at, actor_id, old_due, new_due, detail)
+SELECT v.deadline_id, v.kind, %s, NULL, NULL, v.new_due, v.detail::jsonb
+FROM unnest(%s::bigint[], %s::varchar[], %s::date[], %s::text[]) AS v(deadline_id, kind, new_due, detail)
+"""
+
+
+def insert_escalations(escalations: list[Escalation]) -> list[Escalation]:
+    """Insert the batch's rungs, a rung already written left as it is (the unique key)."""
+    if connection.vendor != "postgresql" or not escalations:
+        return Escalation.objects.bulk_create(escalations, ignore_conflicts=True)
+    fired_at = timezone.now()
+    for escalation in escalations:  # as bulk_create leaves them for the hook's receivers
+        escalation.fired_at = fired_at
+        escalation._state.adding = False
+        escalation._state.db = connection.alias
+    with connection.cursor() as cursor:
+        cursor.execute(PG_INSERT_ESCALATIONS, [
+            fired_at, [e.deadline_id for e in escalations], [e.rung for e in escalations],
+            [e.due_on for e in escalations], [e.department_id for e in escalations]])
+    return escalations
+
+
+def insert_events(events: list[DeadlineEvent]) -> None:
+    if connection.vendor != "postgresql" or not events:
+        DeadlineEvent.objects.bulk_create(events)
+        return
+    assert all(event.actor_id is None and event.old_due is None for event in events)
+    with connection.cursor() as cursor:
+        cursor.execute(PG_INSERT_EVENTS, [
+            timezone.now(), [e.deadline_id for e in events], [e.kind for e in events],
+            [e.new_due for e in events], [json.dumps(e.detail) for e in events]])
 
 
 def _climb(deadline: Deadline, now: datetime, escalations: list[Escalation],
