@@ -50,8 +50,10 @@ class DatabaseCollector(Collector):
         now = timezone.now()
         open_deadlines = GaugeMetricFamily("casework_open_deadlines", "Open SLA clocks by state",
                                            labels=["state"])
-        counts = dict(Deadline.objects.filter(state__in=DeadlineState.open_states())
-                      .values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+        # Open: not closed (Deadline.objects.open). A rectification period that the sweep
+        # marked overdue is closed as breached and is not counted; index deadline_open_by_state.
+        counts = dict(Deadline.objects.open().values_list("state").annotate(n=Count("pk"))
+                      .order_by().values_list("state", "n"))
         for state in DeadlineState.open_states():
             open_deadlines.add_metric([state], counts.get(state, 0))
         yield open_deadlines

@@ -65,6 +65,20 @@ def test_open_deadlines_are_counted_by_state(cast: Cast) -> None:
 
 
 @pytest.mark.django_db
+def test_a_closed_breached_clock_is_not_counted_as_open(cast: Cast) -> None:
+    """A rectification period the sweep marked overdue closes as breached: it is not open."""
+    case = cast.open_case()
+    services.advance(case, "notify", cast.officer)
+    cast.served(case)
+    clock = Deadline.objects.open().first()
+    assert clock is not None
+    Deadline.objects.filter(pk=clock.pk).update(state="breached", next_fire_at=None)
+    assert scrape()["casework_open_deadlines"][(("state", "breached"),)] == 1  # breached, still open
+    Deadline.objects.filter(pk=clock.pk).update(closed_at=timezone.now())
+    assert scrape()["casework_open_deadlines"][(("state", "breached"),)] == 0
+
+
+@pytest.mark.django_db
 def test_sweep_lag_rises_while_the_sweep_is_stopped_and_falls_when_it_runs(cast: Cast) -> None:
     case = cast.open_case()
     services.advance(case, "notify", cast.officer)
