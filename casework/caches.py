@@ -83,3 +83,5 @@ department_recipients = ProcessCache("department_recipients", "casework.User", "
                                      "notifications.WebhookEndpoint", "notifications.Preference")
 # Department ids by kind (the leadership office, told live of every transition).
 departments_by_kind = ProcessCache("departments_by_kind", "casework.Department")
+# Department rows by id (the sweep's batches: the few departments that own every case's clocks).
+departments = ProcessCache("departments", "casework.Department")

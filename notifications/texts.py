@@ -72,5 +72,8 @@ def labels(context: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+STEP_VALUES = frozenset(Step.values)  # Step.values builds its list anew at each access
+
+
 def step_label(step: str) -> str:
-    return str(Step(step).label) if step in Step.values else step
+    return str(Step(step).label) if step in STEP_VALUES else step

@@ -18,12 +18,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casework import hooks
+from casework import caches, hooks
 from workflows.boundaries import apply_reached_boundaries
 from workflows.choices import DeadlineState, OnDue, Rung, TimelineKind
 from workflows.models import Deadline, DeadlineEvent, Escalation
@@ -99,16 +101,28 @@ def sweep_batch(now: datetime, batch_size: int) -> tuple[SweepResult, list[int]]
 
 
 def claim(now: datetime, batch_size: int) -> list[Deadline]:
-    """Lock the batch's rows. Their policies come from the process cache (attach_policies):
-    the few rows every clock shares, not a joined copy instantiated per row."""
+    """Lock the batch's rows. Their policies and their cases' owner departments come from the
+    process caches (attach_policies, caches.departments): the few rows every clock shares, not
+    a joined copy instantiated per row."""
     batch = list(
         Deadline.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(next_fire_at__lte=now)
-        .select_related("case__owner_department")
+        .select_related("case")
         .order_by("next_fire_at")[:batch_size]
     )
     attach_policies(batch)
+    for deadline in batch:
+        case = deadline.case
+        if case.owner_department_id is not None:
+            case.owner_department = caches.departments.get(
+                case.owner_department_id, partial(_department_row, case.owner_department_id))
     return batch
+
+
+def _department_row(pk: int) -> Any:
+    from casework.models import Department
+
+    return Department.objects.get(pk=pk)
 
 
 CLIMB_FIELDS = ["state", "escalation_level", "next_fire_at", "next_rung", "failures"]
