@@ -107,10 +107,20 @@ def choose(due: int) -> list[int]:
 
 
 def forget_bench_rungs(ids: list[int], since: datetime) -> None:
+    """Remove what the bench's sweeps wrote: their rungs, timeline rows and escalation digests.
+
+    A digest's key is a hash of its items (clock, rung, due date), and each run makes the same
+    clocks due on the same date: a digest left from an earlier run would be skipped as already
+    written, and the next run would measure less work than a first sweep does.
+    """
+    from notifications.models import Delivery, Message
     from workflows.models import DeadlineEvent, Escalation
 
     Escalation.objects.filter(deadline_id__in=ids, fired_at__gte=since).delete()
     DeadlineEvent.objects.filter(deadline_id__in=ids, at__gte=since).delete()
+    digests = Message.objects.filter(created_at__gte=since, event__startswith="escalation.")
+    Delivery.objects.filter(message__in=digests).delete()
+    digests.delete()
 
 
 def saved(ids: list[int]) -> list[list[object]]:
