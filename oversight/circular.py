@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,11 +105,19 @@ def _issue(period: Period, actor: Any) -> Document:
 def overdue_at_end(period: Period) -> dict[int, int]:
     """Per department, the tracked clocks overdue at the month's end (its last instant)."""
     moment = period.bounds()[1]
-    still_open = Q(closed_at__isnull=True) & ~Q(state=DeadlineState.PAUSED)
-    closed_after = Q(closed_at__gt=moment) & Q(closed_at__gt=F("due_at"))
-    rows = (tracked().filter(opened_at__lte=moment, due_at__lte=moment).filter(still_open | closed_after)
-            .values("department_id").annotate(n=Count("*")))
-    return {row["department_id"]: row["n"] for row in rows}
+    due_by_then = tracked().filter(opened_at__lte=moment, due_at__lte=moment)
+    # Two reads, added up: those still open (index deadline_open_tracked) and those closed
+    # after the month's end and after their due time (deadline_closed_late). As one query with
+    # an OR, PostgreSQL ORed two bitmaps, one of them of every open clock (the partial index
+    # deadline_open_by_state), and rechecked the heap: 3.8 s on a city of 1 000 000 cases,
+    # against 0.15 s for the two reads.
+    still_open = due_by_then.filter(closed_at__isnull=True).exclude(state=DeadlineState.PAUSED)
+    closed_after = due_by_then.filter(closed_at__gt=moment).filter(closed_at__gt=F("due_at"))
+    counts: dict[int, int] = {}
+    for part in (still_open, closed_after):
+        for row in part.values("department_id").annotate(n=Count("*")).order_by():
+            counts[row["department_id"]] = counts.get(row["department_id"], 0) + row["n"]
+    return counts
 
 
 def one_decimal(value: float | None) -> str:
