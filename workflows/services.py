@@ -163,24 +163,35 @@ def warning_time(deadline: Deadline, jurisdiction: str) -> datetime | None:
     return start_of_day(warn_day)
 
 
-def rung_times(deadline: Deadline, jurisdiction: str) -> list[tuple[str, datetime]]:
+def rung_times(deadline: Deadline, jurisdiction: str,
+               leadership: dict[tuple[Any, ...], datetime] | None = None) -> list[tuple[str, datetime]]:
+    """The rungs' times. ``leadership``: a memo of the leadership rung's time by (due day,
+    working days after, jurisdiction), for a caller scheduling many clocks at once (the sweep's
+    batch: one calendar walk per due day instead of one per clock)."""
     policy = deadline.policy
     rungs: list[tuple[str, datetime]] = []
     if deadline.warn_at:
         rungs.append((Rung.WARNING, deadline.warn_at))
     rungs.append((Rung.BREACH, deadline.due_at))
     if policy.on_due == OnDue.ESCALATE and policy.leadership_after:
-        leadership_day = add_working_days_ex(deadline.due_on, policy.leadership_after, jurisdiction).day
-        rungs.append((Rung.LEADERSHIP, start_of_day(leadership_day + timedelta(days=1))))
+        key = (deadline.due_on, policy.leadership_after, jurisdiction)
+        at = leadership.get(key) if leadership is not None else None
+        if at is None:
+            leadership_day = add_working_days_ex(deadline.due_on, policy.leadership_after, jurisdiction).day
+            at = start_of_day(leadership_day + timedelta(days=1))
+            if leadership is not None:
+                leadership[key] = at
+        rungs.append((Rung.LEADERSHIP, at))
     return rungs
 
 
-def schedule(deadline: Deadline, jurisdiction: str) -> None:
+def schedule(deadline: Deadline, jurisdiction: str,
+             leadership: dict[tuple[Any, ...], datetime] | None = None) -> None:
     """Point next_fire_at at the earliest rung not yet fired (none while paused or closed)."""
     deadline.next_rung, deadline.next_fire_at = "", None
     if deadline.state not in (DeadlineState.RUNNING, DeadlineState.BREACHED):
         return
-    for rung, at in rung_times(deadline, jurisdiction):
+    for rung, at in rung_times(deadline, jurisdiction, leadership):
         if RUNG_LEVEL[Rung(rung)] > deadline.escalation_level:
             deadline.next_rung, deadline.next_fire_at = rung, at
             return
