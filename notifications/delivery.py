@@ -12,6 +12,7 @@ reaches another system, so each of its rows keeps its own claim transaction
 (``attempt``): a crash can repeat at most the one send in flight.
 """
 
+import json
 import logging
 import time
 from collections import Counter
@@ -158,13 +159,21 @@ def send_batches(rows: Q, now: datetime, limit: int) -> list[Outcome]:
 
 def send_claimed(claimed: list[Delivery], now: datetime) -> list[Outcome]:
     texts: dict[tuple[int, str], Text] = {}
+    # Messages of one template, context and language read the same (a breach digest's message to
+    # the responsible office and the one to its head): rendered once. Only in-app rows are
+    # batched, and that transport reads the context's link only, not what rendering adds to it.
+    same: dict[tuple[str, str, str], Text] = {}
     rendered, outcomes = [], []
     for delivery in claimed:
         try:
             slow_transport_delay()
             key = (delivery.message_id, language_of(delivery))
             if key not in texts:  # once per message and language, not per recipient
-                texts[key] = render(delivery.message.template, delivery.message.context, key[1])
+                message = delivery.message
+                content = (message.template, key[1], json.dumps(message.context, sort_keys=True, default=str))
+                if content not in same:
+                    same[content] = render(message.template, message.context, key[1])
+                texts[key] = same[content]
             delivery.title, delivery.body = texts[key].title, texts[key].body
         except Exception as error:  # an unexpected bug: keep it visible, retry like a transient error
             logger.exception("Delivery %s raised", delivery.key)

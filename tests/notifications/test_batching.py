@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from casework.models import User
 from notifications import delivery, services
@@ -92,6 +93,34 @@ def test_batch_renders_each_message_once_per_language(cast: Cast, committed: Cal
     assert sorted(languages) == ["en", "zh-hans"]
     titles = dict(Delivery.objects.values_list("recipient__username", "title"))
     assert titles["officer"] == titles["officer-2"] != titles["reviewer"]
+
+
+def test_batch_renders_messages_of_one_template_and_context_once(cast: Cast, committed: Callable[..., Any],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    [message_id] = pending_messages(cast, 1)
+    first = Message.objects.get(pk=message_id)
+    twin = Message.objects.create(key=f"{first.key}:twin", event=first.event, template=first.template,
+                                  audience=first.audience, legal=first.legal, case=first.case,
+                                  department=first.department, context=first.context)
+    Delivery.objects.create(message=twin, channel="inapp", recipient=cast.officer,
+                            key=f"{twin.pk}:inapp:twin", next_attempt_at=timezone.now())
+    other = Message.objects.create(key=f"{first.key}:other", event=first.event, template=first.template,
+                                   audience=first.audience, legal=first.legal, case=first.case,
+                                   department=first.department, context={**first.context, "link": "/other/"})
+    Delivery.objects.create(message=other, channel="inapp", recipient=cast.officer,
+                            key=f"{other.pk}:inapp:other", next_attempt_at=timezone.now())
+    contexts: list[dict[str, Any]] = []
+
+    def counting_render(template: str, context: dict[str, Any], language: str) -> Any:
+        contexts.append(context)
+        return render(template, context, language)
+
+    monkeypatch.setattr(delivery, "render", counting_render)
+    outcomes = committed(lambda: delivery.deliver_messages([message_id, twin.pk, other.pk]))
+    assert {outcome.status for outcome in outcomes} == {"sent"}
+    assert len(contexts) == 2  # the twin's text is the first message's; the other context renders anew
+    texts = {row.message_id: (row.title, row.body) for row in Delivery.objects.all()}
+    assert texts[twin.pk] == texts[message_id] and texts[other.pk][0] == texts[message_id][0]
 
 
 def test_batch_costs_the_same_queries_for_one_message_or_ten(cast: Cast, pushed: Sends) -> None:
