@@ -34,6 +34,7 @@ class InboxApplication(WorkbenchApplication):
     roles = (*DEPARTMENT_STAFF,)
     index_path = path("", inbox.InboxView.as_view(), name="index")
     rows_path = path("rows/", inbox.InboxRowsView.as_view(), name="rows")
+    counts_path = path("counts/", inbox.InboxCountsView.as_view(), name="counts")
 
 
 class CasesApplication(WorkbenchApplication):

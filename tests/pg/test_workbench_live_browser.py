@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
 from casework import services
+from casework.inbox import inbox_counts, sla_state
 from casework.models import Objection
 from config.celery import app
 from notifications.services import unread_count
@@ -58,6 +60,7 @@ def test_a_new_case_of_the_department_toasts_and_refreshes_the_inbox_without_a_r
         watch = Watch().attach(page)  # nothing ignored: the real server has the WebSocket
         sign_in_live(page, base, cast.officer.username, "/inbox/")
         expect(page.locator("[data-wb-toasts] .wb-toast")).to_have_count(0)
+        counts_before = inbox_counts(cast.owner.pk)
         page.evaluate("window.__noReload = 1")
         shoot(page, "workbench-inbox-live-before")
 
@@ -76,6 +79,11 @@ def test_a_new_case_of_the_department_toasts_and_refreshes_the_inbox_without_a_r
         row = page.locator(f'[data-wb-inbox] tr[data-wb-deadline="{clock.pk}"]')
         expect(row).to_have_count(1, timeout=15000)
         expect(row).to_contain_text(case.number)
+        # The counts by SLA state above the rows are read again too: the new clock's is one more.
+        state = sla_state(clock, timezone.now())
+        assert inbox_counts(cast.owner.pk)[state] == counts_before[state] + 1
+        expect(page.locator(f'[data-wb-count="{state}"]')).to_contain_text(str(counts_before[state] + 1),
+                                                                            timeout=15000)
         expect(page.locator("[data-wb-unread]")).to_have_text(str(unread_count(cast.officer.pk)))
         assert page.evaluate("window.__noReload") == 1, "the page was reloaded"
         shoot(page, "workbench-inbox-live-after")

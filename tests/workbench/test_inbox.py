@@ -1,10 +1,12 @@
 """The department inbox: its counts by SLA state, its covering index, its page's queries."""
 
 import itertools
+import re
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -149,3 +151,16 @@ def test_the_inbox_page_runs_the_same_queries_for_one_row_as_for_fifty(cast: Cas
     assert shown == 50
     assert many == few, "a query per row (N+1)"
     assert str(Step(model.step).label) in html  # the step's name, translated once a page
+
+
+def test_the_counts_fragment_shows_each_states_count_for_the_live_page(cast: Cast) -> None:
+    """GET /inbox/counts/ is the page's counts alone, read again with the rows when clocks move."""
+    now = timezone.now()
+    every_combination(cast, now)
+    with time_machine.travel(now, tick=False):
+        html = client_for(cast.officer).get("/inbox/counts/").content.decode()
+        counts = inbox_counts(cast.owner.pk)
+    for state, count in counts.items():
+        assert re.search(rf'data-wb-count="{state}">.*?</span> {count}</a>', html), (state, count)
+    assert Client().get("/inbox/counts/").status_code == 302  # signed-in staff only
+

@@ -103,15 +103,28 @@ def four_eyes_queue(user: Any) -> dict[str, list[Any]]:
     }
 
 
+def counts_by_state(user: Any) -> list[tuple[str, Any, int]]:
+    """The department's pending moves by SLA state, in the order of the labels."""
+    counts = inbox_counts(user.department_id)
+    return [(state, SLA_LABELS[state], counts[state]) for state in SLA_LABELS]
+
+
 class InboxView(LoginRequiredMixin, TemplateView):
     template_name = "workbench/inbox.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
-        counts = inbox_counts(user.department_id)
         return {**super().get_context_data(**kwargs), **inbox_rows(self.request),
-                "counts": [(state, SLA_LABELS[state], counts[state]) for state in SLA_LABELS],
-                "steps": Step.choices, "queue": four_eyes_queue(user)}
+                "counts": counts_by_state(user), "steps": Step.choices, "queue": four_eyes_queue(user)}
+
+
+class InboxCountsView(LoginRequiredMixin, TemplateView):
+    """The counts by SLA state alone: the page fetches them again with its rows (live)."""
+
+    template_name = "workbench/includes/inbox_counts.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "counts": counts_by_state(self.request.user)}
 
 
 class InboxRowsView(LoginRequiredMixin, TemplateView):
