@@ -294,13 +294,12 @@ def sweep_in_processes(workers: int) -> float:
 
 
 def claim_plan(connection: object) -> str:
+    from django.db import transaction
     from django.utils import timezone
 
-    from workflows.models import Deadline
+    from workflows.sweep import claim_query
 
-    query = (Deadline.objects.select_for_update(skip_locked=True, of=("self",))
-             .filter(next_fire_at__lte=timezone.now()).order_by("next_fire_at")[:500])
-    from django.db import transaction
+    query = claim_query(timezone.now(), 500)  # the sweep's own statement (its join to the case)
 
     with transaction.atomic(), connection.cursor() as cursor:  # type: ignore[attr-defined]
         sql, params = query.query.sql_with_params()

@@ -106,13 +106,7 @@ def claim(now: datetime, batch_size: int) -> list[Deadline]:
     """Lock the batch's rows. Their policies and their cases' owner departments come from the
     process caches (attach_policies, caches.departments): the few rows every clock shares, not
     a joined copy instantiated per row."""
-    batch = list(
-        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(next_fire_at__lte=now)
-        .select_related("case")
-        .only(*CLAIM_FIELDS)
-        .order_by("next_fire_at")[:batch_size]
-    )
+    batch = list(claim_query(now, batch_size))
     attach_policies(batch)
     for deadline in batch:
         case = deadline.case
@@ -132,6 +126,17 @@ CLAIM_FIELDS = (
     "case__id", "case__number", "case__state", "case__subject_id", "case__owner_department_id",
     "case__list_type", "case__dishonesty_class",
 )
+
+
+def claim_query(now: datetime, batch_size: int) -> Any:
+    """The claim's statement (bench/sla_sweep.py explains it)."""
+    return (
+        Deadline.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(next_fire_at__lte=now)
+        .select_related("case")
+        .only(*CLAIM_FIELDS)
+        .order_by("next_fire_at")[:batch_size]
+    )
 
 
 def _department_row(pk: int) -> Any:
