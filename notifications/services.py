@@ -78,17 +78,15 @@ def staff_of(departments: Iterable[Department | None], *, heads: bool | None = N
 def subject_accounts(case: Case) -> Recipients:
     """The subject's active accounts with their preferences: one fixed statement
     (casework/fixed_sql.py), as ``select_related("notification_preference")`` reads them."""
-    users, preferences = [], {}
+    users = []
     for user, preference in fixed_sql.select_joined("notifications.subject_accounts",
                                                     _subject_accounts_statement, [case.subject_id]):
         assert isinstance(user, User)
         users.append(user)
         _PREFERENCE.set_cached_value(user, preference)
         if preference is not None:
-            assert isinstance(preference, Preference)
             _PREFERENCE.field.set_cached_value(preference, user)
-            preferences[user.pk] = preference
-    return Recipients(users, preferences=preferences)
+    return Recipients(users, preferences=preferences_read_with(users))
 
 
 _PREFERENCE: Any = User._meta.get_field("notification_preference")
