@@ -94,6 +94,9 @@ class BasisSpec:
     # The field (LegalBasis.sector) whose policy rows apply to a case citing this basis: the
     # one-year minimum of 国家发展改革委令第58号 for food and work-safety penalty information.
     sector: str = ""
+    # The listing validity the basis fixes itself (LegalBasis.listing_years), in years; None:
+    # the policy rows' maximum publication applies.
+    listing_years: int | None = None
 
 
 LAW, REGULATION = LegalBasisKind.LAW, LegalBasisKind.ADMINISTRATIVE_REGULATION
@@ -135,7 +138,8 @@ LEGAL_BASES: tuple[BasisSpec, ...] = (
     # The rules that create each serious list, by the department that keeps it. Each article and
     # date was checked against a copy of the rule's text (docs/traceability.md, "Citations
     # checked"): 44号 Art 2 (listed after a heavier penalty by the market regulator), 54号 Art 6
-    # (the eleven kinds of conduct), 45号 Art 5 (the two cases of wage arrears); of 11号 only
+    # (the eleven kinds of conduct), 45号 Art 5 (the two cases of wage arrears) and its listing
+    # period of three years (a record listed under it leaves the list after three years); of 11号 only
     # Arts 1-5 were read, so it is cited by Art 3 (what 严重失信 and its list are), not by the
     # number of the article listing the nine cases, which was not verified.
     BasisSpec("samr-list", RULE, "市场监督管理严重违法失信名单管理办法（国家市场监督管理总局令第44号）",
@@ -144,7 +148,7 @@ LEGAL_BASES: tuple[BasisSpec, ...] = (
               "第六条", True, False, date(2022, 2, 1)),
     BasisSpec("wages-list", RULE,
               "拖欠农民工工资失信联合惩戒对象名单管理暂行办法（人力资源社会保障部令第45号）",
-              "第五条", True, False, date(2022, 1, 1)),
+              "第五条", True, False, date(2022, 1, 1), listing_years=3),
     BasisSpec("safety-list", RULE, "安全生产严重失信主体名单管理办法（应急管理部令第11号）",
               "第三条", True, False, date(2023, 10, 1), WORK_SAFETY),
     # A local regulation supports the lighter key attention list only (plan item 8). Its text
@@ -325,12 +329,15 @@ def seed_catalogues(city: DemoCity) -> None:
             title=spec.title, article=spec.article, defaults={
                 "kind": spec.kind, "allows_serious_list": spec.serious, "allows_focus_list": spec.focus,
                 "active_from": spec.active_from, "sector": spec.sector,
+                "listing_years": spec.listing_years,
             },
         )
-        if not created and city.bases[spec.key].sector != spec.sector:
-            # A demo seeded before its bases carried their field gets it now.
-            LegalBasis.objects.filter(pk=city.bases[spec.key].pk).update(sector=spec.sector)
-            city.bases[spec.key].sector = spec.sector
+        basis = city.bases[spec.key]
+        if not created and (basis.sector, basis.listing_years) != (spec.sector, spec.listing_years):
+            # A demo seeded before its bases carried these fields gets them now.
+            LegalBasis.objects.filter(pk=basis.pk).update(
+                sector=spec.sector, listing_years=spec.listing_years)
+            basis.sector, basis.listing_years = spec.sector, spec.listing_years
         new += created
     _report(city, _("Legal bases"), len(LEGAL_BASES), new)
     new = 0

@@ -117,6 +117,16 @@ class TestSeededCity:
         assert {chain for chain, _broken in results} >= case_chains
 
 
+    def test_seed_demo_wage_arrears_list_rule_sets_its_three_year_listing(
+        self, first_run: str, db: Any
+    ) -> None:
+        """人力资源社会保障部令第45号 fixes the listing period at three years: the seeded basis carries
+        it (LegalBasis.listing_years); no other list rule's period was verified, so none sets one."""
+        setting = LegalBasis.objects.exclude(listing_years=None).values_list("title", "listing_years")
+        wages_list = "拖欠农民工工资失信联合惩戒对象名单管理暂行办法（人力资源社会保障部令第45号）"
+        assert list(setting) == [(wages_list, 3)]
+
+
     def test_seed_demo_second_run_writes_nothing(self, first_run: str, db: Any) -> None:
         before, users = snapshot(), list(User.objects.order_by("pk").values_list("username", "password"))
         output = seed()
