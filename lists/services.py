@@ -4,12 +4,14 @@ Each valid row becomes a case as a case opened by hand would: ``open_case`` (aud
 ``created``), then ``advance(case, "record_determination")`` (audited, the publication
 clocks opened from the decision date, one measure task per catalogue measure pushed to its
 joint department by the transition's effect (casework.services.effects.EFFECTS: audited, its
-clock opened, the joint department told), the credit-check index written, the owner
-department told). Rows are written in chunks, one
-transaction each. The chunk's new rows go through ``casework.services.batch`` (the same
-rows, a few statements per chunk; a row it refuses is reported and the chunk built again
-without it); a row already imported, or every row when ``batched=False`` or an unknown hook
-is registered, goes through the per-case services with a savepoint per row.
+clock opened), the credit-check index written. Rows are written in chunks, one
+transaction each; the staff notices of a chunk's new cases (the owner department's of each
+step, the joint departments' of each measure task) are gathered into one digest per
+department and chunk (notifications.digests), on both paths below. The chunk's new rows go
+through ``casework.services.batch`` (the same rows, a few statements per chunk; a row it
+refuses is reported and the chunk built again without it); a row already imported, or every
+row when ``batched=False`` or an unknown hook is registered, goes through the per-case
+services with a savepoint per row.
 
 On PostgreSQL, outside a transaction, the chunks are pipelined (``ChunkWriter``): the chunk
 built on the caller's connection is written and committed by a second connection in a thread
@@ -43,6 +45,7 @@ from lists.columns import COLUMN_NAMES
 from lists.models import ImportBatch, ListEntry
 from lists.readers import FileRefused, RawRow, open_list
 from lists.validation import Catalogue, ListRow, RowRejected, validate_row
+from notifications.digests import Digest, gathering
 from workflows.case import CaseState
 from workflows.guards import RuleRefused
 from workflows.rules import staff_role
@@ -305,14 +308,20 @@ class Importer:
             for row in rows:
                 if row.natural_key in entries:
                     self.write_row(row, entries[row.natural_key], subjects)
+            digest = self.digest()
             if self.batched and casework_batch.batch_supported():
-                self.write_new(new, subjects)
+                self.write_new(new, subjects, digest)
             else:
                 for row in new:
-                    self.write_row(row, None, subjects)
+                    self.write_row(row, None, subjects, digest)
+            digest.write()
         self.summary.phases["write"] += time.perf_counter() - started
 
-    def write_new(self, rows: list[ListRow], subjects: dict[str, Subject]) -> None:
+    def digest(self) -> Digest:
+        """The staff notices of one chunk's new cases, gathered (notifications.digests)."""
+        return Digest(self.batch.pk if self.batch is not None else None)
+
+    def write_new(self, rows: list[ListRow], subjects: dict[str, Subject], digest: Digest) -> None:
         """The chunk's new rows through the batch door, in one savepoint.
 
         A row the services refuse is reported and the chunk is built again without it
@@ -320,21 +329,24 @@ class Importer:
         committed meanwhile (IntegrityError) sends the chunk through the per-row path,
         which compares each row with the record that won.
         """
-        prepared, pending = self.prepare(rows, subjects)
+        prepared, pending = self.prepare(rows, subjects, digest)
         if not pending:
             return
+        mark = digest.mark()
         try:
             with transaction.atomic():
                 cases = prepared.write()
                 write_entries(pending, cases, self.batch)
         except IntegrityError:
+            digest.rollback(mark)
             for row in pending:
-                self.write_row(row, None, subjects)
+                self.write_row(row, None, subjects, digest)
             return
         for _row in pending:
             self.summary.count(Outcome.IMPORTED)
 
-    def prepare(self, rows: list[ListRow], subjects: dict[str, Subject]) -> tuple[Any, list[ListRow]]:
+    def prepare(self, rows: list[ListRow], subjects: dict[str, Subject],
+                digest: Digest) -> tuple[Any, list[ListRow]]:
         """The new rows checked and built by the batch door (nothing written), and the rows
         it took: a row it refuses is reported and the others built again without it."""
         pending: list[tuple[ListRow, casework_batch.Determination]] = []
@@ -345,7 +357,8 @@ class Importer:
                 self.reject(self.raws[row.line], error.code, error.message)
         while pending:
             try:
-                prepared = casework_batch.prepare_determinations(self.actor, [item for _row, item in pending])
+                prepared = casework_batch.prepare_determinations(
+                    self.actor, [item for _row, item in pending], digest)
             except casework_batch.ItemRefused as refused:
                 row, _item = pending.pop(refused.index)
                 self.reject(self.raws[row.line], refused.error.code, str(refused.error.message))
@@ -372,7 +385,7 @@ class Importer:
             if row.natural_key in entries:
                 self.write_row(row, entries[row.natural_key], subjects)
         prepared, pending = self.prepare([row for row in rows if row.natural_key not in entries],
-                                         subjects)
+                                         subjects, self.digest())
         self.collect()
         if pending:
             self.writer.submit(InFlight(prepared, pending, self.raws, subjects, self.batch))
@@ -391,11 +404,14 @@ class Importer:
                     self.summary.count(Outcome.IMPORTED)
             else:
                 raws, self.raws = self.raws, flight.raws
+                digest = self.digest()
                 try:
                     for row in flight.rows:
-                        self.write_row(row, None, flight.subjects)
+                        self.write_row(row, None, flight.subjects, digest)
                 finally:
                     self.raws = raws
+                with transaction.atomic():
+                    digest.write()
 
     def finish(self) -> None:
         """The last chunk's outcome, once the writer committed it."""
@@ -403,9 +419,13 @@ class Importer:
         self.collect()
         self.summary.phases["write"] += time.perf_counter() - started
 
-    def write_row(self, row: ListRow, entry: ListEntry | None, subjects: dict[str, Subject]) -> None:
+    def write_row(self, row: ListRow, entry: ListEntry | None, subjects: dict[str, Subject],
+                  digest: Digest | None = None) -> None:
+        """One row through the per-case services, in a savepoint; a new case's staff notices
+        gathered into ``digest`` (none for a row already imported: a correction is told on
+        its own)."""
         try:
-            outcome = self.record(row, entry, subjects)
+            outcome = self.record(row, entry, subjects, digest)
         except IntegrityError:
             # Another import committed the same natural key after this batch looked it up:
             # its case stands (this row's savepoint rolled back); compare with it instead.
@@ -420,11 +440,21 @@ class Importer:
             return
         self.summary.count(outcome)
 
-    def record(self, row: ListRow, entry: ListEntry | None, subjects: dict[str, Subject]) -> str:
-        with transaction.atomic():
-            if entry is None:
+    def record(self, row: ListRow, entry: ListEntry | None, subjects: dict[str, Subject],
+               digest: Digest | None = None) -> str:
+        if entry is not None:
+            with transaction.atomic():
+                return record_again(row, entry, self.actor, subjects, self.batch)
+        if digest is None:
+            with transaction.atomic():
                 return record_new(row, self.actor, subjects, self.batch)
-            return record_again(row, entry, self.actor, subjects, self.batch)
+        mark = digest.mark()  # what the row adds goes if its savepoint rolls back
+        try:
+            with transaction.atomic(), gathering(digest):
+                return record_new(row, self.actor, subjects, self.batch)
+        except BaseException:
+            digest.rollback(mark)
+            raise
 
 
 ENTRY_COLUMNS = ("id", "natural_key", "case_id", "digest", "batch_id")

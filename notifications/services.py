@@ -26,6 +26,7 @@ from casework import caches, fixed_sql
 from casework.choices import DepartmentKind, Role
 from casework.hooks import TransitionEvent
 from casework.models import Case, CreditCheckAlert, Department, EscalationNote, User
+from notifications import digests
 from notifications.choices import OPTIONAL_CHANNELS, Audience, Channel, DeliveryStatus
 from notifications.models import Delivery, Message, Preference, WebhookEndpoint
 from notifications.notices import CREDIT_CHECK_ALERT, ESCALATION_NOTICES, EXIT_HELD, Notice, notices_for
@@ -130,6 +131,13 @@ def resolve(audience: str, case: Case | None, obj: Any = None,
     heads = {Audience.RESPONSIBLE: False, Audience.HEAD: True}.get(Audience(audience))
     recipients = staff_of([addressed[Audience(audience)]], heads=heads)
     recipients.department = addressed[Audience(audience)]
+    return recipients
+
+
+def resolve_department(department: Department) -> Recipients:
+    """The staff of one department as a notice to it addresses them (an import's digest)."""
+    recipients = staff_of([department])
+    recipients.department = department
     return recipients
 
 
@@ -267,6 +275,9 @@ def on_transition(event: TransitionEvent) -> None:
     """casework.hooks ``notifications`` receiver."""
     model_name = event.obj._meta.model_name
     notices = notices_for(model_name, event.name)
+    digest = digests.current()
+    if digest is not None:
+        notices = tuple(notice for notice in notices if not _gathered(digest, model_name, event, notice))
     if not notices:
         return
     context = transition_context(event)
@@ -274,6 +285,18 @@ def on_transition(event: TransitionEvent) -> None:
                                resolve(notice.audience, event.case, event.obj)) for notice in notices],
                              context, event.case)
     enqueue_after_commit([message.pk for message in written])
+
+
+def _gathered(digest: "digests.Digest", model_name: str, event: TransitionEvent, notice: Notice) -> bool:
+    """Whether the import's digest takes the notice (notifications.digests), gathered there."""
+    if not digest.takes(model_name, event.name, notice):
+        return False
+    department = (event.case.owner_department if notice.audience == Audience.OWNER
+                  else getattr(event.obj, "department", None))
+    measure = getattr(event.obj, "measure", None) if model_name == "measuretask" else None
+    digest.add(notice, department, event.case.pk, event.case.number,
+               measure.title if measure is not None else None)
+    return True
 
 
 def transition_context(event: TransitionEvent,

@@ -11,6 +11,7 @@ from lists.models import ListEntry
 from lists.readers import FileRefused
 from lists.services import Summary, import_list
 from notifications.models import Message
+from notifications.texts import render
 from tests.conftest import Cast
 from tests.lists.files import EXPECTED_REJECTIONS, good_row, mixed_rows, write_csv
 from workflows.case import CaseState
@@ -110,7 +111,17 @@ def test_an_imported_case_goes_through_the_services(list_cast: Cast, tmp_path: P
     task = MeasureTask.objects.get(case=case)
     assert (task.measure, task.department) == (list_cast.measure, list_cast.joint)
     assert CreditIndexEntry.objects.get(case=case).measures[0]["code"] == "limit-bidding"
-    assert Message.objects.filter(case=case, template="measure_pushed").exists()
+    # The joint and the owner department are told in one digest per chunk, not per case.
+    joint = Message.objects.get(template="import_digest", audience="joint")
+    assert (joint.department, joint.case, joint.context["measures"]) == (
+        list_cast.joint, None, [{"measure": list_cast.measure.title, "count": 1}])
+    owner = Message.objects.get(template="import_digest", audience="owner")
+    assert (owner.department, owner.context["cases"], owner.context["first_number"]) == (
+        list_cast.owner, 1, case.number)
+    assert not Message.objects.filter(case=case).exists()
+    zh, en = render("import_digest", joint.context, "zh-hans"), render("import_digest", owner.context, "en")
+    assert f"“{list_cast.measure.title}”：1 项" in zh.body and zh.title.startswith("【名单导入】")
+    assert f"numbers {case.number} to {case.number}" in en.body
 
 
 def test_a_wrong_header_is_refused_naming_the_column_and_writes_nothing(

@@ -14,7 +14,9 @@ chunk instead of about a hundred per case:
   the sealed chain heads;
 - the credit-check index rows and the notices (messages and deliveries) of every event,
   the recipients read once per department; a listing's notices after its measure tasks'
-  (``determinations.notify_order``: the effect runs before the notices).
+  (``determinations.notify_order``: the effect runs before the notices); given an import's
+  digest (``notifications.digests``), the staff notices it takes are gathered there and
+  written as one message per department instead.
 
 Each table's rows go to PostgreSQL as plain tuples in one ``COPY`` (``bulk.copy_rows``). Only
 the case is built as a model instance (its field checks, the transition's guards and the

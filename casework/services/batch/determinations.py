@@ -6,7 +6,7 @@ import functools
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
@@ -32,6 +32,9 @@ from casework.services.cases import determining_department, require
 from casework.services.engine import check_guards, transition_names
 from workflows.guards import RuleRefused
 from workflows.rules import staff_role
+
+if TYPE_CHECKING:
+    from notifications.digests import Digest
 
 CASE_RELATIONS = ("subject", "owner_department", "drafter", "determined_by")
 
@@ -60,14 +63,16 @@ def batch_supported() -> bool:
     return all(isinstance(action, Open) for event in EVENTS for action in SLA_MAP.get(event, []))
 
 
-def record_determinations(actor: Any, items: Sequence[Determination]) -> list[Case]:
+def record_determinations(actor: Any, items: Sequence[Determination],
+                          digest: "Digest | None" = None) -> list[Case]:
     """Record every item as a listed case, as the per-case path would; one transaction."""
-    prepared = prepare_determinations(actor, items)
+    prepared = prepare_determinations(actor, items, digest)
     with transaction.atomic():
         return prepared.write()
 
 
-def prepare_determinations(actor: Any, items: Sequence[Determination]) -> "Batch":
+def prepare_determinations(actor: Any, items: Sequence[Determination],
+                           digest: "Digest | None" = None) -> "Batch":
     """Check and build every item (raising ItemRefused, nothing written); its ``write()``
     then takes the case numbers and writes the rows, in the caller's transaction.
 
@@ -76,18 +81,22 @@ def prepare_determinations(actor: Any, items: Sequence[Determination]) -> "Batch
     connection: the list import builds the next chunk while a writer thread commits this
     one (lists.services). The case numbers are the one thing taken at ``write()``, with the
     counter row locked until that transaction ends, so a rolled-back write takes none.
+
+    ``digest`` (an import's, notifications.digests): the staff notices it takes are gathered
+    there and written by ``write()`` as its digests, instead of one message per event.
     """
     require([staff_role], None, actor)
     require([determining_department], actor.department, actor)
-    batch = Batch(actor)
+    batch = Batch(actor, digest)
     if items:
         batch.build(items)
     return batch
 
 
 class Batch:
-    def __init__(self, actor: Any) -> None:
+    def __init__(self, actor: Any, digest: "Digest | None" = None) -> None:
         self.actor = actor
+        self.digest = digest
         self.department: Department = actor.department
         self.actor_id = actor.pk if getattr(actor, "pk", None) else None
         self.actor_department_id = getattr(actor, "department_id", None)
@@ -241,7 +250,8 @@ class Batch:
         self.events.append(Event(row=row, case=case, object_id=obj.pk,
                                  department=obj.department if is_task else None,
                                  model_name=model_name, name=name, shape=shape,
-                                 at_text=self._minute(at)))
+                                 at_text=self._minute(at),
+                                 measure=obj.measure.title if is_task else None))
         self.transitions[(model_name, name)] += 1
 
     def _minute(self, at: datetime) -> str:
@@ -292,7 +302,9 @@ class Batch:
                 yield (case.pk, *(fields[name] for name in index_filled[1:]))
 
         bulk.copy_rows(CreditIndexEntry, index_filled, index_rows())
-        self.notices.write(notify_order(self.events), now)
+        self.notices.write(notify_order(self.events), now, self.digest)
+        if self.digest is not None:
+            self.digest.write()
         transitions = dict(self.transitions)
         count = len(self.events)
         transaction.on_commit(lambda: _count(transitions))

@@ -82,8 +82,10 @@ class Notices:
             shape = self.shapes[key] = Shape(context, {})
         return shape
 
-    def write(self, events: list[Event], now: datetime) -> None:
-        """notifications.services.on_transition for every event: messages, then deliveries."""
+    def write(self, events: list[Event], now: datetime, digest: Any = None) -> None:
+        """notifications.services.on_transition for every event: messages, then deliveries;
+        the notices an import's ``digest`` takes gathered there instead (its own write)."""
+        from notifications.choices import Audience
         from notifications.models import Delivery, Message
         from notifications.notices import notices_for
         from notifications.services import case_link, enqueue_after_commit
@@ -91,6 +93,11 @@ class Notices:
         planned = []
         for event in events:
             for notice in notices_for(event.model_name, event.name):
+                if digest is not None and digest.takes(event.model_name, event.name, notice):
+                    case = event.case
+                    digest.add(notice, case.owner_department if notice.audience == Audience.OWNER
+                               else event.department, case.pk, case.number, event.measure)
+                    continue
                 recipients, preferences = self._recipients(notice.audience, event)
                 if recipients:
                     planned.append((event, notice, recipients, preferences))

@@ -65,3 +65,4 @@ class Event:
     name: str
     shape: "Shape"
     at_text: str
+    measure: str | None = None  # a measure task's measure title (an import's digest counts them)
