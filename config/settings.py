@@ -357,6 +357,9 @@ NOTIFICATIONS_PENDING_BATCH_SIZE = env_int("NOTIFICATIONS_PENDING_BATCH_SIZE", 2
 NOTIFICATIONS_DIGEST_ITEMS = env_int("NOTIFICATIONS_DIGEST_ITEMS", 50)
 # Messages one delivery task takes (a transition's own notices always travel together).
 NOTIFICATIONS_MESSAGES_PER_TASK = env_int("NOTIFICATIONS_MESSAGES_PER_TASK", 100)
+# On a Redis broker one dispatch is queued at a time (notifications/dispatch.py); a flag left by
+# a lost task stops standing after this many seconds (the beat sweep covers the rows meanwhile).
+NOTIFICATIONS_DISPATCH_WINDOW_SECONDS = env_int("NOTIFICATIONS_DISPATCH_WINDOW_SECONDS", 10)
 # Tests and benchmarks only: make every send this slow.
 NOTIFICATIONS_SEND_DELAY_MS = env_int("NOTIFICATIONS_SEND_DELAY_MS", 0)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
+import redis
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -26,7 +27,7 @@ from casework import caches, fixed_sql
 from casework.choices import DepartmentKind, Role
 from casework.hooks import TransitionEvent
 from casework.models import Case, CreditCheckAlert, Department, EscalationNote, User
-from notifications import digests
+from notifications import digests, dispatch
 from notifications.choices import OPTIONAL_CHANNELS, Audience, Channel, DeliveryStatus
 from notifications.models import Delivery, Message, Preference, WebhookEndpoint
 from notifications.notices import CREDIT_CHECK_ALERT, ESCALATION_NOTICES, EXIT_HELD, Notice, notices_for
@@ -246,9 +247,32 @@ MESSAGES_PER_TASK = 100
 
 
 def enqueue(message_ids: list[int]) -> None:
-    """Queue delivery; a broker outage must not fail the committed change (deliver_pending catches up)."""
-    from notifications.tasks import deliver_message
+    """Queue delivery; a broker outage must not fail the committed change (deliver_pending catches up).
 
+    On a Redis broker at most one dispatch is queued at a time (notifications/dispatch.py):
+    while one waits, the committed rows are its to send and nothing is published.
+    """
+    from notifications.tasks import deliver_message, deliver_queued
+
+    if not message_ids:
+        return
+    client = dispatch.flag_client(deliver_queued.app)
+    if client is not None:
+        try:
+            queue = dispatch.claim_flag(deliver_queued.app, client)
+        except redis.RedisError:  # the broker's own Redis: a publish would fail too
+            logger.warning("Could not queue messages %s; deliver_pending will send them",
+                           message_ids, exc_info=True)
+            return
+        if queue:
+            flag = dispatch.flag_key(deliver_queued.app)
+            try:
+                deliver_queued.apply_async((flag,), retry=False)
+            except Exception:
+                dispatch.clear_flag(client, flag)  # the next commit tries again
+                logger.warning("Could not queue messages %s; deliver_pending will send them",
+                               message_ids, exc_info=True)
+        return
     size = getattr(settings, "NOTIFICATIONS_MESSAGES_PER_TASK", MESSAGES_PER_TASK)
     for start in range(0, len(message_ids), size):
         ids = list(message_ids[start:start + size])

@@ -13,7 +13,7 @@ queue message or a broker outage left behind.
 
 from celery import shared_task
 
-from notifications import delivery
+from notifications import delivery, dispatch
 from notifications.delivery import Outcome
 
 
@@ -52,3 +52,15 @@ def retry_delivery(delivery_id: int) -> dict[str, int]:
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_pending() -> dict[str, int]:
     return summary(delivery.deliver_pending())
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def deliver_queued(flag: str = "") -> dict[str, int]:
+    """The one queued dispatch of a Redis broker (notifications/dispatch.py): clear the flag the
+    publisher set (named in the task: the worker may consume another queue than its own default),
+    so a commit from now on queues the next dispatch, then send every due pending row."""
+    app = deliver_queued.app
+    dispatch.clear_flag(dispatch.flag_client(app), flag or dispatch.flag_key(app))
+    outcomes = delivery.deliver_pending()
+    schedule_retries(outcomes)
+    return summary(outcomes)
