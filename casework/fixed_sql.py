@@ -272,3 +272,122 @@ def _update_statement(obj: models.Model, names: tuple[str, ...]) -> tuple[str, l
         _updates[key] = cached = (sql, [written(field) for field in fields])
     sql, fields_written = cached
     return sql, [*(value_of(obj, field, False) for field in fields_written), obj.pk]
+
+
+def write_together(updates: Sequence[tuple[models.Model, tuple[str, ...]]], parents: Sequence[models.Model],
+                   children: Sequence[models.Model], link: str) -> None:
+    """``update`` each of ``updates``, ``insert`` ``parents`` and then ``children``: one statement on
+    PostgreSQL (data-modifying CTEs, one round trip), in that order elsewhere; sets the keys.
+
+    ``children`` are rows of one model whose foreign key ``link`` is a saved row or one of
+    ``parents`` (its key then comes from that parent's own CTE, ``(SELECT id FROM p<n>)``). The
+    CTEs touch different rows, so the order PostgreSQL runs them in changes nothing; the
+    children's foreign keys are checked at the end of the statement, when every row is there.
+    Raises as ``update`` does when a row to update is gone.
+    """
+    if not children and not parents:
+        for obj, names in updates:
+            update(obj, names)
+        return
+    link_field: Any = type(children[0])._meta.get_field(link) if children else None
+    links = tuple(_parent_index(link_field, child, parents) for child in children)
+    if connection.vendor != "postgresql":
+        for obj, names in updates:
+            update(obj, names)
+        insert(parents)
+        for child, index in zip(children, links, strict=True):
+            if index is not None:
+                setattr(child, link_field.attname, parents[index].pk)
+        insert(children)
+        return
+    key = (tuple((type(obj), names) for obj, names in updates), tuple(type(p) for p in parents),
+           type(children[0]) if children else None, links)
+    cached = _together.get(key)
+    params: list[Any] = []
+    for obj, names in updates:
+        params += _update_statement(obj, names)[1]
+    for parent in parents:
+        params += _insert_statement([parent])[1]
+    if children:
+        params += _children_params(children, link_field, links)
+    if cached is None:
+        _together[key] = cached = _together_statement(updates, parents, children, link_field, links)
+    with connection.cursor() as cursor:
+        cursor.execute(cached, params)
+        row = cursor.fetchone()
+    counts, keys, child_keys = row[:len(updates)], row[len(updates):len(updates) + len(parents)], row[-1]
+    if any(count == 0 for count in counts):
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    _inserted(parents, keys)
+    if children:
+        for child, index in zip(children, links, strict=True):
+            if index is not None:
+                setattr(child, link_field.attname, parents[index].pk)
+        _inserted(children, child_keys)
+
+
+_together: dict[tuple[Any, ...], str] = {}
+
+
+def _parent_index(link_field: Any, child: models.Model, parents: Sequence[models.Model]) -> int | None:
+    """Which of ``parents`` (the same instance) the child's ``link`` holds; None: a saved row."""
+    target = link_field.get_cached_value(child, None)
+    for index, parent in enumerate(parents):
+        if parent is target:
+            return index
+    if target is not None and target.pk is None:
+        raise ValueError(f"{type(child).__name__}.{link_field.name} is an unsaved row not written here")
+    return None
+
+
+def _pk_column(model: type[models.Model]) -> str:
+    pk = model._meta.pk
+    assert pk is not None
+    return quoted(pk.column)
+
+
+def _children_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+def _children_params(children: Sequence[models.Model], link_field: Any, links: tuple[int | None, ...]
+                     ) -> list[Any]:
+    fields = [written(field) for field in _children_fields(type(children[0]))]
+    others = [field for field in type(children[0])._meta.concrete_fields if field is not link_field]
+    params: list[Any] = []
+    for child, index in zip(children, links, strict=True):
+        # Django's own check of the related rows (not in its stubs, as in _insert_statement); a
+        # child of a parent written here is checked for its other relations only.
+        prepare = child._prepare_related_fields_for_save  # type: ignore[attr-defined]  # unstubbed
+        prepare(operation_name="insert", fields=others if index is not None else None)
+        for field in fields:
+            if field[0] is link_field and index is not None:
+                continue  # the parent's CTE gives it
+            params.append(value_of(child, field, True))
+    return params
+
+
+def _together_statement(updates: Sequence[tuple[models.Model, tuple[str, ...]]],
+                        parents: Sequence[models.Model], children: Sequence[models.Model],
+                        link_field: Any, links: tuple[int | None, ...]) -> str:
+    ctes = [f"u{n} AS ({_update_statement(obj, names)[0]} RETURNING 1)"
+            for n, (obj, names) in enumerate(updates)]
+    ctes += [f"p{n} AS ({_insert_statement([parent])[0]})" for n, parent in enumerate(parents)]
+    selected = [f"(SELECT count(*) FROM u{n})" for n in range(len(updates))]
+    selected += [f"(SELECT {_pk_column(type(parent))} FROM p{n})" for n, parent in enumerate(parents)]
+    if children:
+        model = type(children[0])
+        fields = _children_fields(model)
+        rows = []
+        for index in links:
+            values = [f"(SELECT {_pk_column(type(parents[index]))} FROM p{index})"
+                      if field is link_field and index is not None else "%s" for field in fields]
+            rows.append(f"({', '.join(values)})")
+        pk = _pk_column(model)
+        ctes.append(f"c AS (INSERT INTO {quoted(model._meta.db_table)} "
+                    f"({', '.join(quoted(field.column) for field in fields)}) "
+                    f"VALUES {', '.join(rows)} RETURNING {pk})")
+        selected.append(f"ARRAY(SELECT {pk} FROM c)")
+    else:
+        selected.append("NULL")
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(selected)}"

@@ -175,10 +175,14 @@ SLA_MAP: dict[tuple[str, str], list[Action]] = {
 
 
 def on_transition(event: Any) -> None:
-    """casework.hooks receiver: apply the SLA_MAP actions of this transition (their timeline
-    entries written with one insert)."""
-    with services.batched_timeline():
+    """casework.hooks receiver: apply the SLA_MAP actions of this transition. The clocks they
+    close and open and their timeline entries are written with one statement
+    (``services.batched_writes``); any other action first writes what is deferred, since it
+    may read or save those clocks."""
+    with services.batched_writes():
         for action in SLA_MAP.get((event.obj._meta.model_name, event.name), []):
+            if not isinstance(action, Open | Close):
+                services.flush_writes()
             APPLY[type(action)](action, event)
 
 
@@ -201,6 +205,8 @@ def _open(action: Open, event: Any) -> None:
     # A measure task's clocks wait on its joint department; every other clock on the owner.
     is_task = event.obj._meta.model_name == "measuretask"
     department = event.obj.department if is_task else None
+    if action.resumes_last:
+        services.flush_writes()  # it reads the closed clocks
     resumed = services.last_closed_deadline(target, action.step) if action.resumes_last else None
     opened = services.open_deadline(target, event.case, action.step, started_on=started_on,
                                     length=length, mirror_field=action.mirror, department=department,
@@ -210,6 +216,7 @@ def _open(action: Open, event: Any) -> None:
     # A clock that pauses while an objection is open starts paused if one is open now.
     if (opened.state == DeadlineState.RUNNING and opened.policy.pauses_on(PauseReason.OBJECTION_OPEN)
             and event.case.has_open_objection()):
+        services.flush_writes()  # pause() saves the clock: its row must be there
         services.pause(opened, PauseReason.OBJECTION_OPEN, _today(), event.actor)
 
 

@@ -12,7 +12,7 @@ from casework.models import Case, Objection
 from casework.services.engine import lock_case
 from notifications.services import subject_accounts
 from tests.conftest import Cast
-from workflows.models import Deadline
+from workflows.models import Deadline, DeadlineEvent
 
 
 def written_by_fixed_sql() -> list[type[Model]]:
@@ -78,6 +78,31 @@ def test_insert_and_update_write_what_save_writes(cast: Cast) -> None:
     with pytest.raises(Exception, match="did not affect any rows"):
         fixed_sql.update(copy, ("failures",))
     assert fixed_sql.update(copy, ("failures",), missing_ok=True) == 0
+
+
+@pytest.mark.django_db
+def test_write_together_updates_inserts_and_links_children_to_the_parents_it_inserts(cast: Cast) -> None:
+    objection = services.file_objection(cast.listed_case(), cast.subject_user, "认定事实有误")
+    clock = Deadline.objects.filter(target_id=objection.pk).first()
+    assert clock is not None
+    new = [Deadline(**{f.attname: getattr(clock, f.attname) for f in Deadline._meta.concrete_fields
+                       if not f.primary_key and f.attname != "opened_at"}) for _ in range(2)]
+    clock.failures = 5
+    events = [DeadlineEvent(deadline=new[1], kind="opened", detail={"n": 1}),
+              DeadlineEvent(deadline=clock, kind="met", detail={}),
+              DeadlineEvent(deadline=new[0], kind="opened", detail={"n": 0})]
+    fixed_sql.write_together([(clock, ("failures",))], new, events, "deadline")
+    assert all(row.pk for row in [*new, *events]) and new[0].pk != new[1].pk
+    assert Deadline.objects.get(pk=clock.pk).failures == 5
+    stored = {event.pk: (event.deadline_id, event.detail) for event in DeadlineEvent.objects.filter(
+        pk__in=[event.pk for event in events])}
+    assert stored == {events[0].pk: (new[1].pk, {"n": 1}), events[1].pk: (clock.pk, {}),
+                      events[2].pk: (new[0].pk, {"n": 0})}
+    assert [event.deadline_id for event in events] == [new[1].pk, clock.pk, new[0].pk]
+    clock.pk = 10**12
+    with pytest.raises(Exception, match="did not affect any rows"):
+        fixed_sql.write_together([(clock, ("failures",))], [], [DeadlineEvent(deadline=new[0], kind="met")],
+                                 "deadline")
 
 
 @pytest.mark.django_db
