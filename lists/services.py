@@ -470,19 +470,32 @@ def write_entries(rows: list[ListRow], cases: list[Case], batch: ImportBatch | N
 
 
 def subjects_for(rows: list[ListRow]) -> dict[str, Subject]:
-    """The rows' subjects by identifier; new ones are created (identifiers already checked)."""
+    """The rows' subjects by identifier; new ones are created (identifiers already checked).
+
+    A new subject is inserted with an id taken up front; those whose insert another
+    transaction's subject of the same identifier pre-empted (the conflict ignored) are read
+    back by identifier. The others are the rows as written: read back by id only to know
+    which they are (the identifier is not encrypted, sent and decrypted again for each)."""
     identifiers = {row.identifier for row in rows}
     found = {subject.identifier: subject
              for subject in Subject.objects.filter(identifier__in=identifiers)}
-    new = {}
+    new: dict[str, Subject] = {}
     for row in rows:
         if row.identifier not in found and row.identifier not in new:
             new[row.identifier] = Subject(kind=row.subject_kind, name=row.subject_name,
                                           identifier=row.identifier)
+    if not new:
+        return found
+    ids = bulk.reserve_ids(Subject, len(new))
+    for pk, subject in zip(ids, new.values(), strict=True):
+        subject.pk = pk
     Subject.objects.bulk_create(new.values(), ignore_conflicts=True)
-    if new:
+    stored = set(Subject.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    found.update((identifier, subject) for identifier, subject in new.items() if subject.pk in stored)
+    lost = [identifier for identifier, subject in new.items() if subject.pk not in stored]
+    if lost:
         found.update((subject.identifier, subject)
-                     for subject in Subject.objects.filter(identifier__in=list(new)))
+                     for subject in Subject.objects.filter(identifier__in=lost))
     return found
 
 
