@@ -266,3 +266,25 @@ def test_the_batch_hashes_the_text_json_safe_gives(value: dict[Any, Any]) -> Non
     from casework.models.audit import canonical_json
 
     assert batch.json_text(value) == canonical_json(json_safe(value))
+
+
+def test_the_batch_checks_a_value_once_and_refuses_a_bad_one_as_clean_fields_does(list_cast: Cast) -> None:
+    """Batch._clean_fields remembers the values a field accepted within the chunk; a value
+    that fails is refused with clean_fields' own error, naming its field."""
+    from django.core.exceptions import ValidationError
+
+    from casework.services.cases import RecordedDetermination
+
+    def item(number: str) -> batch.Determination:
+        return batch.Determination(
+            subject=list_cast.subject, list_type="serious", dishonesty_class="serious",
+            legal_bases=(list_cast.measure.legal_basis,), facts="拒不履行",
+            recorded=RecordedDetermination(origin="imported", decided_on=date(2025, 3, 1),
+                                           document_number=number))
+
+    prepared = batch.prepare_determinations(list_cast.officer, [item("A-1"), item("A-1")])
+    assert [case.document_number for case in prepared.cases] == ["A-1", "A-1"]
+    with pytest.raises(ValidationError) as refused:
+        batch.prepare_determinations(list_cast.officer, [item("A-1"), item("x" * 101)])
+    assert list(refused.value.message_dict) == ["document_number"]
+    assert not Case.objects.exists()

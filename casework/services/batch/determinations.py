@@ -8,7 +8,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
     from notifications.digests import Digest
 
 CASE_RELATIONS = ("subject", "owner_department", "drafter", "determined_by")
+# What the batch does not check with the case's fields: its state (the transition sets it),
+# its relations (the batch holds them) and its many-to-many fields.
+CLEAN_EXCLUDED = ("state", "legal_bases", "measures", *CASE_RELATIONS)
+_UNSEEN = object()
 
 
 def batch_supported() -> bool:
@@ -97,6 +103,7 @@ class Batch:
     def __init__(self, actor: Any, digest: "Digest | None" = None) -> None:
         self.actor = actor
         self.digest = digest
+        self.cleaned: dict[tuple[str, type, Any], Any] = {}  # (field, type, value) → as cleaned
         self.department: Department = actor.department
         self.actor_id = actor.pk if getattr(actor, "pk", None) else None
         self.actor_department_id = getattr(actor, "department_id", None)
@@ -213,10 +220,37 @@ class Batch:
         case._prefetched_objects_cache = {"legal_bases": self.bases[key]}  # type: ignore[attr-defined]
         if not item.legal_bases:
             raise RuleRefused("legal_basis_required", _("A case must cite at least one legal basis."))
-        case.clean_fields(exclude=["state", "legal_bases", "measures", *CASE_RELATIONS])
+        self._clean_fields(case)
         case.clean()
         check_guards(case, RECORD, method_name, self.actor)
         return case
+
+    def _clean_fields(self, case: Case) -> None:
+        """``case.clean_fields`` (the relations and the state aside), each field's check run
+        once per value in the batch: the same field's check of the same value gives the same
+        answer (the case's fields are the standard ones, their checks read only the value), and
+        a chunk's cases share most of their values (list, class, origin, decision date, the
+        defaults). A value that fails is checked again by ``clean_fields`` itself, which
+        raises as the per-case path does."""
+        cleaned = self.cleaned
+        for field in _checked_case_fields():
+            raw = getattr(case, field.attname)
+            if (field.blank and raw in field.empty_values) or isinstance(raw, DatabaseDefault):
+                continue
+            try:
+                key = (field.attname, type(raw), raw)
+                value = cleaned.get(key, _UNSEEN)
+            except TypeError:  # not hashable: checked every time
+                key, value = None, _UNSEEN
+            if value is _UNSEEN:
+                try:
+                    value = field.clean(raw, case)
+                except ValidationError:
+                    case.clean_fields(exclude=list(CLEAN_EXCLUDED))
+                    raise
+                if key is not None:
+                    cleaned[key] = value
+            setattr(case, field.attname, value)
 
     def _task(self, case: Case, measure: Measure, pk: int) -> Task:
         """One measure task (effects.measures_for); its field checks once per measure."""
@@ -352,6 +386,13 @@ def _case_defaults() -> tuple[tuple[str, Any], ...] | None:
     if any(field.has_default() and callable(field.default) for field in fields):
         return None
     return tuple((field.attname, field.get_default()) for field in fields)
+
+
+@functools.cache
+def _checked_case_fields() -> tuple[Any, ...]:
+    """The fields Model.clean_fields checks on a case, CLEAN_EXCLUDED aside."""
+    return tuple(field for field in Case._meta.fields
+                 if field.name not in CLEAN_EXCLUDED and not getattr(field, "generated", False))
 
 
 def _prefetched_bases(bases: tuple[LegalBasis, ...]) -> Any:
