@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import DatabaseError, connection, models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -63,6 +63,8 @@ def _lock_chain(case: Case | None, department: Department | None) -> dict[str, A
 
 
 _appends = threading.local()
+# An object and the names of its columns to save with an appended event.
+Saving = tuple[models.Model, tuple[str, ...]]
 
 
 def append_count() -> int:
@@ -87,18 +89,31 @@ def append(
     changes: dict[str, Any] | None = None,
     payload: dict[str, Any] | None = None,
     case_state: dict[str, Any] | None = None,
+    head: AuditHead | None = None,
+    saving: Saving | None = None,
 ) -> AuditEvent:
     """Append one event to its chain and move the chain's head. Call inside the caller's transaction.
 
     ``case_state``: the caller already holds the lock of ``case``'s row in this transaction
     and passes the row's audited fields (``case_state_of``); the chain is then not locked
     again. Without it the chain's owner row is locked and read here.
+
+    ``head``: with ``case_state``, the chain's head row read under that same lock. The chain
+    is extended from it (its seq and hash are the last event's: both are written by one
+    statement) when its seal holds; otherwise, and without it, the last event is read.
+
+    ``saving``: the audited object and the names of its changed columns (the transition's
+    step, ``engine._apply``); written by the same statement as the event and the head, or
+    first when the chain's owner row is locked and read here (that read must show them).
     """
     if case_state is None or case is None:
-        case_state = _lock_chain(case, department)
+        if saving is not None:  # first: the row read under the lock below must show it
+            fixed_sql.update(*saving)
+            saving = None
+        case_state, head = _lock_chain(case, department), None
     _appends.count = append_count() + 1
     chain = chain_of(case, department)
-    tail = _chain_tail(chain)
+    tail = _tail_of(head, chain) or _chain_tail(chain)
     event = AuditEvent(
         chain=chain,
         seq=(tail.seq + 1) if tail else 1,
@@ -117,8 +132,16 @@ def append(
         prev_hash=tail.hash if tail else GENESIS_HASH,
     )
     event.hash = event.compute_hash()
-    _insert_and_move_head(event)
+    _insert_and_move_head(event, saving)
     return event
+
+
+def _tail_of(head: AuditHead | None, chain: str) -> AuditHead | None:
+    """The head, as the chain's tail, when it is this chain's and its seal holds (a head altered
+    behind the key's back is not extended: the last event is read, as without a head)."""
+    if head is None or head.chain != chain or not hmac.compare_digest(head.seal, head.compute_seal()):
+        return None
+    return head
 
 
 def _chain_tail(chain: str) -> AuditEvent | None:
@@ -128,12 +151,18 @@ def _chain_tail(chain: str) -> AuditEvent | None:
     return found[0] if found else None
 
 
-def _insert_and_move_head(event: AuditEvent) -> None:
-    """Insert the event and move its chain's head to it (one statement on PostgreSQL: fixed SQL);
-    the head is inserted when the chain has none yet, as ``save()`` would."""
+def _insert_and_move_head(event: AuditEvent, saving: Saving | None = None) -> None:
+    """Insert the event and move its chain's head to it, and save ``saving``'s columns (one
+    statement on PostgreSQL: fixed SQL); the head is inserted when the chain has none yet, as
+    ``save()`` would. The saved row must be there."""
     head = AuditHead(chain=event.chain, seq=event.seq, hash=event.hash)
     head.seal = head.compute_seal()
-    if not fixed_sql.insert_and_update(event, head, ("seq", "hash", "seal")):
+    updates = [saving] if saving is not None else []
+    *saved, moved = fixed_sql.write_together([*updates, (head, ("seq", "hash", "seal"))], [event],
+                                             missing_ok=True)
+    if saved and not saved[0]:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
+    if not moved:
         head.save(force_insert=True)
 
 

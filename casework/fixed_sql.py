@@ -275,7 +275,8 @@ def _update_statement(obj: models.Model, names: tuple[str, ...]) -> tuple[str, l
 
 
 def write_together(updates: Sequence[tuple[models.Model, tuple[str, ...]]], parents: Sequence[models.Model],
-                   children: Sequence[models.Model], link: str) -> None:
+                   children: Sequence[models.Model] = (), link: str = "", *,
+                   missing_ok: bool = False) -> list[int]:
     """``update`` each of ``updates``, ``insert`` ``parents`` and then ``children``: one statement on
     PostgreSQL (data-modifying CTEs, one round trip), in that order elsewhere; sets the keys.
 
@@ -283,23 +284,21 @@ def write_together(updates: Sequence[tuple[models.Model, tuple[str, ...]]], pare
     ``parents`` (its key then comes from that parent's own CTE, ``(SELECT id FROM p<n>)``). The
     CTEs touch different rows, so the order PostgreSQL runs them in changes nothing; the
     children's foreign keys are checked at the end of the statement, when every row is there.
-    Raises as ``update`` does when a row to update is gone.
+    Returns the rows each update changed; raises as ``update`` does when a row to update is
+    gone, unless ``missing_ok``.
     """
     if not children and not parents:
-        for obj, names in updates:
-            update(obj, names)
-        return
+        return [update(obj, names, missing_ok=missing_ok) for obj, names in updates]
     link_field: Any = type(children[0])._meta.get_field(link) if children else None
     links = tuple(_parent_index(link_field, child, parents) for child in children)
     if connection.vendor != "postgresql":
-        for obj, names in updates:
-            update(obj, names)
+        counts = [update(obj, names, missing_ok=missing_ok) for obj, names in updates]
         insert(parents)
         for child, index in zip(children, links, strict=True):
             if index is not None:
                 setattr(child, link_field.attname, parents[index].pk)
         insert(children)
-        return
+        return counts
     key = (tuple((type(obj), names) for obj, names in updates), tuple(type(p) for p in parents),
            type(children[0]) if children else None, links)
     cached = _together.get(key)
@@ -316,7 +315,7 @@ def write_together(updates: Sequence[tuple[models.Model, tuple[str, ...]]], pare
         cursor.execute(cached, params)
         row = cursor.fetchone()
     counts, keys, child_keys = row[:len(updates)], row[len(updates):len(updates) + len(parents)], row[-1]
-    if any(count == 0 for count in counts):
+    if not missing_ok and any(count == 0 for count in counts):
         raise DatabaseError("Save with update_fields did not affect any rows.")
     _inserted(parents, keys)
     if children:
@@ -324,6 +323,7 @@ def write_together(updates: Sequence[tuple[models.Model, tuple[str, ...]]], pare
             if index is not None:
                 setattr(child, link_field.attname, parents[index].pk)
         _inserted(children, child_keys)
+    return [int(count) for count in counts]
 
 
 _together: dict[tuple[Any, ...], str] = {}

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from django_fsm import TransitionNotAllowed
 from casework import audit, fixed_sql, hooks, payloads
 from casework.exceptions import Conflict, IdempotencyKeyReused, NotAvailable
 from casework.hooks import TransitionEvent
-from casework.models import Case, IdempotencyRecord
+from casework.models import AuditHead, Case, IdempotencyRecord
 from workflows.guards import Rule, RuleRefused
 
 
@@ -124,30 +125,49 @@ def lock_case(case_id: int) -> Case:
     comes with its owner department and subject (one fixed statement, casework/fixed_sql.py).
     """
     rows = fixed_sql.select_joined("engine.lock_case", _lock_case_statement, [case_id])
+    if not rows:  # no such case, or its chain has no head yet (the head is then read by audit)
+        rows = [[*row, None] for row in fixed_sql.select_joined(
+            "engine.lock_case_without_head", partial(_lock_case_statement, head=False), [case_id])]
     if not rows:
         raise Case.DoesNotExist(f"Case {case_id} does not exist")
-    case, department, subject = rows[0]
+    case, department, subject, head = rows[0]
     assert isinstance(case, Case)
     _OWNER_DEPARTMENT.set_cached_value(case, department)
     _SUBJECT.set_cached_value(case, subject)
+    # The head of the case's audit chain, locked with the case (None: the chain has none):
+    # taken once by the append of this transaction (_locked_audit).
+    case.__dict__[_LOCKED_HEAD] = head
     return case
+
+
+_LOCKED_HEAD = "_audit_head_at_lock"
 
 
 _OWNER_DEPARTMENT: Any = Case._meta.get_field("owner_department")
 _SUBJECT: Any = Case._meta.get_field("subject")
 
 
-def _lock_case_statement() -> tuple[str, fixed_sql.Reader]:
+def _lock_case_statement(head: bool = True) -> tuple[str, fixed_sql.Reader]:
+    """The case, its owner department and subject, and (``head``) its audit chain's head, which
+    is locked too: a statement that waited for the case's lock re-reads only the rows it locks
+    at their latest version (READ COMMITTED), and the head a concurrent append moved must be
+    read as it is now. Whoever moves a case chain's head holds the case's lock, so the two
+    locks add no wait and no deadlock. A chain without a head: no row (an inner join: the
+    nullable side of an outer join cannot be locked), and the statement without it is run."""
     department_model, subject_model = _OWNER_DEPARTMENT.related_model, _SUBJECT.related_model
     parts = [(Case, fixed_sql.columns(Case), "c"),
              (department_model, fixed_sql.columns(department_model), "d"),
              (subject_model, fixed_sql.columns(subject_model), "s")]
     q = fixed_sql.quoted
-    sql = (f"SELECT {', '.join(fixed_sql.select_list(m, f, a) for m, f, a in parts)} "
+    sql = (f"SELECT {{}} "
            f"FROM {q(Case._meta.db_table)} c "
            f"JOIN {q(department_model._meta.db_table)} d ON d.id = c.{q(_OWNER_DEPARTMENT.column)} "
-           f"JOIN {q(subject_model._meta.db_table)} s ON s.id = c.{q(_SUBJECT.column)} "
-           "WHERE c.id = %s" + fixed_sql.for_update(of="c"))
+           f"JOIN {q(subject_model._meta.db_table)} s ON s.id = c.{q(_SUBJECT.column)} ")
+    if head:  # its chain is audit.chain_of(case): 'case:<id>'
+        parts.append((AuditHead, fixed_sql.columns(AuditHead), "h"))
+        sql += f"JOIN {q(AuditHead._meta.db_table)} h ON h.{q('chain')} = 'case:' || c.id "
+    sql = (sql.format(", ".join(fixed_sql.select_list(m, f, a) for m, f, a in parts))
+           + "WHERE c.id = %s" + fixed_sql.for_update(of="c, h" if head else "c"))
     return sql, fixed_sql.Reader(parts)
 
 
@@ -181,11 +201,12 @@ def _apply(obj: Any, case: Case, name: str, method_name: str, actor: Any, data: 
     hooks.run("deadlines", event)
     obj.version += 1
     changes = audit.field_changes(before, audit.field_snapshot(obj))
-    fixed_sql.update(obj, [*changes, "version"])
+    case_state, head = _locked_audit(case, appends_at_lock)
+    # The step's changed columns are written with its audit event (one statement).
     event.audit_event = audit.append(
         obj=obj, action=name, actor=actor, case=case, from_state=source, to_state=obj.state,
-        changes=changes, payload=payloads.as_audit(data),
-        case_state=_locked_case_state(case, appends_at_lock),
+        changes=changes, payload=payloads.as_audit(data), case_state=case_state, head=head,
+        saving=(obj, (*changes, "version")),
     )
     hooks.run("effects", event)
     hooks.run("indexes", event)
@@ -196,10 +217,14 @@ def _apply(obj: Any, case: Case, name: str, method_name: str, actor: Any, data: 
     )
 
 
-def _locked_case_state(case: Case, appends_at_lock: int) -> dict[str, Any] | None:
-    """The case's audited state from the row this transaction locked, when nothing was appended
-    to an audit chain since (an append may have saved the case: then None, and audit reads it)."""
-    return audit.case_state_of(case) if audit.append_count() == appends_at_lock else None
+def _locked_audit(case: Case, appends_at_lock: int) -> tuple[dict[str, Any] | None, AuditHead | None]:
+    """The case's audited state and its chain's head as this transaction locked and read them,
+    when nothing was appended to an audit chain since (an append may have saved the case and
+    moved the head: then None, None, and audit reads both). The head is taken once."""
+    head = case.__dict__.pop(_LOCKED_HEAD, None)
+    if audit.append_count() != appends_at_lock:
+        return None, None
+    return audit.case_state_of(case), head
 
 
 def request_fingerprint(obj: models.Model, name: str, data: Any, expected_version: int | None) -> str:
@@ -280,9 +305,10 @@ def create_step(
                                 timezone.now())
         hooks.run("deadlines", event)
         obj.save()
+        case_state, head = _locked_audit(case, appends_at_lock)
         event.audit_event = audit.append(
             obj=obj, action="created", actor=actor, case=case, to_state=obj.state,
-            payload=event.data, case_state=_locked_case_state(case, appends_at_lock),
+            payload=event.data, case_state=case_state, head=head,
         )
         hooks.run("indexes", event)
         hooks.run("documents", event)

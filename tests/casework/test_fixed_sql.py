@@ -170,3 +170,39 @@ def test_audit_append_to_a_chain_without_a_head_inserts_the_head(cast: Cast) -> 
     head = AuditHead.objects.get(chain=chain)
     assert (head.seq, head.hash) == (event.seq, event.hash)
     assert head.seal == head.compute_seal()
+
+
+@pytest.mark.django_db
+def test_a_transition_extends_its_chain_from_the_head_read_with_the_case_lock(cast: Cast) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework import audit
+    from casework.models import AuditEvent, AuditHead
+
+    objection = services.file_objection(cast.listed_case(), cast.subject_user, "认定事实有误")
+    chain = audit.chain_of(objection.case)
+    with CaptureQueriesContext(connection) as captured:
+        services.advance(Objection.objects.get(pk=objection.pk), "accept", cast.officer)
+    assert not [query["sql"] for query in captured.captured_queries
+                if query["sql"].startswith("SELECT") and "casework_auditevent" in query["sql"]]
+    last, before = AuditEvent.objects.filter(chain=chain).order_by("-seq")[:2]
+    assert (last.seq, last.prev_hash) == (before.seq + 1, before.hash)
+    head = AuditHead.objects.get(chain=chain)
+    assert (head.seq, head.hash) == (last.seq, last.hash)
+    assert [broken for _chain, broken in audit.verify_chains(only_chain=chain)] == [None]
+
+
+@pytest.mark.django_db
+def test_a_head_whose_seal_does_not_hold_is_not_extended_the_last_event_is(cast: Cast) -> None:
+    from casework import audit
+    from casework.models import AuditEvent, AuditHead
+
+    objection = services.file_objection(cast.listed_case(), cast.subject_user, "认定事实有误")
+    chain = audit.chain_of(objection.case)
+    last = AuditEvent.objects.filter(chain=chain).order_by("-seq").first()
+    assert last is not None
+    AuditHead.objects.filter(chain=chain).update(seq=last.seq + 5, hash="f" * 64)  # seal now wrong
+    services.advance(Objection.objects.get(pk=objection.pk), "accept", cast.officer)
+    appended = AuditEvent.objects.filter(chain=chain).order_by("-seq").first()
+    assert appended is not None and (appended.seq, appended.prev_hash) == (last.seq + 1, last.hash)
