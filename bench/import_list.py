@@ -355,8 +355,8 @@ origin `external`: determined elsewhere, their measures dispatched and the credi
 answered here) is imported after them and timed apart. Notifications queued on Redis for the workers (not delivered
 inline). New rows go through the batch door (`casework.services.batch`: each chunk of
 500 rows validated like the per-case services, then its cases, clocks, audit chains,
-credit index rows, measure tasks, notices and deliveries written with one `COPY` per
-table);
+credit index rows and measure tasks written with one `COPY` per table, its staff notices
+as one digest per department, `notifications/digests.py`);
 {how_written}. The machine is shared: wall-clock figures include waiting for the
 CPU; the process's CPU (both threads) and its PostgreSQL backends' CPU are given apart, as
 they do not depend on the load. The file is {f["file_mib"]:.1f} MiB of CSV (UTF-8).
