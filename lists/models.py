@@ -59,7 +59,9 @@ class ListEntry(models.Model):
     unchanged, a changed row as a correction of the same case.
     """
 
-    natural_key = models.CharField(_("natural key"), max_length=400, unique=True)
+    # Unique by a constraint (Meta), not unique=True: Django would add a pattern-ops index for
+    # prefix LIKE on PostgreSQL, which no lookup of a natural key asks for.
+    natural_key = models.CharField(_("natural key"), max_length=400)
     case = models.OneToOneField(
         "casework.Case", models.PROTECT, related_name="list_entry", verbose_name=_("case")
     )
@@ -73,6 +75,9 @@ class ListEntry(models.Model):
     class Meta:
         verbose_name = _("imported record")
         verbose_name_plural = _("imported records")
+        constraints = [
+            models.UniqueConstraint(fields=["natural_key"], name="list_entry_natural_key_unique"),
+        ]
 
     def __str__(self) -> str:
         return self.natural_key

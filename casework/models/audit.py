@@ -94,7 +94,9 @@ class AuditEvent(models.Model):
     payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
     case_state = models.JSONField(_("case after the event"), default=dict, encoder=DjangoJSONEncoder)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64, unique=True)
+    # Unique by a constraint, not unique=True: on PostgreSQL Django adds a second, pattern-ops
+    # index to a unique CharField for prefix LIKE, which no query of a hash asks for.
+    hash = models.CharField(_("hash"), max_length=64)
 
     class Meta:
         verbose_name = _("audit event")
@@ -102,6 +104,7 @@ class AuditEvent(models.Model):
         ordering = ["chain", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq_unique"),
+            models.UniqueConstraint(fields=["hash"], name="audit_event_hash_unique"),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,9 @@ class CreditIndexEntry(models.Model):
         "casework.Case", models.CASCADE, primary_key=True, related_name="credit_index",
         verbose_name=_("case"),
     )
-    identifier = EncryptedIdentifierField(_("identifier"), db_index=True)
+    # Indexed in Meta, not db_index=True: the credit check looks the ciphertext up exactly;
+    # Django's pattern-ops index for prefix LIKE on PostgreSQL would serve no query.
+    identifier = EncryptedIdentifierField(_("identifier"))
     list_type = models.CharField(_("list type"), max_length=20, choices=ListType.choices)
     case_number = models.CharField(_("case number"), max_length=60)
     owner_department = models.CharField(_("owner department"), max_length=120)
@@ -38,6 +40,7 @@ class CreditIndexEntry(models.Model):
     class Meta:
         verbose_name = _("credit index entry")
         verbose_name_plural = _("credit index entries")
+        indexes = [models.Index(fields=["identifier"], name="credit_index_identifier")]
 
     def __str__(self) -> str:
         return f"{self.identifier} {self.case_number}"
