@@ -354,6 +354,20 @@ def main() -> None:
         progress("figures written to docs/benchmarks.md")
 
 
+
+def broker_note() -> str:
+    """What the broker publish after each commit costs in these runs, said with the figures."""
+    url = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"
+    if url.startswith(("redis://", "rediss://")):
+        return ("Broker: Redis (`REDIS_URL`). No Celery worker runs during the benchmark, so the "
+                "delivery dispatch flag (`notifications/dispatch.py`) is cleared only when it expires: "
+                "one publish per `NOTIFICATIONS_DISPATCH_WINDOW_SECONDS`, the best case of the "
+                "coalescing. With an idle worker that clears it at once, each commit also publishes "
+                "the dispatch task (about 1.2–1.4 ms more client CPU per transition, measured with "
+                "`bench/transition_cpu.py` on a loaded machine).")
+    return (f"Broker: `{url.split(':', 1)[0]}` (no `REDIS_URL`): every commit publishes its delivery task "
+            "(no dispatch flag on this broker).")
+
 def render(figures: Figures, args: Any, http_count: int, profile: str, engine_rows: dict[str, int],
            floor_rows: dict[str, int], server_command: str, seconds: float, load: tuple[float, ...]) -> str:
     table = ["| way | processes | transitions/s | ÷ floor | ÷ peer | p50 ms | p99 ms | client CPU ms | statements "
@@ -396,6 +410,8 @@ the figure that depends least on the load.
 - peer: a plain django-fsm-2 model (`FSMField`, `@transition`, `save()`) and one log row
 - http: `POST /api/v1/objections/{{id}}/transitions/accept/` under `{server_command}`, one keep-alive
   client per process; its statements counted once in-process through the same view (token lookup included)
+
+{broker_note()}
 
 Rows written by one acceptance: {rows}, plus the objection, the closed clock and the audit head updated (the
 credit index is not: both sides of 受理 are open objections); the floor's are {same}.
