@@ -249,14 +249,18 @@ MESSAGES_PER_TASK = 100
 def enqueue(message_ids: list[int]) -> None:
     """Queue delivery; a broker outage must not fail the committed change (deliver_pending catches up).
 
-    On a Redis broker at most one dispatch is queued at a time (notifications/dispatch.py):
-    while one waits, the committed rows are its to send and nothing is published.
+    On a Redis broker a commit's few messages (fewer than ``NOTIFICATIONS_MESSAGES_PER_TASK``:
+    a transition's one to three) share one queued dispatch (notifications/dispatch.py): while
+    one waits, the committed rows are its to send and nothing is published. A batch that size
+    or larger (a sweep's digests, an import) goes as tasks of its ids, as on any broker, so
+    that every worker takes a part instead of one dispatch sending it all.
     """
     from notifications.tasks import deliver_message, deliver_queued
 
     if not message_ids:
         return
-    client = dispatch.flag_client(deliver_queued.app)
+    size = getattr(settings, "NOTIFICATIONS_MESSAGES_PER_TASK", MESSAGES_PER_TASK)
+    client = dispatch.flag_client(deliver_queued.app) if len(message_ids) < size else None
     if client is not None:
         try:
             queue = dispatch.claim_flag(deliver_queued.app, client)
@@ -273,7 +277,6 @@ def enqueue(message_ids: list[int]) -> None:
                 logger.warning("Could not queue messages %s; deliver_pending will send them",
                                message_ids, exc_info=True)
         return
-    size = getattr(settings, "NOTIFICATIONS_MESSAGES_PER_TASK", MESSAGES_PER_TASK)
     for start in range(0, len(message_ids), size):
         ids = list(message_ids[start:start + size])
         try:

@@ -15,6 +15,7 @@ import redis
 from config.celery import app
 from notifications import dispatch, tasks
 from notifications.models import Delivery
+from notifications.services import enqueue
 from tests.conftest import Cast
 from tests.pg.notifications.helpers import Worker, celery_broker, wait_until
 
@@ -88,3 +89,21 @@ def test_the_dispatch_clears_its_flag_before_it_claims_any_row(
         assert client is not None and dispatch.claim_flag(app, client)
         tasks.deliver_queued()
     assert standing_at_claim == [False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_of_messages_goes_as_tasks_of_its_ids_for_every_worker_to_share(
+        redis_url: str, settings: Any) -> None:
+    """A sweep's digests or an import's notices: one dispatch would leave all of them to one
+    worker, so a batch of NOTIFICATIONS_MESSAGES_PER_TASK or more is queued by ids, flag untouched."""
+    settings.NOTIFICATIONS_MESSAGES_PER_TASK = 100
+    flags = redis.Redis.from_url(redis_url)
+    with celery_broker(redis_url):
+        enqueue(list(range(1, 251)))
+        assert queued_tasks(redis_url) == 3
+        assert not flags.exists(dispatch.flag_key(app))
+        enqueue([251, 252])  # a transition's few messages take the flag and one dispatch
+        assert queued_tasks(redis_url) == 4
+        assert flags.exists(dispatch.flag_key(app))
+        enqueue([253])
+        assert queued_tasks(redis_url) == 4
