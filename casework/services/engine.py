@@ -79,6 +79,45 @@ def check_guards(obj: models.Model, name: str, method_name: str, actor: Any) -> 
             raise RuleRefused.of(condition, obj)
 
 
+def take_checked(obj: models.Model, method_name: str, *args: Any) -> Any:
+    """Take the transition as its django-fsm method does (the state checked, the signals
+    sent, the state set), without asking its conditions again: for a caller that has just
+    run ``check_guards`` on this object, which asks every one of them (the batch door)."""
+    method = _checked_method(type(obj), method_name)
+    return method._django_fsm.field.change_state(obj, method, *args)
+
+
+class _CheckedMeta:
+    """A transition's FSMMeta whose conditions count as met (check_guards asked them)."""
+
+    def __init__(self, meta: Any) -> None:
+        self._meta = meta
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._meta, name)
+
+    def conditions_met(self, instance: Any, state: Any) -> bool:
+        return True
+
+
+_CHECKED: dict[tuple[type, str], Any] = {}
+
+
+def _checked_method(model: type, method_name: str) -> Any:
+    """The transition method as django-fsm's change_state takes it, its meta a _CheckedMeta."""
+    found = _CHECKED.get((model, method_name))
+    if found is None:
+        function = getattr(model, method_name).__wrapped__  # the body, under django-fsm's wrapper
+
+        def found(instance: Any, *args: Any, **kwargs: Any) -> Any:
+            return function(instance, *args, **kwargs)
+
+        found.__name__ = function.__name__
+        found._django_fsm = _CheckedMeta(function._django_fsm)  # type: ignore[attr-defined]  # what change_state reads
+        _CHECKED[(model, method_name)] = found
+    return found
+
+
 def advance(
     obj: models.Model,
     name: str,

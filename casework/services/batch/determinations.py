@@ -31,7 +31,7 @@ from casework.services.batch.clocks import Clock, Clocks
 from casework.services.batch.notices import AUDIENCES, Notices
 from casework.services.batch.rows import CREATED, EVENTS, RECORD, Determination, Event, ItemRefused, Task
 from casework.services.cases import determining_department, require
-from casework.services.engine import check_guards, transition_names
+from casework.services.engine import check_guards, take_checked, transition_names
 from workflows.guards import RuleRefused
 from workflows.rules import staff_role
 
@@ -158,7 +158,7 @@ class Batch:
                             created_payload, created_state, [])
                 before = audit.field_snapshot(case)
                 source = case.state
-                getattr(case, method_name)(self.actor, record_payload)
+                take_checked(case, method_name, self.actor, record_payload)  # _case checked its guards
                 at = timezone.now()
                 clocks = [self.clocks.open(action, case, case, case) for action in case_opens]
                 case.version += 1
