@@ -136,7 +136,7 @@ class Floor:
                 "WHERE c.id = (SELECT case_id FROM casework_objection WHERE id = %s) FOR UPDATE OF c",
                 [objection_id]).fetchone()
             case_id, department_id = case[0], case[5]
-            now = datetime.now().astimezone()
+            now = datetime.now(UTC)  # as the engine's timezone.now(): the audit hash covers its text
             version = self.execute(
                 "UPDATE casework_objection SET state = 'under_review', version = version + 1, "
                 "accepted_at = %s WHERE id = %s AND state = 'filed' RETURNING version",
@@ -171,7 +171,7 @@ class Floor:
                           "owner_department_id": department_id, "list_type": case[6],
                           "dishonesty_class": case[7]}
             changes = {"state": ["filed", "under_review"],
-                       "accepted_at": [None, now.isoformat(timespec="milliseconds")]}
+                       "accepted_at": [None, now.isoformat(timespec="milliseconds").replace("+00:00", "Z")]}
             event = SimpleNamespace(chain=chain, seq=seq + 1, case_id=case_id, object_type="objection",
                                     object_id=objection_id, action="accept", from_state="filed",
                                     to_state="under_review", actor_id=actor_id,
@@ -191,7 +191,7 @@ class Floor:
                          [seq + 1, event_hash, mac({"chain": chain, "seq": seq + 1, "hash": event_hash}),
                           chain])
             context = {**t["context"], "object_id": objection_id, "case_id": case_id,
-                       "case_number": case[3], "subject": case[8], "at": now.strftime("%Y-%m-%d %H:%M")}
+                       "case_number": case[3], "subject": case[8], "at": now.astimezone().strftime("%Y-%m-%d %H:%M")}
             subject_accounts = self.execute(
                 "SELECT id, email FROM casework_user WHERE subject_id = %s AND is_active ORDER BY id",
                 [case[4]]).fetchall()
