@@ -69,6 +69,21 @@ def fields_of(model: type[Model], attnames: Sequence[str]) -> list[Any]:
     return [by_attname[name] for name in attnames]
 
 
+def copies() -> bool:
+    """Whether copy_rows sends its rows by ``COPY`` (PostgreSQL)."""
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+def copy_texts(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``values`` as a PostgreSQL ``COPY`` takes them, each date and moment as its ISO text
+    (the column reads it back as the same day or instant): for values repeated in many rows,
+    formatted once (psycopg's adapter takes some 4 µs a moment, 1 µs a date, against a
+    fraction of one for a text). Elsewhere (executemany) the values as they are."""
+    if not copies():
+        return values
+    return tuple(value.isoformat() if isinstance(value, date) else value for value in values)
+
+
 def reserve_ids(model: type[Model], count: int) -> list[int]:
     """``count`` primary keys of ``model``'s table, taken now, as ``count`` inserts would take them."""
     if count == 0:
@@ -114,8 +129,8 @@ def copy_rows(model: type[Model], filled: Sequence[str], rows: Iterable[Sequence
         if field.primary_key or (callable(field.default) and field.default not in (dict, list)):
             raise ValueError(f"{model.__name__}.{field.name} needs a value in each row")
     now = timezone.now()
-    tail = (*(field.get_db_prep_save(now, db) for field in stamped),
-            *(db_value(field, field.get_default(), db) for field in defaulted))
+    tail = copy_texts((*(field.get_db_prep_save(now, db) for field in stamped),
+                       *(db_value(field, field.get_default(), db) for field in defaulted)))
     columns = ", ".join(db.ops.quote_name(field.column) for field in [*fields, *stamped, *defaulted])
     table = db.ops.quote_name(model._meta.db_table)
     count = 0

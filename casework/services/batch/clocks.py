@@ -90,8 +90,8 @@ class Clocks:
             )
             mirror = (action.mirror, getattr(clock_target, action.mirror)) if action.mirror else None
             clock = self.clocks[key] = Clock(
-                values=bulk.prepared(deadline, deadline_filled()[len(DEADLINE_OWN):]),
-                opened=bulk.prepared(opened, timeline_filled()[len(TIMELINE_OWN):]),
+                values=bulk.copy_texts(bulk.prepared(deadline, deadline_filled()[len(DEADLINE_OWN):])),
+                opened=bulk.copy_texts(bulk.prepared(opened, timeline_filled()[len(TIMELINE_OWN):])),
                 facts=_deadline_facts(deadline), mirror=mirror,
             )
         elif clock.mirror is not None:
