@@ -94,6 +94,26 @@ def peer_accept(pk: int, actor_id: int) -> None:
 
 # --- the floor: the engine's row writes with psycopg -------------------------------------------------------
 
+
+def accept_event(case: Any, objection_id: int, actor: tuple[int, int], now: datetime, seq: int,
+                 prev_hash: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """The audit event of an acceptance as the engine hashes it: the case's audited fields, the
+    changes (a UTC time as DjangoJSONEncoder writes it) and the event's HMAC on the chain's tail."""
+    from casework.models.audit import hashed_fields, mac
+
+    actor_id, actor_department_id = actor
+    case_state = {"state": case[1], "version": case[2], "number": case[3], "subject_id": case[4],
+                  "owner_department_id": case[5], "list_type": case[6], "dishonesty_class": case[7]}
+    changes = {"state": ["filed", "under_review"],
+               "accepted_at": [None, now.isoformat(timespec="milliseconds").replace("+00:00", "Z")]}
+    event = SimpleNamespace(chain=f"case:{case[0]}", seq=seq + 1, case_id=case[0], object_type="objection",
+                            object_id=objection_id, action="accept", from_state="filed",
+                            to_state="under_review", actor_id=actor_id,
+                            actor_department_id=actor_department_id, at=now, changes=changes,
+                            payload={}, case_state=case_state, prev_hash=prev_hash)
+    return case_state, changes, mac(hashed_fields(event))
+
+
 class Floor:
     """The rows ``advance(objection, "accept")`` writes, written with psycopg and nothing else.
 
@@ -167,19 +187,7 @@ class Floor:
             chain = f"case:{case_id}"
             seq, prev_hash = self.execute("SELECT seq, hash FROM casework_audithead WHERE chain = %s",
                                           [chain]).fetchone()
-            case_state = {"state": case[1], "version": case[2], "number": case[3], "subject_id": case[4],
-                          "owner_department_id": department_id, "list_type": case[6],
-                          "dishonesty_class": case[7]}
-            changes = {"state": ["filed", "under_review"],
-                       "accepted_at": [None, now.isoformat(timespec="milliseconds").replace("+00:00", "Z")]}
-            event = SimpleNamespace(chain=chain, seq=seq + 1, case_id=case_id, object_type="objection",
-                                    object_id=objection_id, action="accept", from_state="filed",
-                                    to_state="under_review", actor_id=actor_id,
-                                    actor_department_id=actor_department_id, at=now, changes=changes,
-                                    payload={}, case_state=case_state, prev_hash=prev_hash)
-            from casework.models.audit import hashed_fields
-
-            event_hash = mac(hashed_fields(event))
+            case_state, changes, event_hash = accept_event(case, objection_id, actor, now, seq, prev_hash)
             audit_id = self.execute(
                 "INSERT INTO casework_auditevent (chain, seq, case_id, object_type, object_id, action, "
                 "from_state, to_state, actor_id, actor_department_id, at, changes, payload, case_state, "
@@ -284,7 +292,7 @@ class FloorMerged(Floor):
     def accept(self, objection_id: int, actor: tuple[int, int]) -> None:
         from psycopg.types.json import Jsonb
 
-        from casework.models.audit import hashed_fields, mac
+        from casework.models.audit import mac
 
         t = self.template
         actor_id, actor_department_id = actor
@@ -294,17 +302,7 @@ class FloorMerged(Floor):
             subject_accounts = list(zip(case[11], case[12], strict=True))
             now = datetime.now(UTC)  # as the engine's timezone.now(): the audit hash covers its text
             chain = f"case:{case_id}"
-            case_state = {"state": case[1], "version": case[2], "number": case[3], "subject_id": case[4],
-                          "owner_department_id": department_id, "list_type": case[6],
-                          "dishonesty_class": case[7]}
-            changes = {"state": ["filed", "under_review"],  # as DjangoJSONEncoder writes a UTC time
-                       "accepted_at": [None, now.isoformat(timespec="milliseconds").replace("+00:00", "Z")]}
-            event = SimpleNamespace(chain=chain, seq=seq + 1, case_id=case_id, object_type="objection",
-                                    object_id=objection_id, action="accept", from_state="filed",
-                                    to_state="under_review", actor_id=actor_id,
-                                    actor_department_id=actor_department_id, at=now, changes=changes,
-                                    payload={}, case_state=case_state, prev_hash=prev_hash)
-            event_hash = mac(hashed_fields(event))
+            case_state, changes, event_hash = accept_event(case, objection_id, actor, now, seq, prev_hash)
             context = {**t["context"], "object_id": objection_id, "case_id": case_id, "case_number": case[3],
                        "subject": case[8], "at": now.astimezone().strftime("%Y-%m-%d %H:%M")}
             audiences = [("owner", "owner_step", False, department_id, self.staff(department_id)),
