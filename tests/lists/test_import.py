@@ -1,6 +1,7 @@
 """Importing a list file: good rows through the services, each bad row reported with its line."""
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -121,7 +122,11 @@ def test_an_imported_case_goes_through_the_services(list_cast: Cast, tmp_path: P
     assert not Message.objects.filter(case=case).exists()
     zh, en = render("import_digest", joint.context, "zh-hans"), render("import_digest", owner.context, "en")
     assert f"“{list_cast.measure.title}”：1 项" in zh.body and zh.title.startswith("【名单导入】")
-    assert f"numbers {case.number} to {case.number}" in en.body
+    assert f"numbers {case.number} to {case.number}" in en.body and "pushed 1 measure task" in en.body
+    # An import whose bases carry no catalogue measure pushes none, and the digest does not say "0".
+    untasked = {**owner.context, "tasks": 0}
+    assert "pushed" not in render("import_digest", untasked, "en").body
+    assert "推送" not in render("import_digest", untasked, "zh-hans").body
 
 
 def test_a_wrong_header_is_refused_naming_the_column_and_writes_nothing(
@@ -215,6 +220,7 @@ def test_the_command_says_so_when_a_second_import_finds_nothing_new(
 
     assert "已导入：0" in out.getvalue() and "未变化：2" in out.getvalue()
     assert "没有新内容：每一行都已导入且未变化。" in out.getvalue()
+    assert re.search(r"用时：读取 [0-9.]+ 秒，校验 [0-9.]+ 秒，写入 [0-9.]+ 秒", out.getvalue())
 
 
 def test_a_record_keyed_by_its_subject_keeps_the_persons_number_out_of_its_key(
