@@ -57,6 +57,19 @@ class Digest:
         return (not notice.legal and notice.audience in DIGESTED_AUDIENCES
                 and (model_name, event_name) in DIGESTED_EVENTS)
 
+    def gather(self, model_name: str, event: Any, notice: Notice) -> bool:
+        """Whether the digest takes a transition's notice (``event``: a casework.hooks
+        TransitionEvent), gathered here if it does: to the owner department, or to the
+        department of the step (a measure task's joint department)."""
+        if not self.takes(model_name, event.name, notice):
+            return False
+        department = (event.case.owner_department if notice.audience == Audience.OWNER
+                      else getattr(event.obj, "department", None))
+        measure = getattr(event.obj, "measure", None) if model_name == "measuretask" else None
+        self.add(notice, department, event.case.pk, event.case.number,
+                 measure.title if measure is not None else None)
+        return True
+
     def add(self, notice: Notice, department: Any, case_id: int, case_number: str,
             measure: str | None) -> None:
         """One gathered notice: of a case, and of a measure task when ``measure`` names it."""

@@ -80,3 +80,28 @@ def clear_flag(client: redis.Redis | None, key: str) -> None:
         client.delete(key)
     except redis.RedisError:  # it expires on its own; the sweep sends whatever waits meanwhile
         logger.warning("Could not clear the dispatch flag %s", key, exc_info=True)
+
+
+def queue_dispatch(task: Any, message_ids: list[int]) -> bool:
+    """After a commit of a few messages: queue ``task`` (``tasks.deliver_queued``) unless a
+    dispatch is already queued. False when the broker is not Redis (or tasks run eagerly):
+    the caller queues the ids itself. A broker error is logged; the rows stay pending for the
+    next dispatch or the beat sweep."""
+    client = flag_client(task.app)
+    if client is None:
+        return False
+    try:
+        if not claim_flag(task.app, client):
+            return True  # the queued dispatch sends these rows
+    except redis.RedisError:  # the broker's own Redis: a publish would fail too
+        logger.warning("Could not queue messages %s; deliver_pending will send them",
+                       message_ids, exc_info=True)
+        return True
+    flag = flag_key(task.app)
+    try:
+        task.apply_async((flag,), retry=False)
+    except Exception:
+        clear_flag(client, flag)  # the next commit tries again
+        logger.warning("Could not queue messages %s; deliver_pending will send them",
+                       message_ids, exc_info=True)
+    return True

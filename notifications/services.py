@@ -17,7 +17,6 @@ from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-import redis
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -260,22 +259,7 @@ def enqueue(message_ids: list[int]) -> None:
     if not message_ids:
         return
     size = getattr(settings, "NOTIFICATIONS_MESSAGES_PER_TASK", MESSAGES_PER_TASK)
-    client = dispatch.flag_client(deliver_queued.app) if len(message_ids) < size else None
-    if client is not None:
-        try:
-            queue = dispatch.claim_flag(deliver_queued.app, client)
-        except redis.RedisError:  # the broker's own Redis: a publish would fail too
-            logger.warning("Could not queue messages %s; deliver_pending will send them",
-                           message_ids, exc_info=True)
-            return
-        if queue:
-            flag = dispatch.flag_key(deliver_queued.app)
-            try:
-                deliver_queued.apply_async((flag,), retry=False)
-            except Exception:
-                dispatch.clear_flag(client, flag)  # the next commit tries again
-                logger.warning("Could not queue messages %s; deliver_pending will send them",
-                               message_ids, exc_info=True)
+    if len(message_ids) < size and dispatch.queue_dispatch(deliver_queued, message_ids):
         return
     for start in range(0, len(message_ids), size):
         ids = list(message_ids[start:start + size])
@@ -304,7 +288,7 @@ def on_transition(event: TransitionEvent) -> None:
     notices = notices_for(model_name, event.name)
     digest = digests.current()
     if digest is not None:
-        notices = tuple(notice for notice in notices if not _gathered(digest, model_name, event, notice))
+        notices = tuple(notice for notice in notices if not digest.gather(model_name, event, notice))
     if not notices:
         return
     context = transition_context(event)
@@ -312,18 +296,6 @@ def on_transition(event: TransitionEvent) -> None:
                                resolve(notice.audience, event.case, event.obj)) for notice in notices],
                              context, event.case)
     enqueue_after_commit([message.pk for message in written])
-
-
-def _gathered(digest: "digests.Digest", model_name: str, event: TransitionEvent, notice: Notice) -> bool:
-    """Whether the import's digest takes the notice (notifications.digests), gathered there."""
-    if not digest.takes(model_name, event.name, notice):
-        return False
-    department = (event.case.owner_department if notice.audience == Audience.OWNER
-                  else getattr(event.obj, "department", None))
-    measure = getattr(event.obj, "measure", None) if model_name == "measuretask" else None
-    digest.add(notice, department, event.case.pk, event.case.number,
-               measure.title if measure is not None else None)
-    return True
 
 
 def transition_context(event: TransitionEvent,
