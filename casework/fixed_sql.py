@@ -17,6 +17,7 @@ connection, the one every write and every transaction uses.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Any, TypeAlias, TypeVar
 
 from django.db import DatabaseError, connection, models
@@ -32,8 +33,9 @@ FIXED_SQL_MODELS = (
 
 Converter = Callable[[Any, Any, Any], Any]
 _reads: dict[tuple[Any, ...], tuple[str, Reader]] = {}
-# A written field: the field, its attribute, the types of the values written as they are.
-Written: TypeAlias = "tuple[models.Field[Any, Any], str, tuple[type, ...]]"
+# A written field: the field, its attribute, the types of the values written as they are and
+# how value_of checks them.
+Written: TypeAlias = "tuple[models.Field[Any, Any], str, tuple[type, ...], int]"
 _inserts: dict[tuple[Any, ...], tuple[str, list[Written]]] = {}
 _updates: dict[tuple[Any, ...], tuple[str, list[Written]]] = {}
 
@@ -214,12 +216,20 @@ def insert_and_update(new: models.Model, saved: models.Model, names: Iterable[st
 
 def value_of(obj: models.Model, field: Written, add: bool) -> Any:
     """The field's value as ``save()`` writes it: ``pre_save``, then ``get_db_prep_save``. A value
-    these would return as it is (None, or an ``int`` of an integer field, a ``str`` of a text
-    field, a ``bool`` of a boolean field, an ``int`` key) is taken as it is."""
-    model_field, attname, plain = field
+    these would return as it is is taken as it is: None; an ``int`` of an integer field, a
+    ``bool`` of a boolean field, an ``int`` key; any ``str`` of a text field (a choices enum's
+    member too: ``to_python`` keeps a ``str``); and on PostgreSQL, whose backend passes dates
+    and date-times to the driver unchanged, a ``date`` of a date field and an aware
+    ``datetime`` of a date-time field (neither ``auto_now`` nor ``auto_now_add``)."""
+    model_field, attname, plain, mode = field
     if plain:
         value = getattr(obj, attname)
-        if value is None or type(value) in plain:
+        if value is None:
+            return value
+        if mode == _TEXT:
+            if isinstance(value, str):
+                return value
+        elif type(value) in plain and (mode != _AWARE or value.utcoffset() is not None):
             return value
     return model_field.get_db_prep_save(model_field.pre_save(obj, add), connection)
 
@@ -227,21 +237,35 @@ def value_of(obj: models.Model, field: Written, add: bool) -> Any:
 # Field classes (exactly these: a subclass may convert) whose ``pre_save`` reads the attribute
 # and whose ``get_db_prep_save`` returns None and a value of these types unchanged.
 _PLAIN: dict[type, tuple[type, ...]] = {
-    models.CharField: (str,), models.SlugField: (str,), models.TextField: (str,),
-    models.EmailField: (str,), models.IntegerField: (int,), models.PositiveIntegerField: (int,),
+    models.IntegerField: (int,), models.PositiveIntegerField: (int,),
     models.PositiveSmallIntegerField: (int,), models.SmallIntegerField: (int,),
     models.BigIntegerField: (int,), models.PositiveBigIntegerField: (int,),
     models.BooleanField: (bool,),
 }
+# Text fields: ``get_prep_value`` is ``to_python``, which returns any ``str`` as it is.
+_TEXT_FIELDS = (models.CharField, models.SlugField, models.TextField, models.EmailField)
+# How value_of checks a plain value: its exact type; any str; an exact datetime that is aware.
+_EXACT, _TEXT, _AWARE = 0, 1, 2
 
 
 def written(field: models.Field[Any, Any]) -> Written:
+    mode = _EXACT
     if type(field) is models.ForeignKey:  # the key's value is the target column's
         target = field.target_field
         plain: tuple[type, ...] = (int,) if type(target) in (models.AutoField, models.BigAutoField) else ()
+    elif type(field) in _TEXT_FIELDS:
+        plain, mode = (str,), _TEXT
+    elif (type(field) in (models.DateField, models.DateTimeField) and connection.vendor == "postgresql"
+          and not (field.auto_now or field.auto_now_add)):  # type: ignore[attr-defined]  # date fields
+        # The PostgreSQL backend's adapt_date(time)field_value returns the value; a naive
+        # date-time takes the slow path (Django warns and makes it aware).
+        if type(field) is models.DateField:
+            plain = (date,)
+        else:
+            plain, mode = (datetime,), _AWARE
     else:
         plain = _PLAIN.get(type(field), ())
-    return field, field.attname, plain
+    return field, field.attname, plain, mode
 
 
 def update(obj: models.Model, names: Iterable[str], *, missing_ok: bool = False) -> int:

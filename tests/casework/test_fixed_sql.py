@@ -206,3 +206,35 @@ def test_a_head_whose_seal_does_not_hold_is_not_extended_the_last_event_is(cast:
     services.advance(Objection.objects.get(pk=objection.pk), "accept", cast.officer)
     appended = AuditEvent.objects.filter(chain=chain).order_by("-seq").first()
     assert appended is not None and (appended.seq, appended.prev_hash) == (last.seq + 1, last.hash)
+
+
+@pytest.mark.django_db
+def test_value_of_writes_what_get_db_prep_save_does_for_each_kind_of_value() -> None:
+    import datetime as dt
+    import warnings
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from workflows.choices import DeadlineState, Step
+
+    aware = timezone.now()
+    clock = Deadline(state=DeadlineState.RUNNING, step=Step.OBJECTION_ACCEPT, party="x", length=5,
+                     started_on=dt.date(2026, 3, 2), due_on=None, due_at=aware,
+                     warn_at=dt.datetime(2026, 3, 2, 9, 0), closed_at=aware.astimezone(dt.UTC),
+                     next_rung=7, mirror_field=timezone.localdate())
+    for field in Deadline._meta.concrete_fields:
+        if field.primary_key or getattr(field, "auto_now_add", False):
+            continue
+        with warnings.catch_warnings(record=True) as orm_warned:
+            warnings.simplefilter("always")
+            expected = field.get_db_prep_save(field.pre_save(clock, True), connection)
+        with warnings.catch_warnings(record=True) as fixed_warned:
+            warnings.simplefilter("always")
+            value = fixed_sql.value_of(clock, fixed_sql.written(field), True)
+        # The ORM wraps an int in the driver's Int2/Int4/Int8 (int subclasses): the same column value.
+        same_type = type(value) is type(expected) or (type(value) is int and isinstance(expected, int))
+        assert value == expected and same_type, (field.name, value, expected)
+        assert len(fixed_warned) == len(orm_warned), field.name  # a naive date-time warns as save() does
+    with pytest.warns(RuntimeWarning, match="naive datetime"):  # and made aware, as save() does
+        fixed_sql.value_of(clock, fixed_sql.written(Deadline._meta.get_field("warn_at")), True)
