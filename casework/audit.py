@@ -1,9 +1,11 @@
 """Append to and verify the per-case keyed hash chains of AuditEvent (docs/security.md)."""
 
+import functools
 import hmac
 import json
+import operator
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -167,11 +169,19 @@ def _insert_and_move_head(event: AuditEvent, saving: Saving | None = None) -> No
 
 
 def field_snapshot(obj: models.Model) -> dict[str, Any]:
-    return {
-        field.attname: getattr(obj, field.attname)
-        for field in obj._meta.concrete_fields
-        if field.attname not in ("version",)
-    }
+    """Each concrete field's value by attname, the version aside."""
+    names, values_of = _snapshot_reader(type(obj))
+    return dict(zip(names, values_of(obj), strict=True))
+
+
+@functools.cache
+def _snapshot_reader(model: type[models.Model]) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
+    """The attnames field_snapshot reads of a model's instances, and one getter of them all
+    (operator.attrgetter: the same getattr of each, in one call)."""
+    names = tuple(field.attname for field in model._meta.concrete_fields if field.attname != "version")
+    if len(names) < 2:  # attrgetter of one name gives the value itself, not a tuple
+        return names, lambda obj: tuple(getattr(obj, name) for name in names)
+    return names, operator.attrgetter(*names)
 
 
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

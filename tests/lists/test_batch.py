@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from casework.audit import verify_chains
-from casework.choices import LegalBasisKind
+from casework.choices import CaseOrigin, LegalBasisKind
 from casework.models import AuditEvent, Case, CreditIndexEntry, LegalBasis, Measure, MeasureTask
 from casework.services import batch
 from lists.models import ListEntry
@@ -21,6 +21,7 @@ from lists.services import Summary, import_list
 from notifications.models import Delivery, Message, Preference
 from tests.conftest import Cast
 from tests.lists.files import good_row, write_csv
+from workflows.case import CaseState
 from workflows.models import Deadline, DeadlineEvent
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,10 @@ MOMENTS = {"created_at", "updated_at", "opened_at", "at", "next_attempt_at", "ha
 
 class Undo(Exception):
     pass
+
+
+class IntDays(models.IntegerChoices):
+    WEEK = 7
 
 
 def table_rows() -> dict[str, list[dict[str, Any]]]:
@@ -258,10 +263,14 @@ def test_a_notice_context_names_only_the_keys_the_batch_knows_as_row_or_shape(li
     {"at": timezone.now(), "nested": [{"b": 1, "a": "文"}], "tuple": (1, 2)},
     {"ratio": 1e16, "negative": -0.0, "half": 0.5},
     {10: "ten", 9: "nine"},
+    {"state": [CaseState.DRAFT, CaseState.LISTED], "origin": CaseOrigin.IMPORTED, "kind": LegalBasisKind.LAW},
+    {"deep": {"states": (CaseState.LISTED,), "ratio": [0.25]}},
+    {"days": IntDays.WEEK, "keys": {IntDays.WEEK: "seven"}},
 ])
 def test_the_batch_hashes_the_text_json_safe_gives(value: dict[Any, Any]) -> None:
     """casework.audit.json_safe's round trip, skipped where it changes nothing, gives the same
-    canonical text (what the audit hash covers)."""
+    canonical text (what the audit hash covers): the choices' enums as their text or number, a
+    float or an integer key inside them still taking the round trip."""
     from casework.audit import json_safe
     from casework.models.audit import canonical_json
 

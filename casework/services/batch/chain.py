@@ -6,6 +6,7 @@ import functools
 import hmac
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from json import encoder as json_encoder
 from json.encoder import encode_basestring  # the C quoting json.dumps uses
 from typing import Any
 
@@ -22,14 +23,44 @@ AUDIT_FILLED = ("id", "chain", "seq", "case_id", "object_type", "object_id", "ac
                 "from_state", "to_state", "actor_id", "actor_department_id", "at", "changes",
                 "payload", "case_state", "prev_hash", "hash")
 # canonical_json (casework.models.audit) with one encoder: the same text, hashed the same.
-canonical = DjangoJSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+_ENCODER = DjangoJSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+# The C encoder that encoder's encode() makes anew for each value (json.encoder.iterencode),
+# made once: the same text (no circular check: the batch's values are trees).
+_C_MAKE = getattr(json_encoder, "c_make_encoder", None)  # None where _json is not built
+_C_ENCODE = (_C_MAKE(None, _ENCODER.default, encode_basestring, None, ":", ",", True, False, True)
+             if _C_MAKE is not None else None)
+
+
+def canonical(value: Any) -> str:
+    """canonical_json of ``value``."""
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 @functools.cache
-def hash_template() -> str:
-    """canonical_json of hashed_fields (its keys sorted, no spaces), each value a format field."""
-    names = sorted(hashed_fields(AuditEvent(at=timezone.now())))
-    return "{{" + ",".join(f'"{name}":{{{name}}}' for name in names) + "}}"
+def hashed_names() -> tuple[str, ...]:
+    """The keys of hashed_fields, sorted as canonical_json writes them."""
+    return tuple(sorted(hashed_fields(AuditEvent(at=timezone.now()))))
+
+
+# The fields of kind_template that differ from one event to the next, by position; the moment
+# (its ISO text) and the previous hash (a hex digest) need no escaping: they are quoted there.
+_VARYING = {"chain": "{0}", "seq": "{1}", "case": "{2}", "object_id": "{3}", "at": '"{4}"',
+            "changes": "{5}", "payload": "{6}", "case_state": "{7}", "prev_hash": '"{8}"'}
+
+
+@functools.cache
+def kind_template(object_type: Any, action: Any, from_state: Any, to_state: Any, actor: Any,
+                  actor_department: Any) -> str:
+    """canonical_json of hashed_fields (its keys sorted, no spaces) as a format string, what
+    every event of one kind by one actor says filled in (quoted, braces doubled), the rest
+    positional fields (_VARYING)."""
+    fixed = {"object_type": object_type, "action": action, "from_state": from_state,
+             "to_state": to_state, "actor": actor, "actor_department": actor_department}
+    values = {name: quote(value).replace("{", "{{").replace("}", "}}") for name, value in fixed.items()}
+    values.update(_VARYING)
+    return "{{" + ",".join(f'"{name}":{values[name]}' for name in hashed_names()) + "}}"
 
 
 def quote(value: Any) -> str:
@@ -54,13 +85,28 @@ def json_text(value: Any) -> str:
     return canonical(audit.json_safe(value) if _round_trip(value) else value)
 
 
-# Values that hold neither a float nor a dict key: nothing to look into.
-_LEAVES = frozenset({str, int, bool, type(None), date, datetime})
+# Values that hold neither a float nor a dict key: nothing to look into. The subclasses of text,
+# integers and dates met (the choices' enums: a CaseState is its text) join them as they come:
+# JSON writes them as their base, and reads them back as it.
+_LEAVES = {str, int, bool, type(None), date, datetime}
+_LEAF_BASES = (str, int, date)
+_TEXT = frozenset({str})
 
 
 def _round_trip(value: Any) -> bool:
     """Whether ``value`` holds a float or a dict key that is not text."""
-    if type(value) in _LEAVES:
+    kind = type(value)
+    if kind in _LEAVES:
+        return False
+    if issubclass(kind, _LEAF_BASES):
+        _LEAVES.add(kind)
+        return False
+    # A dict of text keys, or a list, whose values are all leaves (the most common), told
+    # by one pass in C over the types.
+    if kind is dict:
+        if _TEXT.issuperset(map(type, value)) and _LEAVES.issuperset(map(type, value.values())):
+            return False
+    elif (kind is list or kind is tuple) and _LEAVES.issuperset(map(type, value)):
         return False
     if isinstance(value, float):
         return True
@@ -87,31 +133,32 @@ def chained(events: Iterable[Event], key: bytes) -> Iterator[list[Any]]:
     for event in events:
         row = event.row
         row[15] = prev_hash = GENESIS_HASH if row[2] == 1 else prev_hash
-        row[16] = prev_hash = mac(row, key)
+        at = row[11].isoformat(timespec="microseconds")
+        row[16] = prev_hash = mac(row, key, at)
         if as_text:  # the moment as the hash covers it (bulk.copy_texts: formatted once)
-            row[11] = row[11].isoformat(timespec="microseconds")
+            row[11] = at
         yield row
 
 
-def mac(row: list[Any], key: bytes) -> str:
+def mac(row: list[Any], key: bytes, at: str | None = None) -> str:
     """AuditEvent.compute_hash of the row: mac(hashed_fields) over the canonical JSON,
-    the parts that are JSON already spliced in as their canonical text."""
+    the parts that are JSON already spliced in as their canonical text (``at``: the moment's
+    ISO text, microseconds shown, where the caller made it), the ones every event of its
+    kind shares from its ``kind_template``."""
     (_pk, chain, seq, case_id, object_type, object_id, action, from_state, to_state, actor,
-     actor_department, at, changes, payload, case_state, prev_hash, _hash) = row
-    text = hash_template().format(
-        chain=quote(chain), seq=quote(seq), case=quote(case_id),
-        object_type=quote(object_type), object_id=quote(object_id), action=quote(action),
-        from_state=quote(from_state), to_state=quote(to_state), actor=quote(actor),
-        actor_department=quote(actor_department),
-        at=quote(at.isoformat(timespec="microseconds")), changes=changes, payload=payload,
-        case_state=case_state, prev_hash=quote(prev_hash),
+     actor_department, moment, changes, payload, case_state, prev_hash, _hash) = row
+    template = kind_template(object_type, action, from_state, to_state, actor, actor_department)
+    text = template.format(
+        quote(chain), quote(seq), quote(case_id), quote(object_id),
+        moment.isoformat(timespec="microseconds") if at is None else at,
+        changes, payload, case_state, prev_hash,
     )
     return hmac.digest(key, text.encode(), "sha256").hex()
 
 
 def seal(chain: str, seq: int, hash_: str, key: bytes) -> str:
-    """AuditHead.compute_seal."""
-    text = canonical({"chain": chain, "seq": seq, "hash": hash_})
+    """AuditHead.compute_seal: canonical_json of its chain, hash and seq (keys sorted)."""
+    text = f'{{"chain":{quote(chain)},"hash":{quote(hash_)},"seq":{quote(seq)}}}'
     return hmac.digest(key, text.encode(), "sha256").hex()
 
 
