@@ -85,9 +85,11 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("actor"),
     )
+    # No index: nothing reads the events by the actor's department, and a department is
+    # retired, never deleted (the delete's reference check is the only reader it would have).
     actor_department = models.ForeignKey(
         "casework.Department", models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("actor's department"),
+        verbose_name=_("actor's department"), db_index=False,
     )
     at = models.DateTimeField(_("at"))
     changes = models.JSONField(_("field changes"), default=dict, encoder=DjangoJSONEncoder)

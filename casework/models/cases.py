@@ -35,9 +35,10 @@ class Case(CaseMachine):
     subject = models.ForeignKey(
         "casework.Subject", models.PROTECT, related_name="cases", verbose_name=_("subject")
     )
+    # No index of its own: the (owner_department, state) index leads with it.
     owner_department = models.ForeignKey(
         "casework.Department", models.PROTECT, related_name="cases",
-        verbose_name=_("owner department"),
+        verbose_name=_("owner department"), db_index=False,
     )
     list_type = models.CharField(_("list type"), max_length=20, choices=ListType.choices)
     dishonesty_class = models.CharField(

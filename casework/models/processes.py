@@ -190,6 +190,11 @@ class Talk(TalkMachine, CaseStep):
 
 class MeasureTask(MeasureTaskMachine, CaseStep):
     visibility = Visibility.INTERNAL  # the joint departments' feedback (casework/visibility.py)
+    # CaseStep's case without an index of its own: measure_task_unique (case, measure) leads with it.
+    case = models.ForeignKey(
+        "casework.Case", models.PROTECT, related_name="measuretasks", verbose_name=_("case"),
+        db_index=False,
+    )
     measure = models.ForeignKey(
         "casework.Measure", models.PROTECT, related_name="tasks", verbose_name=_("measure")
     )
