@@ -27,9 +27,11 @@ with 1 and with 2 client processes (each its own connection, ``--transitions`` p
   server command (uvicorn), one keep-alive client per process.
 
 It prints throughput, the ratios to the floor and to the peer, p50/p99 latency, the client
-processes' CPU time per transition (what the load of a shared machine changes least), SQL statements
+processes' CPU time per transition (what the load of a shared machine changes least), their
+PostgreSQL backends' CPU time per transition (the server runs on this machine: /proc), SQL statements
 per transition (counted with a connection ``execute_wrapper``; BEGIN/COMMIT not counted) and the
-1 → 2 process scaling, then a cProfile of the engine's transition, and writes them to
+1 → 2 process scaling, then each statement's round trip and server CPU for the engine and the floor
+(bench/transition_server.py) and a cProfile of the engine's transition, and writes them to
 docs/benchmarks.md between the "transition" markers (``--no-write`` to skip).
 """
 
@@ -53,6 +55,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.database import BASE_URL  # noqa: E402
+from bench.transition_cpu import backend_cpu  # noqa: E402
+from bench.transition_server import engine_costs, floor_costs, render_costs  # noqa: E402
 from bench.transition_setup import city_database, file_objections  # noqa: E402
 from bench.transition_ways import (  # noqa: E402
     Floor,
@@ -67,7 +71,8 @@ from bench.transition_ways import (  # noqa: E402
 DEFAULT_DATABASE = "casework_bench_transition"
 VARIANTS = ("engine", "floor", "floor-merged", "peer", "http")
 FLOORS = {"floor": Floor, "floor-merged": FloorMerged}
-PRELUDE = 61  # objections accepted before the rounds: rows checks, HTTP statements, profile
+COSTED, COSTED_WARM = 40, 10  # transitions of each way whose statements are timed one by one
+PRELUDE = 61 + 2 * COSTED  # accepted before the rounds: rows checks, HTTP statements, profile, costs
 WARM = 3  # untimed transitions each client process runs first (connections, caches)
 GOAL_FLOOR_RATIO = 0.5
 GOAL_SCALING = 1.6
@@ -82,6 +87,7 @@ class Slot:
     latencies: list[float]
     statements: int
     cpu: float = 0.0  # CPU seconds of the client processes over the timed transitions
+    server_cpu: float = 0.0  # CPU seconds of their PostgreSQL backends over the same transitions
 
 
 @dataclass
@@ -97,6 +103,7 @@ class Figures:
             "p50": _percentile(latencies, 50) * 1000, "p99": _percentile(latencies, 99) * 1000,
             "statements": sum(s.statements for s in mine) / transitions if transitions else 0.0,
             "cpu": sum(s.cpu for s in mine) / transitions * 1000 if transitions else 0.0,
+            "server_cpu": sum(s.server_cpu for s in mine) / transitions * 1000 if transitions else 0.0,
             "transitions": transitions,
         }
 
@@ -111,7 +118,7 @@ def _percentile(values: list[float], percent: float) -> float:
 # --- one slot: N processes, each its own connection ------------------------------------------------------
 
 def _client(variant: str, jobs: list[tuple[int, int, int]], context: dict[str, Any], barrier: Any,
-            results: Any) -> None:
+            results: Any, index: int = 0) -> None:
     """Child process: WARM untimed transitions, wait for the others, then the timed ones."""
     from django.db import connection
 
@@ -120,7 +127,9 @@ def _client(variant: str, jobs: list[tuple[int, int, int]], context: dict[str, A
     for job in jobs[:WARM]:
         run(job)
     counter = _statement_counter(variant, context)
+    backends = _backends(variant, context, index)
     barrier.wait()
+    server = backend_cpu(backends())
     started, cpu = time.perf_counter(), time.process_time()
     latencies = []
     with counter:
@@ -128,7 +137,36 @@ def _client(variant: str, jobs: list[tuple[int, int, int]], context: dict[str, A
             begun = time.perf_counter()
             run(job)
             latencies.append(time.perf_counter() - begun)
-    results.put((started, time.perf_counter(), latencies, counter.count, time.process_time() - cpu))
+    ended, cpu = time.perf_counter(), time.process_time() - cpu
+    after = backend_cpu(backends())
+    server_cpu = sum(seconds - server.get(pid, 0.0) for pid, seconds in after.items())
+    results.put((started, ended, latencies, counter.count, cpu, server_cpu))
+
+
+# --- the PostgreSQL server's CPU (it runs on this machine) --------------------------------------------------
+
+def _backends(variant: str, context: dict[str, Any], index: int) -> Callable[[], list[int]]:
+    """The PostgreSQL backends a client's transitions run on: its own connection's; for ``http``
+    every backend of the database but this process's (the server's pool), counted by the
+    first client only."""
+    from django.db import connection
+
+    if variant in FLOORS:
+        pid = context["floor_instance"].connection.info.backend_pid
+        return lambda: [pid]
+    if variant != "http":
+        connection.ensure_connection()
+        pid = connection.connection.info.backend_pid
+        return lambda: [pid]
+    if index:
+        return list
+
+    def server_pool() -> list[int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid()")
+            return [pid for (pid,) in cursor.fetchall()]
+    return server_pool
 
 
 class _Counter:
@@ -211,7 +249,7 @@ def run_slot(variant: str, processes: int, jobs: list[tuple[int, int, int]], con
     barrier, results = ctx.Barrier(processes), ctx.Queue()
     chunk = WARM + per_process
     children = [ctx.Process(target=_client, args=(variant, jobs[i * chunk:(i + 1) * chunk], context,
-                                                  barrier, results)) for i in range(processes)]
+                                                  barrier, results, i)) for i in range(processes)]
     for child in children:
         child.start()
     outcomes = [results.get(timeout=600) for _ in children]
@@ -222,7 +260,7 @@ def run_slot(variant: str, processes: int, jobs: list[tuple[int, int, int]], con
     started, ended = min(o[0] for o in outcomes), max(o[1] for o in outcomes)
     latencies = [x for o in outcomes for x in o[2]]
     return Slot(variant, processes, len(latencies), ended - started, latencies, sum(o[3] for o in outcomes),
-                sum(o[4] for o in outcomes))
+                sum(o[4] for o in outcomes), sum(o[5] for o in outcomes))
 
 
 # --- statements of the HTTP path and a profile of the engine's ---------------------------------------------
@@ -334,7 +372,8 @@ def main() -> None:
 
     # One acceptance through the engine for the floors' template, one by each floor (their rows
     # checked against the engine's), one through the API's view in-process for the HTTP path's
-    # statement count, fifty-seven profiled.
+    # statement count, fifty-seven profiled; then forty by the engine and forty by the floor with
+    # each statement timed (ten of each untimed first).
     from casework import services
     from casework.models import Objection
 
@@ -351,7 +390,11 @@ def main() -> None:
     progress(f"rows per transition — engine {engine_rows}, "
              + ", ".join(f"{name} {rows}" for name, rows in floors_rows.items()))
     http_count = http_statements(jobs[3][0], jobs[3][2], tokens[jobs[3][1]])
-    profile = engine_profile(jobs[4:PRELUDE])
+    profile = engine_profile(jobs[4:61])
+    floor = Floor(f"{BASE_URL}/{args.database}", template)
+    costs = render_costs({"engine": engine_costs(jobs[61:61 + COSTED], COSTED_WARM),
+                          "floor": floor_costs(floor, jobs[61 + COSTED:PRELUDE], actors, COSTED_WARM)})
+    floor.connection.close()
     left = len(jobs) - PRELUDE
     pools = {variant: iter(range(PRELUDE + i * left // len(pooled), PRELUDE + (i + 1) * left // len(pooled)))
              for i, variant in enumerate(pooled)}
@@ -376,10 +419,12 @@ def main() -> None:
                     figures.slots.append(slot)
                     progress(f"round {round_number}/{args.rounds}, {processes} process(es), {variant:12}: "
                              f"{slot.transitions / slot.seconds:7.1f}/s, p50 "
-                             f"{statistics.median(slot.latencies) * 1000:6.2f} ms")
+                             f"{statistics.median(slot.latencies) * 1000:6.2f} ms, CPU client "
+                             f"{slot.cpu / slot.transitions * 1000:5.2f} ms, server "
+                             f"{slot.server_cpu / slot.transitions * 1000:5.2f} ms")
     connection.close()
     load = os.getloadavg()
-    report = render(figures, args, http_count, profile, engine_rows, floors_rows, server_command,
+    report = render(figures, args, http_count, profile, costs, engine_rows, floors_rows, server_command,
                     time.perf_counter() - begun, load)
     print(report)
     if not args.no_write:
@@ -403,11 +448,11 @@ def broker_note() -> str:
     return (f"Broker: `{url.split(':', 1)[0]}` (no `REDIS_URL`): every commit publishes its delivery task "
             "(no dispatch flag on this broker).")
 
-def render(figures: Figures, args: Any, http_count: int, profile: str, engine_rows: dict[str, int],
+def render(figures: Figures, args: Any, http_count: int, profile: str, costs: str, engine_rows: dict[str, int],
            floors_rows: dict[str, dict[str, int]], server_command: str, seconds: float,
            load: tuple[float, ...]) -> str:
-    table = ["| way | processes | transitions/s | ÷ floor | ÷ peer | p50 ms | p99 ms | client CPU ms | statements "
-             "| 2 ÷ 1 |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    table = ["| way | processes | transitions/s | ÷ floor | ÷ peer | p50 ms | p99 ms | client CPU ms "
+             "| server CPU ms | statements | 2 ÷ 1 |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     floor = {p: figures.of("floor", p)["throughput"] for p in (1, 2)}
     peer = {p: figures.of("peer", p)["throughput"] for p in (1, 2)}
     verdicts = []
@@ -419,7 +464,8 @@ def render(figures: Figures, args: Any, http_count: int, profile: str, engine_ro
                        if processes == 2 else "")
             table.append(f"| {variant} | {processes} | {f['throughput']:.1f} | "
                          f"{f['throughput'] / floor[processes]:.2f} | {f['throughput'] / peer[processes]:.2f} | "
-                         f"{f['p50']:.2f} | {f['p99']:.2f} | {f['cpu']:.2f} | {statements} | {scaling} |")
+                         f"{f['p50']:.2f} | {f['p99']:.2f} | {f['cpu']:.2f} | {f['server_cpu']:.2f} | "
+                         f"{statements} | {scaling} |")
     for processes in (1, 2):
         ratio = figures.of("engine", processes)["throughput"] / floor[processes]
         verdicts.append(f"engine ÷ floor at {processes} process(es): {ratio:.2f} "
@@ -443,7 +489,10 @@ per client process per slot after {WARM} untimed ones; each process has its own 
 Run {time.strftime("%Y-%m-%d %H:%M", time.gmtime())} UTC, {seconds:.0f} s in all; load average at the end \
 {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f} ({os.cpu_count()} cores, shared with whatever else ran). "client CPU ms":
 the client process's CPU time per transition (`time.process_time`; the database server's is not in it),
-the figure that depends least on the load.
+the figure that depends least on the load. "server CPU ms": the CPU time of the PostgreSQL backend
+serving the client process's connection (it runs on this machine: its run time in `/proc/<pid>/schedstat`
+before and after the timed transitions), per transition; for http, every backend of the database
+(the server's connection pool).
 
 - engine: `services.advance(objection, "accept", officer)` (with the `Objection.objects.get` a caller does)
 - floor: the same row writes with psycopg, one transaction (`bench/transition_ways.py`, `Floor.accept`)
@@ -462,6 +511,12 @@ credit index is not: both sides of 受理 are open objections); the {same}.
 {chr(10).join(table)}
 
 {chr(10).join("- " + v for v in verdicts)}
+
+Where the time of one transition goes between client and database (`bench/transition_server.py`: in one
+process, each statement timed from the client, its round trip, and the backend's CPU read before and after
+it; psycopg prepares the floor's statements from their sixth run):
+
+{costs}
 
 Where the engine's time goes (cProfile of `advance` in one process, the project's functions by cumulative time):
 

@@ -1,4 +1,4 @@
-"""Client CPU per objection accept of two code trees, alternated on one city database.
+"""Client and server CPU per objection accept of two code trees, alternated on one city database.
 
 A change to the engine's hot path is judged by the CPU time one ``advance(objection, "accept")``
 costs the client process (``time.process_time``: what a shared machine's load changes least),
@@ -11,7 +11,9 @@ The database is the city of bench/transition.py (reused when it holds ≥ ``--ca
 else built); the objections are filed by this tree's engine (not timed). Each round runs every
 tree once, in a child process started in that tree (its own imports), the order reversed every
 other round: 5 untimed accepts, then ``--accepts`` timed ones. Prints each run and each tree's
-figures. ``--profile cumulative`` prints a cProfile (CPU time) of the project's functions.
+figures: the client's CPU, the CPU of its PostgreSQL backend (``backend_cpu``: the server runs on
+this machine) and the wall time, per accept. ``--profile cumulative`` prints a cProfile (CPU
+time) of the project's functions.
 Tasks are queued on the broker of REDIS_URL (set it to a Redis database of its own) or in memory.
 """
 
@@ -53,6 +55,10 @@ def child(args: argparse.Namespace) -> None:
 
     for job in jobs[:WARM]:
         accept(job)
+    from django.db import connection
+
+    backend = connection.connection.info.backend_pid
+    server = backend_cpu([backend])
     profile = None
     if args.profile:
         import cProfile
@@ -63,6 +69,7 @@ def child(args: argparse.Namespace) -> None:
     for job in jobs[WARM:]:
         accept(job)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    server_cpu = backend_cpu([backend]).get(backend, 0.0) - server.get(backend, 0.0)
     if profile is not None:
         import pstats
 
@@ -70,7 +77,25 @@ def child(args: argparse.Namespace) -> None:
         pstats.Stats(profile, stream=sys.stderr).sort_stats(args.profile).print_stats(
             r"/(casework|workflows|notifications|oversight|operations)/", 40)
     timed = len(jobs) - WARM
-    print(json.dumps({"cpu_ms": cpu / timed * 1000, "wall_ms": wall / timed * 1000}))
+    print(json.dumps({"cpu_ms": cpu / timed * 1000, "wall_ms": wall / timed * 1000,
+                      "server_ms": server_cpu / timed * 1000}))
+
+
+def backend_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds each PostgreSQL backend process has used so far (the server runs on this
+    machine): the scheduler's run time of /proc/<pid>/schedstat (nanoseconds), else utime +
+    stime of /proc/<pid>/stat (clock ticks); a backend gone or not on this machine is left out."""
+    found = {}
+    for pid in pids:
+        try:
+            found[pid] = int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 def driver(args: argparse.Namespace) -> None:
@@ -81,7 +106,7 @@ def driver(args: argparse.Namespace) -> None:
     trees = [str(Path(tree).resolve()) for tree in args.trees]
     per_run = args.accepts + WARM
     jobs = file_objections(per_run * len(trees) * args.rounds, print)
-    figures: dict[str, list[float]] = {tree: [] for tree in trees}
+    figures: dict[str, list[tuple[float, float, float]]] = {tree: [] for tree in trees}
     with tempfile.TemporaryDirectory() as scratch:
         run = 0
         for round_number in range(args.rounds):
@@ -99,12 +124,15 @@ def driver(args: argparse.Namespace) -> None:
                 if args.profile:
                     print(out.stderr)
                 result = json.loads(out.stdout.strip().splitlines()[-1])
-                figures[tree].append(result["cpu_ms"])
-                print(f"round {round_number + 1} {tree}: CPU {result['cpu_ms']:.2f} ms, wall "
-                      f"{result['wall_ms']:.2f} ms per accept (load {os.getloadavg()[0]:.1f})", flush=True)
-    for tree, values in figures.items():
-        print(f"{tree}: CPU per accept {' / '.join(f'{v:.2f}' for v in values)} ms "
-              f"(mean {sum(values) / len(values):.2f})")
+                figures[tree].append((result["cpu_ms"], result["server_ms"], result["wall_ms"]))
+                print(f"round {round_number + 1} {tree}: CPU {result['cpu_ms']:.2f} ms, server CPU "
+                      f"{result['server_ms']:.2f} ms, wall {result['wall_ms']:.2f} ms per accept "
+                      f"(load {os.getloadavg()[0]:.1f})", flush=True)
+    for tree, runs in figures.items():
+        for index, name in enumerate(("CPU", "server CPU", "wall")):
+            values = [run[index] for run in runs]
+            print(f"{tree}: {name} per accept {' / '.join(f'{v:.2f}' for v in values)} ms "
+                  f"(mean {sum(values) / len(values):.2f})")
 
 
 def main() -> None:
