@@ -514,7 +514,8 @@ credit index is not: both sides of 受理 are open objections); the {same}.
 
 Where the time of one transition goes between client and database (`bench/transition_server.py`: in one
 process, each statement timed from the client, its round trip, and the backend's CPU read before and after
-it; psycopg prepares the floor's statements from their sixth run):
+it; the engine's fixed SQL runs as prepared statements, and psycopg prepares the floor's from their sixth
+run):
 
 {costs}
 

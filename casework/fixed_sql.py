@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeAlias, TypeVar
 
+from django.conf import settings
 from django.db import DatabaseError, connection, models
 
 M = TypeVar("M", bound=models.Model)
@@ -38,6 +39,63 @@ _reads: dict[tuple[Any, ...], tuple[str, Reader]] = {}
 Written: TypeAlias = "tuple[models.Field[Any, Any], str, tuple[type, ...], int]"
 _inserts: dict[tuple[Any, ...], tuple[str, list[Written]]] = {}
 _updates: dict[tuple[Any, ...], tuple[str, list[Written]]] = {}
+
+
+def cursor_for_fixed_sql() -> Any:
+    """A cursor of the ``default`` connection for a fixed statement (Django's wrapper: execute
+    wrappers and query logging see it as any other).
+
+    On PostgreSQL with psycopg 3 its statements are bound on the server and prepared: parsed
+    and planned once per connection and statement text, then only bound and run (psycopg keeps
+    up to ``prepared_max`` of them per connection, the least used deallocated). Django's own
+    cursors bind on the client and send every statement as new text, parsed and planned anew
+    each time: for one objection accept (a lock of four joined tables, two statements of
+    data-modifying CTEs) that was about 40 % of the database server's CPU (docs/benchmarks.md,
+    "Statements of one objection accept"). Only the fixed SQL is prepared: its
+    texts are few and constant, the ORM's are not. ``DB_PREPARED_STATEMENTS=0`` turns it off
+    (a pooler that cannot keep prepared statements); psycopg drops them all on a rollback.
+    """
+    if connection.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None: nothing is prepared, even when asked);
+        # a threshold no statement reaches keeps it off for every other cursor (Django's bind
+        # on the client and never prepare) and lets this one's prepare=True be honoured.
+        raw.prepare_threshold = _NOT_BY_COUNT
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_prepared_cursor_class()(raw))  # type: ignore[attr-defined]  # Django's own, unstubbed
+
+
+_NOT_BY_COUNT = 2**62
+
+
+def _prepared_cursor_class() -> type:
+    global _PREPARED_CURSOR
+    if _PREPARED_CURSOR is None:
+        import psycopg
+
+        class PreparedCursor(psycopg.Cursor[Any]):
+            """psycopg's cursor (server-side binding), each statement prepared."""
+
+            def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+                        binary: bool | None = None) -> Any:
+                return super().execute(query, params, prepare=True if prepare is None else prepare,
+                                       binary=binary)
+
+            def _convert_query(self, query: Any, params: Any = None) -> Any:
+                # Django's query log (last_executed_query) reads _query, which psycopg sets
+                # only for a statement it does not run prepared.
+                converted = super()._convert_query(query, params)
+                self._query = converted
+                return converted
+
+        _PREPARED_CURSOR = PreparedCursor
+    return _PREPARED_CURSOR
+
+
+_PREPARED_CURSOR: type | None = None
 
 
 def quoted(name: str | None) -> str:
@@ -120,7 +178,7 @@ def select(model: type[M], where: str, params: Sequence[Any], *, lock: bool = Fa
                + (for_update() if lock else ""))
         _reads[key] = cached = (sql, Reader([(model, chosen, "")]))
     sql, reader = cached
-    with connection.cursor() as cursor:
+    with cursor_for_fixed_sql() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [reader.instances(row)[0] for row in rows]  # type: ignore[misc]
@@ -134,7 +192,7 @@ def select_joined(key: str, build: Callable[[], tuple[str, Reader]], params: Seq
     if cached is None:
         _joined[key] = cached = build()
     sql, reader = cached
-    with connection.cursor() as cursor:
+    with cursor_for_fixed_sql() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [reader.instances(row) for row in rows]
@@ -163,7 +221,7 @@ ROWS_PER_INSERT = 100
 
 def _insert(objs: list[M]) -> None:
     sql, params = _insert_statement(objs)
-    with connection.cursor() as cursor:
+    with cursor_for_fixed_sql() as cursor:
         cursor.execute(sql, params)
         keys = cursor.fetchall()
     _inserted(objs, [key for (key,) in keys])
@@ -207,7 +265,7 @@ def insert_and_update(new: models.Model, saved: models.Model, names: Iterable[st
     assert pk is not None
     sql = (f"WITH inserted AS ({insert_sql}), updated AS ({update_sql} RETURNING 1) "
            f"SELECT (SELECT {quoted(pk.column)} FROM inserted), (SELECT count(*) FROM updated)")
-    with connection.cursor() as cursor:
+    with cursor_for_fixed_sql() as cursor:
         cursor.execute(sql, [*insert_params, *update_params])
         key, count = cursor.fetchone()
     _inserted([new], [key])
@@ -272,7 +330,7 @@ def update(obj: models.Model, names: Iterable[str], *, missing_ok: bool = False)
     """``UPDATE`` the fields ``names`` of the saved ``obj``; the number of rows updated. As
     ``save(update_fields=…)``, raise when there was no row, unless ``missing_ok``."""
     sql, params = _update_statement(obj, tuple(names))
-    with connection.cursor() as cursor:
+    with cursor_for_fixed_sql() as cursor:
         cursor.execute(sql, params)
         count = cursor.rowcount
     if count == 0 and not missing_ok:
@@ -335,7 +393,7 @@ def write_together(updates: Sequence[tuple[models.Model, tuple[str, ...]]], pare
         params += _children_params(children, link_field, links)
     if cached is None:
         _together[key] = cached = _together_statement(updates, parents, children, link_field, links)
-    with connection.cursor() as cursor:
+    with cursor_for_fixed_sql() as cursor:
         cursor.execute(cached, params)
         row = cursor.fetchone()
     counts, keys, child_keys = row[:len(updates)], row[len(updates):len(updates) + len(parents)], row[-1]
