@@ -28,12 +28,23 @@ MAX_NUMBER = 2**31 - 1
 
 
 def payload_class(obj: Any, name: str) -> type:  # a django-fsm machine (untyped)
-    """The payload the transition ``name`` of ``obj`` declares (NoInput when it declares none)."""
-    for fsm_transition in obj.get_all_state_transitions():
-        custom = fsm_transition.custom or {}
-        if custom.get("name", fsm_transition.name) == name:
-            return custom.get("payload", NoInput)
-    raise KeyError(name)
+    """The payload the transition ``name`` of ``obj`` declares (NoInput when it declares none).
+
+    Looked up once per model class and name: django-fsm's transitions are the class's."""
+    key = (type(obj), name)
+    found = _PAYLOADS.get(key)
+    if found is None:
+        for fsm_transition in obj.get_all_state_transitions():
+            custom = fsm_transition.custom or {}
+            if custom.get("name", fsm_transition.name) == name:
+                found = _PAYLOADS[key] = custom.get("payload", NoInput)
+                break
+        else:
+            raise KeyError(name)
+    return found
+
+
+_PAYLOADS: dict[tuple[type, str], type] = {}
 
 
 # --- the fields of a payload ---------------------------------------------------------------------
@@ -48,7 +59,9 @@ class Spec:
     meta: dict[str, Any]
 
 
-def specs(cls: type) -> list[Spec]:
+@functools.cache
+def specs(cls: type) -> tuple[Spec, ...]:
+    """The payload's fields, read once per class (``get_type_hints`` resolves every annotation)."""
     hints = get_type_hints(cls)
     result = []
     for item in dataclasses.fields(cls):
@@ -56,7 +69,7 @@ def specs(cls: type) -> list[Spec]:
         has_default = item.default is not dataclasses.MISSING
         result.append(Spec(item.name, kind, optional, not has_default,
                            item.default if has_default else None, dict(item.metadata)))
-    return result
+    return tuple(result)
 
 
 def _unwrap(hint: Any) -> tuple[type, bool]:
@@ -153,6 +166,10 @@ def parse(cls: type, data: Any) -> Any:
     """The payload instance for ``data`` (a mapping, or already an instance of ``cls``)."""
     if isinstance(data, cls):
         return data
+    if not data and not specs(cls):
+        # Nothing declared and nothing given (an accept): what the serializer would validate
+        # ({} of no fields) into, without building it.
+        return cls()
     mapping = _plain(data or {})
     incoming = serializer_class(cls)(data=mapping)
     if not incoming.is_valid():

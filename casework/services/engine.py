@@ -44,11 +44,23 @@ class TransitionResult:
 
 def transition_names(obj: models.Model) -> dict[str, str]:
     """Public transition name → method name (a machine may rename, e.g. ``return``)."""
-    names: dict[str, str] = {}
-    for fsm_transition in obj.get_all_state_transitions():  # type: ignore[attr-defined]
-        custom = fsm_transition.custom or {}
-        names[custom.get("name", fsm_transition.name)] = fsm_transition.name
+    return dict(_transition_names(obj))
+
+
+def _transition_names(obj: models.Model) -> dict[str, str]:
+    """transition_names, read once per model class: django-fsm's transitions are the class's
+    (``get_all_transitions(instance.__class__)``), declared with its methods."""
+    names = _NAMES.get(type(obj))
+    if names is None:
+        names = {}
+        for fsm_transition in obj.get_all_state_transitions():  # type: ignore[attr-defined]
+            custom = fsm_transition.custom or {}
+            names[custom.get("name", fsm_transition.name)] = fsm_transition.name
+        _NAMES[type(obj)] = names
     return names
+
+
+_NAMES: dict[type[models.Model], dict[str, str]] = {}
 
 
 def available_transitions(obj: models.Model, actor: Any) -> list[str]:
@@ -137,7 +149,7 @@ def advance(
     notifications. Raises Conflict, NotAvailable or RuleRefused; on any error
     nothing is written.
     """
-    method_name = transition_names(obj).get(name)
+    method_name = _transition_names(obj).get(name)
     if method_name is None:
         raise NotAvailable(name, obj.state)  # type: ignore[attr-defined]
     fingerprint = request_fingerprint(obj, name, data, expected_version) if idempotency_key else ""

@@ -257,3 +257,14 @@ def test_an_upheld_objection_cannot_correct_the_list_type_either(cast: Cast) -> 
     assert response.status_code == 400, response.json()
     [reason] = response.json()["errors"]["correction.list_type"]
     assert reason.startswith("名单类型不能更正") and "重新作出认定" in reason
+
+
+def test_a_payload_without_fields_takes_no_data_and_refuses_any_field() -> None:
+    from casework import payloads
+    from casework.exceptions import PayloadInvalid
+    from workflows.payloads import NoInput
+
+    assert all(type(payloads.parse(NoInput, data)) is NoInput for data in (None, {}, []))
+    with pytest.raises(PayloadInvalid) as refused:
+        payloads.parse(NoInput, {"colour": "red"})
+    assert list(refused.value.errors) == ["colour"]
