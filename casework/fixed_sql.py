@@ -22,6 +22,9 @@ from typing import Any, TypeAlias, TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, connection, models
+from django.db.models import signals
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 
 M = TypeVar("M", bound=models.Model)
 
@@ -137,18 +140,18 @@ class Reader:
 
     def __init__(self, parts: list[tuple[type[models.Model], list[models.Field[Any, Any]], str]]) -> None:
         self.parts: list[tuple[type[models.Model], list[str], int, int,
-                               list[tuple[int, list[Converter]]], list[models.Field[Any, Any]]]] = []
+                               list[tuple[int, list[Converter]]], list[models.Field[Any, Any]], bool]] = []
         start = 0
         for model, fields, alias in parts:
             convert = [(i, converters_of(field, alias)) for i, field in enumerate(fields)]
             self.parts.append((model, [field.attname for field in fields], start, start + len(fields),
-                               [(i, found) for i, found in convert if found], fields))
+                               [(i, found) for i, found in convert if found], fields, plain_init(model)))
             start += len(fields)
 
     def instances(self, row: Sequence[Any]) -> list[models.Model | None]:
         """One instance per part, or None where the part's primary key is NULL (an outer join)."""
         found: list[models.Model | None] = []
-        for model, attnames, start, end, convert, fields in self.parts:
+        for model, attnames, start, end, convert, fields, plain in self.parts:
             values = list(row[start:end])
             if values[0] is None and fields[0].primary_key:
                 found.append(None)
@@ -158,8 +161,49 @@ class Reader:
                 for converter in converter_list:
                     value = converter(value, fields[i], connection)
                 values[i] = value
-            found.append(model.from_db("default", attnames, values))
+            if plain and not (signals.pre_init.has_listeners(model)
+                              or signals.post_init.has_listeners(model)):
+                found.append(from_row(model, attnames, values))
+            else:
+                found.append(model.from_db("default", attnames, values))
         return found
+
+
+# The descriptors of a field's attribute that a model's __init__ sets as plainly as writing the
+# instance's __dict__ on a new instance (a key's clears a cached related object: none yet).
+# (Field.descriptor_class is DeferredAttribute: importing that name upsets django-stubs' plugin,
+# which then mistypes Case(*args) in casework/services/batch/determinations.py.)
+_PLAIN_DESCRIPTORS: tuple[type, ...] = (models.Field.descriptor_class, ForeignKeyDeferredAttribute)
+
+
+def plain_init(model: type[models.Model]) -> bool:
+    """Whether ``Model.from_db`` of ``model`` does no more than ``from_row``: ``Model.__init__``
+    (no override, no ``__init__`` of a mixin) and, for every concrete field, a descriptor that
+    stores the value as it is (django-fsm's state field too, when it has no state proxies)."""
+    from django_fsm import FSMFieldDescriptor
+
+    if any("__init__" in vars(cls) for cls in model.__mro__ if cls not in (models.Model, object)):
+        return False
+    for field in model._meta.concrete_fields:
+        descriptor = getattr(model, field.attname, None)
+        if type(descriptor) in _PLAIN_DESCRIPTORS:
+            continue
+        if type(descriptor) is FSMFieldDescriptor and not getattr(field, "state_proxy", None):
+            continue  # its __set__ stores the value under the field's name when it is not set yet
+        return False
+    return True
+
+
+def from_row(model: type[M], attnames: list[str], values: list[Any]) -> M:
+    """What ``model.from_db("default", attnames, values)`` returns, built without
+    ``Model.__init__`` (for a ``plain_init`` model without pre_init/post_init receivers): the
+    values in the instance's ``__dict__``, the fields not read deferred."""
+    new = model.__new__(model)
+    state = ModelState()
+    state.adding, state.db = False, "default"
+    new._state = state
+    new.__dict__.update(zip(attnames, values, strict=True))
+    return new
 
 
 def select(model: type[M], where: str, params: Sequence[Any], *, lock: bool = False,

@@ -238,3 +238,29 @@ def test_value_of_writes_what_get_db_prep_save_does_for_each_kind_of_value() -> 
         assert len(fixed_warned) == len(orm_warned), field.name  # a naive date-time warns as save() does
     with pytest.warns(RuntimeWarning, match="naive datetime"):  # and made aware, as save() does
         fixed_sql.value_of(clock, fixed_sql.written(Deadline._meta.get_field("warn_at")), True)
+
+
+@pytest.mark.django_db
+def test_rows_become_the_instances_from_db_makes_and_init_receivers_still_run(cast: Cast) -> None:
+    from django.db.models.signals import post_init
+
+    objection = services.file_objection(cast.listed_case(), cast.subject_user, "认定事实有误")
+    assert fixed_sql.plain_init(Deadline) and fixed_sql.plain_init(Objection)
+    for model, pk in ((Deadline, Deadline.objects.filter(target_id=objection.pk).first().pk),  # type: ignore[union-attr]  # filed: a clock
+                      (Objection, objection.pk)):
+        read = fixed_sql.select(model, "id = %s", [pk])[0]
+        orm = model.objects.get(pk=pk)
+        assert type(read) is model and read.__dict__.keys() - {"_state"} == orm.__dict__.keys() - {"_state"}
+        assert field_values(read) == field_values(orm) and read == orm
+        assert (read._state.adding, read._state.db) == (False, "default")
+    seen: list[Any] = []
+
+    def receiver(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Objection)
+    try:
+        read = fixed_sql.select(Objection, "id = %s", [objection.pk])[0]
+    finally:
+        post_init.disconnect(receiver, sender=Objection)
+    assert seen == [read]  # built by Model.__init__, which sends it
