@@ -277,6 +277,29 @@ def test_the_batch_hashes_the_text_json_safe_gives(value: dict[Any, Any]) -> Non
     assert batch.json_text(value) == canonical_json(json_safe(value))
 
 
+def test_a_case_state_made_from_its_template_is_the_text_json_text_gives() -> None:
+    """chain.state_text fills a template per everything but the number and the subject: the
+    same text as json_text, braces and quotes in the values kept, a float or a value holding
+    the template's own marks sending it back to json_text."""
+    from casework.services.batch.chain import json_text, state_text
+
+    templates: dict[tuple[Any, ...], str] = {}
+    states = [
+        {"state": CaseState.LISTED, "version": 2, "number": 'scjgj-2026-{0}"', "subject_id": 12,
+         "owner_department_id": 1, "list_type": "serious", "dishonesty_class": "se{rious}"},
+        {"state": CaseState.LISTED, "version": 2, "number": "scjgj-2026-00013", "subject_id": 13,
+         "owner_department_id": 1, "list_type": "serious", "dishonesty_class": "se{rious}"},
+        {"state": "draft", "version": 1.5, "number": "文-1", "subject_id": 5,
+         "owner_department_id": None, "list_type": "focus", "dishonesty_class": "general"},
+        {"state": "draft", "version": 1, "number": "a-1", "subject_id": 5,
+         "owner_department_id": None, "list_type": "\ue000number\ue000", "dishonesty_class": "x"},
+        {"state": "draft", "version": 1, "number": None, "subject_id": 5},
+    ]
+    for state in [*states, *states]:
+        assert state_text(state, templates) == json_text(state)
+    assert len(templates) == 3 and sum(1 for text in templates.values() if text) == 2
+
+
 def test_the_batch_checks_a_value_once_and_refuses_a_bad_one_as_clean_fields_does(list_cast: Cast) -> None:
     """Batch._clean_fields remembers the values a field accepted within the chunk; a value
     that fails is refused with clean_fields' own error, naming its field."""

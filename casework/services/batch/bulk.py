@@ -4,6 +4,7 @@ prepares them."""
 
 import functools
 import json
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -45,8 +46,33 @@ def prepared(obj: Model, attnames: tuple[str, ...]) -> tuple[Any, ...]:
     """The instance's values of ``attnames`` as the insert sends them (get_db_prep_save,
     only where a field prepares its value: JSON, an encrypted identifier, another backend)."""
     db = connections[DEFAULT_DB_ALIAS]
-    return tuple(getattr(obj, name) if field is None else db_value(field, getattr(obj, name), db)
-                 for name, field in preparers(type(obj), attnames, db.vendor))
+    values_of, preparing = _reader(type(obj), attnames, db.vendor)
+    values = values_of(obj)
+    if not preparing:
+        return values
+    listed = list(values)
+    for position, field in preparing:
+        listed[position] = db_value(field, listed[position], db)
+    return tuple(listed)
+
+
+@functools.cache
+def _reader(model: type[Model], attnames: tuple[str, ...],
+            vendor: str) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[tuple[int, Any], ...]]:
+    """One getter of the attnames' values (operator.attrgetter: the same getattr of each, in
+    one call), and the fields that prepare theirs, by position (``preparers``)."""
+    values_of: Callable[[Any], tuple[Any, ...]]
+    if len(attnames) < 2:  # attrgetter of one name gives the value itself, not a tuple
+        values_of = functools.partial(_one_by_one, attnames)
+    else:
+        values_of = operator.attrgetter(*attnames)
+    preparing = tuple((position, field) for position, (_name, field)
+                      in enumerate(preparers(model, attnames, vendor)) if field is not None)
+    return values_of, preparing
+
+
+def _one_by_one(attnames: tuple[str, ...], obj: Any) -> tuple[Any, ...]:
+    return tuple(getattr(obj, name) for name in attnames)
 
 
 def db_value(field: Any, value: Any, db: Any) -> Any:

@@ -120,6 +120,44 @@ def _round_trip(value: Any) -> bool:
     return False
 
 
+# The case state's own keys (its number and subject): state_text's template leaves them out.
+_STATE_OWN = ("number", "subject_id")
+_MARKS = ("\ue000number\ue000", "\ue000subject\ue000")  # private-use text standing for them
+
+
+def state_text(state: dict[str, Any], templates: dict[tuple[Any, ...], str]) -> str:
+    """json_text of a case state (case_state: CASE_STATE_FIELDS), made from a template per
+    everything but its number and subject (``templates``: the caller's, one batch's), which a
+    chunk's cases share; json_text itself where the number is not text or the subject not an
+    integer, or the template cannot be made."""
+    number, subject = state.get("number"), state.get("subject_id")
+    if type(number) is not str or type(subject) is not int:
+        return json_text(state)
+    try:
+        key = tuple((name, type(value), value) for name, value in state.items() if name not in _STATE_OWN)
+        template = templates.get(key)
+    except TypeError:  # a value not hashable
+        return json_text(state)
+    if template is None:
+        template = templates[key] = _state_template(state)
+    if not template:
+        return json_text(state)
+    return template.format(encode_basestring(number), subject)
+
+
+def _state_template(state: dict[str, Any]) -> str:
+    """json_text of the state with its number and subject as positional fields (braces
+    doubled); empty where a mark stands elsewhere than for them (in another value)."""
+    text = json_text({**state, **dict(zip(_STATE_OWN, _MARKS, strict=True))})
+    quoted = [encode_basestring(mark) for mark in _MARKS]
+    if any(text.count(mark) != 1 or text.count(mark[1:-1]) != 1 for mark in quoted):
+        return ""
+    text = text.replace("{", "{{").replace("}", "}}")
+    for position, mark in enumerate(quoted):
+        text = text.replace(mark, f"{{{position}}}")
+    return text
+
+
 def case_state(case: Case) -> dict[str, Any]:
     """casework.audit.case_state_of before json_safe (``json_text`` gives the same text)."""
     return {name: getattr(case, name) for name in CASE_STATE_FIELDS}

@@ -57,6 +57,19 @@ class Clocks:
     # The day a clock with no start field starts on (workflows.hooks._today), read once: the
     # batch is one transaction, its "now" one moment.
     today: date = field(default_factory=timezone.localdate)
+    # What open() asks of the settings and other modules, read once (the provincial layer of
+    # the policies, workflows.models.sla.province_layer; imported here, not at the module's
+    # top: workflows imports the casework services).
+    province: str = ""
+    _sla: Any = None
+    _start_date: Any = None
+
+    def __post_init__(self) -> None:
+        from workflows import services as sla
+        from workflows.hooks import _start_date
+        from workflows.models.sla import province_layer
+
+        self.province, self._sla, self._start_date = province_layer(), sla, _start_date
 
     def open(self, action: Any, case: Case, obj: Any, target: Any) -> Clock:
         """The deadlines hook's ``Open`` (workflows.hooks._open), computed once per key.
@@ -64,24 +77,22 @@ class Clocks:
         ``obj`` is the event's object (the case or a task); ``target`` the model instance
         the first clock of the key is built on (a task's template instance).
         """
-        from workflows import services as sla
-        from workflows.hooks import _start_date
-        from workflows.models.sla import province_layer
-
-        started_on: date = _start_date(getattr(obj, action.start)) if action.start else self.today
+        started_on: date = self._start_date(getattr(obj, action.start)) if action.start else self.today
         length = getattr(obj, action.length_from, None) if action.length_from else None
-        is_task = isinstance(obj, Task)
+        is_task = type(obj) is Task
         department = obj.department if is_task else None
+        case_id = case.id
         # What build_deadline reads: what decides the policy (Context.policy_key: the step,
         # day, list, class, the owner's jurisdiction, the sectors and bases of the case's legal
         # bases, the provincial layer), the legal bases (one may set the period itself), the
         # clock's department.
         key = (action.step, started_on, case.list_type, case.dishonesty_class,
-               case.owner_department_id, province_layer(), self.bases_of[case.pk],
+               case.owner_department_id, self.province, self.bases_of[case_id],
                action.mirror, action.on_case,
                type(target), length, department.pk if department is not None else None)
         clock = self.clocks.get(key)
         if clock is None:
+            sla = self._sla
             clock_target = case if action.on_case else target
             policy = sla.Context(case).policy(action.step, started_on)
             deadline, opened = sla.build_deadline(
@@ -96,8 +107,7 @@ class Clocks:
             )
         elif clock.mirror is not None:
             setattr(case if action.on_case else obj, *clock.mirror)
-        owner = case if action.on_case else obj
-        self.rows.append((clock, case.pk, owner.pk))
+        self.rows.append((clock, case_id, case_id if action.on_case or obj is case else obj.pk))
         return clock
 
     def write(self) -> None:

@@ -119,6 +119,7 @@ class Batch:
         self.transitions: Counter[tuple[str, str]] = Counter()
         self.seq = 0  # the last sequence number of the chain being written
         self.minutes: dict[int, str] = {}
+        self.changes_texts: dict[tuple[Any, ...], str] = {}  # _changes_text
         self.audit_ids: Iterator[int] = iter(())
         self.items: Sequence[Determination] = ()
         self.cases: list[Case] = []
@@ -164,7 +165,7 @@ class Batch:
                 case.version += 1
                 changes = audit.field_changes(before, audit.field_snapshot(case))
                 state = chain.case_state(case)
-                self._event(case, case, RECORD, source, case.state, at, chain.json_text(changes),
+                self._event(case, case, RECORD, source, case.state, at, self._changes_text(changes),
                             record_audit, state, clocks, from_state=source)
                 case_tasks = []
                 for measure in measures[index]:
@@ -192,16 +193,31 @@ class Batch:
         # state (a case's record_determination and its tasks' events share theirs).
         states = [event.row[14] for event in self.events]  # alive while their ids are keys
         texts: dict[int, str] = {}
+        templates: dict[tuple[Any, ...], str] = {}
         for event in self.events:
             state = event.row[14]
             text = texts.get(id(state))
             if text is None:
                 state["number"] = event.case.number
-                text = texts[id(state)] = chain.json_text(state)
+                text = texts[id(state)] = chain.state_text(state, templates)
             event.row[14] = text
         del states
         self._write(self.cases, self.items, self.case_tasks)
         return self.cases
+
+    def _changes_text(self, changes: dict[str, Any]) -> str:
+        """chain.json_text of a transition's changes, once per distinct changes in the batch
+        (a chunk's cases mostly change the same fields from the same values to the same
+        values): told apart by each value's type as well as the value (1, 1.0 and True are
+        equal, not written alike)."""
+        try:
+            key = tuple((name, type(old), old, type(new), new) for name, (old, new) in changes.items())
+            text = self.changes_texts.get(key)
+        except (TypeError, ValueError):  # a value not hashable, or not a pair: made every time
+            return chain.json_text(changes)
+        if text is None:
+            text = self.changes_texts[key] = chain.json_text(changes)
+        return text
 
     def _case(self, item: Determination, pk: int, number: str, method_name: str) -> Case:
         """The case as open_case builds it, checked as it checks it."""
@@ -271,17 +287,18 @@ class Batch:
                changes: str, payload: str, case_state: dict[str, Any], clocks: list[Clock],
                *, from_state: str = "") -> None:
         """The audit event of one transition on its case's chain (casework.audit.append)."""
-        is_task = isinstance(obj, Task)
-        model_name = "measuretask" if is_task else "case"
-        chain_name = f"case:{case.pk}"
+        is_task = type(obj) is Task
+        case_id = case.id
+        if is_task:
+            model_name, object_id, template = "measuretask", obj.pk, self.tasks[obj.measure.pk][0]
+        else:
+            model_name, object_id, template = "case", case_id if obj is case else obj.pk, obj
         seq = self.seq = 1 if name == CREATED and not is_task else self.seq + 1
-        pk = next(self.audit_ids)
-        row = [pk, chain_name, seq, case.pk, model_name, obj.pk, name, from_state, target,
-               self.actor_id, self.actor_department_id, at, changes, payload, case_state,
-               "", ""]  # prev_hash and hash: chained as the rows are written (chain.chained)
-        template = self.tasks[obj.measure.pk][0] if is_task else obj
+        row = [next(self.audit_ids), f"case:{case_id}", seq, case_id, model_name, object_id, name,
+               from_state, target, self.actor_id, self.actor_department_id, at, changes, payload,
+               case_state, "", ""]  # prev_hash and hash: chained as the rows are written (chain.chained)
         shape = self.notices.shape(obj, template, case, model_name, name, source, target, at, clocks)
-        self.events.append(Event(row=row, case=case, object_id=obj.pk,
+        self.events.append(Event(row=row, case=case, object_id=object_id,
                                  department=obj.department if is_task else None,
                                  model_name=model_name, name=name, shape=shape,
                                  at_text=self._minute(at),
@@ -324,6 +341,18 @@ class Batch:
         repairs = indexing.repair_histories({case.subject_id for case in cases})
         json_fields = [CreditIndexEntry._meta.get_field(name) for name in ("measures", "talks", "repairs")]
 
+        # The JSON columns' prepared values, once per chunk where many rows say the same: the
+        # measures of the same measure tasks (entry_fields writes each task's measure, its
+        # department and state, which a chunk's tasks of one measure share), an empty list.
+        json_texts: dict[tuple[Any, ...], Any] = {}
+
+        def json_key(name: str, value: Any, case_tasks: list[Task]) -> tuple[Any, ...] | None:
+            if type(value) is list and not value:
+                return (name,)
+            if name == "measures":
+                return (name, *((task.measure.pk, task.department_id, task.state) for task in case_tasks))
+            return None
+
         def index_rows() -> Iterator[tuple[Any, ...]]:
             for case, case_tasks in zip(cases, tasks, strict=True):
                 if case.listed_from is None:
@@ -332,8 +361,16 @@ class Batch:
                                                repairs=repairs.get(case.subject_id, []))
                 fields["identifier"] = identifier.get_db_prep_save(fields["identifier"], db)
                 for field in json_fields:
-                    fields[field.name] = bulk.db_value(field, fields[field.name], db)
-                yield (case.pk, *(fields[name] for name in index_filled[1:]))
+                    value = fields[field.name]
+                    key = json_key(field.name, value, case_tasks)
+                    if key is None:
+                        fields[field.name] = bulk.db_value(field, value, db)
+                        continue
+                    text = json_texts.get(key, _UNSEEN)
+                    if text is _UNSEEN:
+                        text = json_texts[key] = bulk.db_value(field, value, db)
+                    fields[field.name] = text
+                yield (case.id, *(fields[name] for name in index_filled[1:]))
 
         bulk.copy_rows(CreditIndexEntry, index_filled, index_rows())
         self.notices.write(notify_order(self.events), now, self.digest)

@@ -28,6 +28,7 @@ SHAPE_KEYS = ("event", "model", "app", "transition", "source", "target", "owner_
 # The relations details_of names (a step's measure, department, organisers).
 DETAIL_RELATIONS = ("measure", "department", "organiser", "co_organiser")
 DETAIL_NAMES: dict[str, tuple[str, ...]] = {}  # model → the DETAIL_FIELDS it has
+RELATED_NAMES: dict[str, tuple[str, ...]] = {}  # model → the DETAIL_RELATIONS' id attnames it has
 MESSAGE_FILLED = ("id", "key", "event", "template", "audience", "legal", "case_id",
                   "department_id", "context")
 DELIVERY_OWN = ("id", "message_id", "key", "next_attempt_at")
@@ -62,18 +63,23 @@ class Notices:
               target: str, at: datetime, clocks: list[Clock]) -> Shape:
         """transition_context for every event of one shape, rendered once (``template``: the
         model instance standing for ``obj``, a task's template instance)."""
-        from notifications.services import DETAIL_FIELDS, transition_context
-
         names = DETAIL_NAMES.get(model_name)
         if names is None:
+            from notifications.services import DETAIL_FIELDS
+
             names = DETAIL_NAMES[model_name] = tuple(
                 field for field in DETAIL_FIELDS if hasattr(template, field))
+            RELATED_NAMES[model_name] = tuple(
+                f"{relation}_id" for relation in DETAIL_RELATIONS if hasattr(template, f"{relation}_id"))
         details = tuple(getattr(obj, field) for field in names) if template is obj else ()
-        related = tuple(getattr(template, f"{relation}_id", None) for relation in DETAIL_RELATIONS)
+        # The relations' ids the template has (those it has not read as None, as getattr's default).
+        related = tuple(getattr(template, name) for name in RELATED_NAMES[model_name])
         key = (model_name, name, source, target, details, related, case.owner_department_id,
                tuple(id(clock) for clock in clocks))
         shape = self.shapes.get(key)
         if shape is None:
+            from notifications.services import transition_context
+
             event = TransitionEvent(template, case, name, source, target, self.actor, {}, at)
             context = transition_context(event, deadlines=[clock.facts for clock in clocks])
             if set(context) != {*ROW_KEYS, *SHAPE_KEYS}:
