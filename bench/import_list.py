@@ -412,8 +412,8 @@ def _external(args: argparse.Namespace, e: Any, check_seconds: float) -> str:
             f"(target ≤ {TARGET_SECONDS} s):\n  it **{verdict}** the target. The {written} records took "
             f"{seconds:.1f} s wall, {float(e['write_cpu_seconds']):.1f} s of this process's CPU and\n  "
             f"{float(e['server_cpu_seconds']):.1f} s of its PostgreSQL backends' CPU "
-            f"({float(e['writer_server_cpu_seconds']):.1f} s the writer's);\n  each writes the same rows as "
-            f"a city case (its publication clocks included).\n")
+            f"({float(e['writer_server_cpu_seconds']):.1f} s the writer's);\n  each writes a city case's rows "
+            f"but its publication clocks and their timeline entries (it keeps only their dates).\n")
 
 
 def _load(load: object) -> str:

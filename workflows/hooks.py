@@ -32,6 +32,11 @@ class Open:
     length_from: str = ""  # attribute overriding the policy's length (e.g. set in the order)
     on_case: bool = False  # the clock belongs to the case rather than the step object
     when: str = ""  # method of the object that says whether this clock runs for it; empty: always
+    # Method of the case that says whether the clock is kept for it (empty: always). When it
+    # says no, only the date the clock would show is worked out from its policy (``mirror``)
+    # and no clock is written: an external record's publication period is its listed_until,
+    # which the sweep exits it from (casework.services.expiry.exit_expired_records).
+    kept_when: str = ""
     # Reopen the step's last closed clock of the object as it stood: its corrected end
     # (due_fixed_on), its paused days and extension carry over; otherwise a fresh period.
     resumes_last: bool = False
@@ -99,10 +104,14 @@ SLA_MAP: dict[tuple[str, str], list[Action]] = {
         Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from"),
     ],
     # A recorded determination (import, external list) runs its publication clocks from its
-    # decision date, as if determined that day; there is no statement window to close.
+    # decision date, as if determined that day; there is no statement window to close. An
+    # external record (determined elsewhere: no objection, rectification or repair here) keeps
+    # only their dates, the sweep exits it after its listed_until.
     ("case", "record_determination"): [
-        Open(S.PUBLICATION_MIN, mirror="publication_min_until", start="listed_from"),
-        Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from"),
+        Open(S.PUBLICATION_MIN, mirror="publication_min_until", start="listed_from",
+             kept_when="is_determined_here"),
+        Open(S.PUBLICATION_MAX, mirror="listed_until", start="listed_from",
+             kept_when="is_determined_here"),
     ],
     ("case", "correct"): [Rederive((S.PUBLICATION_MIN, S.PUBLICATION_MAX))],
     ("case", "withdraw"): [Close(None, DeadlineState.CANCELLED, on_case=True)],
@@ -205,6 +214,11 @@ def _open(action: Open, event: Any) -> None:
     # A measure task's clocks wait on its joint department; every other clock on the owner.
     is_task = event.obj._meta.model_name == "measuretask"
     department = event.obj.department if is_task else None
+    if action.kept_when and not getattr(event.case, action.kept_when)():
+        # Only the date shown on the target, from the policy as the clock would have it.
+        services.build_deadline(target, event.case, action.step, started_on=started_on, length=length,
+                                mirror_field=action.mirror, department=department, actor=event.actor)
+        return
     if action.resumes_last:
         services.flush_writes()  # it reads the closed clocks
     resumed = services.last_closed_deadline(target, action.step) if action.resumes_last else None

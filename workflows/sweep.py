@@ -70,7 +70,16 @@ def sweep(now: datetime | None = None, batch_size: int = 500,
         if progress:
             progress(total)
         if result.claimed == 0:
-            return total
+            break
+    # The external records, which keep no publication clocks, past their listed_until.
+    from casework.services.expiry import exit_expired_records
+
+    exited, failed = exit_expired_records(now, batch_size)
+    total.actions += exited
+    total.failed += failed
+    if progress and (exited or failed):
+        progress(total)
+    return total
 
 
 def sweep_batch(now: datetime, batch_size: int) -> tuple[SweepResult, list[int]]:

@@ -134,7 +134,13 @@ class Case(CaseMachine):
                 condition=~Q(state=CaseState.EXITED) | ~Q(exit_reason=""),
             ),
         ]
-        indexes = [models.Index(fields=["owner_department", "state"])]
+        indexes = [
+            models.Index(fields=["owner_department", "state"]),
+            # The sweep's listed external records past their listed_until (they keep no
+            # publication clock: casework.services.expiry.exit_expired_records).
+            models.Index(fields=["listed_until"], name="case_external_listed_until",
+                         condition=Q(origin=CaseOrigin.EXTERNAL, state=CaseState.LISTED)),
+        ]
 
     def __str__(self) -> str:
         return self.number

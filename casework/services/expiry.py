@@ -12,9 +12,14 @@ every ordered rectification accepted, ``Case.rectification_done``). The sweep ca
   ``deadline_event_held_once``), audited on the case's chain (``exit_held``) and sent to the
   ``exit_held`` extension point (casework/hooks.py: the notifications app tells the owner
   department and the leadership office). Later checks that find it still held only move the next check.
+
+An external record keeps no publication clocks (workflows.hooks, ``Open.kept_when``): the
+sweep exits it as expired once its ``listed_until`` has passed (``exit_expired_records``). It
+has no exit condition to wait for: the city orders no rectification on it.
 """
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,15 +27,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from casework import audit, hooks
+from casework.choices import CaseOrigin
 from casework.models import Case
 from casework.services.actors import system_actor
 from casework.services.engine import advance
-from workflows.case import failing_exit_condition
+from workflows.case import CaseState, failing_exit_condition
 from workflows.choices import DeadlineState, TimelineKind
 from workflows.models import Deadline, DeadlineEvent
 from workflows.services import close
 
 SERVED = "maximum publication period served"
+logger = logging.getLogger(__name__)
 
 
 def recheck_delay() -> timedelta:
@@ -77,3 +84,32 @@ def hold(deadline: Deadline, rule: str) -> DeadlineEvent | None:
                           **detail})
     hooks.EXIT_HELD.send(case, deadline, event)
     return event
+
+
+def exit_expired_records(now: datetime, batch_size: int = 500) -> tuple[int, int]:
+    """Exit as expired the listed external records whose listed_until is before ``now``'s day
+    (they keep no maximum publication clock); one transaction each, the case locked (a case
+    another worker holds is left to it). Returns (exited, failed): a record that raises is
+    logged and left for the next sweep."""
+    today = timezone.localdate(now)
+    exited = failed = 0
+    last = 0
+    while True:
+        ids = list(Case.objects.filter(origin=CaseOrigin.EXTERNAL, state=CaseState.LISTED,
+                                       listed_until__lt=today, pk__gt=last)
+                   .order_by("pk").values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return exited, failed
+        for pk in ids:
+            try:
+                with transaction.atomic():
+                    case = (Case.objects.select_for_update(skip_locked=True)
+                            .filter(pk=pk, state=CaseState.LISTED).first())
+                    if case is None or not case.publication_max_passed(timezone.localdate()):
+                        continue
+                    advance(case, "exit", system_actor(), {"reason": "expired"})
+                    exited += 1
+            except Exception:
+                logger.exception("SLA sweep failed to exit external record %s", pk)
+                failed += 1
+        last = ids[-1]

@@ -71,11 +71,12 @@ class Clocks:
 
         self.province, self._sla, self._start_date = province_layer(), sla, _start_date
 
-    def open(self, action: Any, case: Case, obj: Any, target: Any) -> Clock:
+    def open(self, action: Any, case: Case, obj: Any, target: Any) -> Clock | None:
         """The deadlines hook's ``Open`` (workflows.hooks._open), computed once per key.
 
         ``obj`` is the event's object (the case or a task); ``target`` the model instance
-        the first clock of the key is built on (a task's template instance).
+        the first clock of the key is built on (a task's template instance). None where the
+        clock is not kept for the case (``Open.kept_when``): its date is shown, no row written.
         """
         started_on: date = self._start_date(getattr(obj, action.start)) if action.start else self.today
         length = getattr(obj, action.length_from, None) if action.length_from else None
@@ -107,6 +108,8 @@ class Clocks:
             )
         elif clock.mirror is not None:
             setattr(case if action.on_case else obj, *clock.mirror)
+        if action.kept_when and not getattr(case, action.kept_when)():
+            return None
         self.rows.append((clock, case_id, case_id if action.on_case or obj is case else obj.pk))
         return clock
 

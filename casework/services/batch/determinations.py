@@ -161,7 +161,8 @@ class Batch:
                 source = case.state
                 take_checked(case, method_name, self.actor, record_payload)  # _case checked its guards
                 at = timezone.now()
-                clocks = [self.clocks.open(action, case, case, case) for action in case_opens]
+                clocks = [clock for action in case_opens
+                          if (clock := self.clocks.open(action, case, case, case)) is not None]
                 case.version += 1
                 changes = audit.field_changes(before, audit.field_snapshot(case))
                 state = chain.case_state(case)
@@ -170,8 +171,9 @@ class Batch:
                 case_tasks = []
                 for measure in measures[index]:
                     task = self._task(case, measure, next(task_ids))
-                    clocks = [self.clocks.open(action, case, task, self.tasks[measure.pk][0])
-                              for action in task_opens]
+                    clocks = [clock for action in task_opens
+                              if (clock := self.clocks.open(action, case, task, self.tasks[measure.pk][0]))
+                              is not None]
                     self._event(task, case, CREATED, "", task.state, timezone.now(), "{}",
                                 self.tasks[measure.pk][2], state, clocks)
                     case_tasks.append(task)
