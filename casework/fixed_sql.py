@@ -272,8 +272,15 @@ def _insert(objs: list[M]) -> None:
 
 
 def _insert_statement(objs: list[M]) -> tuple[str, list[Any]]:
-    model = type(objs[0])
-    key = (model, len(objs))
+    sql, fields_written = _insert_sql(type(objs[0]), len(objs))
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
+    return sql, [value_of(obj, field, True) for obj in objs for field in fields_written]
+
+
+def _insert_sql(model: type[models.Model], count: int) -> tuple[str, list[Written]]:
+    """The INSERT of ``count`` rows of ``model`` (every concrete field but the key), once per process."""
+    key = (model, count)
     cached = _inserts.get(key)
     if cached is None:
         fields = [field for field in model._meta.concrete_fields if not field.primary_key]
@@ -282,12 +289,64 @@ def _insert_statement(objs: list[M]) -> tuple[str, list[Any]]:
         assert pk is not None
         sql = (f"INSERT INTO {quoted(model._meta.db_table)} "
                f"({', '.join(quoted(field.column) for field in fields)}) "
-               f"VALUES {', '.join([row] * len(objs))} RETURNING {quoted(pk.column)}")
+               f"VALUES {', '.join([row] * count)} RETURNING {quoted(pk.column)}")
         _inserts[key] = cached = (sql, [written(field) for field in fields])
-    sql, fields_written = cached
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
-    return sql, [value_of(obj, field, True) for obj in objs for field in fields_written]
+    return cached
+
+
+def insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """``insert`` of rows given as their values by attname, without model instances (for rows
+    that are only written); their primary keys, in order.
+
+    The statements and values are ``insert``'s: a field not given takes its default, as a new
+    instance's would (``get_default()``), ``pre_save`` runs (``auto_now_add``: the time now),
+    then ``get_db_prep_save``. A foreign key is given as the saved row's id (``message_id``), so
+    there is no related instance for ``save()``'s check of unsaved ones to look at.
+    """
+    constant, called = _defaults(model)
+    keys: list[Any] = []
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        chunk = rows[start:start + ROWS_PER_INSERT]
+        sql, fields_written = _insert_sql(model, len(chunk))
+        params: list[Any] = []
+        for row in chunk:
+            values = _Values({**constant, **{name: field.get_default() for name, field in called
+                                             if name not in row}, **row})
+            params += [value_of(values, field, True) for field in fields_written]
+        with cursor_for_fixed_sql() as cursor:
+            cursor.execute(sql, params)
+            keys += [key for (key,) in cursor.fetchall()]
+    return keys
+
+
+class _Values:
+    """A row's values by attname, read (and, by ``auto_now_add``'s ``pre_save``, written) as an
+    instance's attributes."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__ = values
+
+
+def _defaults(model: type[models.Model]) -> Defaults:
+    """The fields' defaults of a new instance, once per model: those that are the same for every
+    instance (a constant, None or ""), and the fields whose default is called for each one."""
+    found = _model_defaults.get(model)
+    if found is None:
+        for field in model._meta.concrete_fields:
+            if type(field).pre_save not in _PLAIN_PRE_SAVE:
+                raise TypeError(f"{model.__name__}.{field.name}: a pre_save insert_values cannot run")
+        fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+        per_row = [field for field in fields if field.has_default() and callable(field.default)]
+        called = [(field.attname, field) for field in per_row]
+        constant = {field.attname: field.get_default() for field in fields if field not in per_row}
+        _model_defaults[model] = found = (constant, called)
+    return found
+
+
+Defaults: TypeAlias = "tuple[dict[str, Any], list[tuple[str, models.Field[Any, Any]]]]"
+_model_defaults: dict[type[models.Model], Defaults] = {}
+# pre_save methods that read the attribute, or set it to the time now (auto_now, auto_now_add).
+_PLAIN_PRE_SAVE = (models.Field.pre_save, models.DateField.pre_save, models.DateTimeField.pre_save)
 
 
 def _inserted(objs: Sequence[models.Model], keys: Sequence[Any]) -> None:
@@ -316,7 +375,7 @@ def insert_and_update(new: models.Model, saved: models.Model, names: Iterable[st
     return int(count)
 
 
-def value_of(obj: models.Model, field: Written, add: bool) -> Any:
+def value_of(obj: Any, field: Written, add: bool) -> Any:  # a model instance, or _Values
     """The field's value as ``save()`` writes it: ``pre_save``, then ``get_db_prep_save``. A value
     these would return as it is is taken as it is: None; an ``int`` of an integer field, a
     ``bool`` of a boolean field, an ``int`` key; any ``str`` of a text field (a choices enum's

@@ -201,15 +201,25 @@ def write_outbox(outgoing: list[Outgoing]) -> list[Message]:
     if unread:
         preferences.update((preference.user_id, preference) for preference in
                            Preference.objects.filter(user__in=sorted(unread)))
-    fixed_sql.insert([
+    # Written, never read back: rows of values, no Delivery instances (fixed_sql.insert_values).
+    fixed_sql.insert_values(Delivery, [
         delivery for message, row in zip(messages, addressed, strict=True)
-        for delivery in planned_deliveries(message, row.recipients, preferences)
+        for delivery in delivery_rows(message, row.recipients, preferences)
     ])
     return messages
 
 
 def planned_deliveries(message: Message, recipients: Recipients,
                        preferences: dict[int, Preference] | None = None) -> list[Delivery]:
+    """The deliveries of one message, unsaved (``delivery_rows`` as instances)."""
+    return [Delivery(message=message, **{name: value for name, value in row.items() if name != "message_id"})
+            for row in delivery_rows(message, recipients, preferences)]
+
+
+def delivery_rows(message: Message, recipients: Recipients,
+                  preferences: dict[int, Preference] | None = None) -> list[dict[str, Any]]:
+    """The deliveries of one message as their rows' values by attname (the other columns take
+    their defaults): one per channel of each user, one per webhook endpoint."""
     now = timezone.now()
     if preferences is None:
         preferences = recipients.preferences
@@ -217,14 +227,14 @@ def planned_deliveries(message: Message, recipients: Recipients,
         preferences = {preference.user_id: preference for preference in
                        Preference.objects.filter(user__in=[user.pk for user in recipients.users])}
     rows = [
-        Delivery(message=message, channel=channel, recipient=user, next_attempt_at=now,
-                 key=f"{message.pk}:{channel}:u{user.pk}")
+        {"message_id": message.pk, "channel": channel, "recipient_id": user.pk, "next_attempt_at": now,
+         "key": f"{message.pk}:{channel}:u{user.pk}"}
         for user in recipients.users
         for channel in channels_for(user, preferences.get(user.pk), message.legal)
     ]
     rows += [
-        Delivery(message=message, channel=Channel.WEBHOOK, endpoint=endpoint, next_attempt_at=now,
-                 key=f"{message.pk}:{Channel.WEBHOOK}:w{endpoint.pk}")
+        {"message_id": message.pk, "channel": Channel.WEBHOOK, "endpoint_id": endpoint.pk,
+         "next_attempt_at": now, "key": f"{message.pk}:{Channel.WEBHOOK}:w{endpoint.pk}"}
         for endpoint in recipients.endpoints
     ]
     return rows

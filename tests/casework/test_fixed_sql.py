@@ -264,3 +264,32 @@ def test_rows_become_the_instances_from_db_makes_and_init_receivers_still_run(ca
     finally:
         post_init.disconnect(receiver, sender=Objection)
     assert seen == [read]  # built by Model.__init__, which sends it
+
+
+@pytest.mark.django_db
+def test_insert_values_writes_what_insert_of_the_instance_writes(cast: Cast) -> None:
+    from django.utils import timezone
+
+    from casework.models import Evidence
+    from notifications.choices import Audience, Channel
+    from notifications.models import Delivery, Message
+
+    message = Message.objects.create(key="values-test", event="objection.accept", template="t",
+                                     audience=Audience.OWNER)
+    now = timezone.now()
+    [by_instance] = fixed_sql.insert([Delivery(message=message, channel=Channel.INAPP, recipient=cast.officer,
+                                               next_attempt_at=now, key="by-instance")])
+    keys = fixed_sql.insert_values(Delivery, [
+        {"message_id": message.pk, "channel": Channel.INAPP, "recipient_id": cast.officer.pk,
+         "next_attempt_at": now, "key": "by-values"},
+        {"message_id": message.pk, "channel": Channel.EMAIL, "recipient_id": cast.officer.pk,
+         "key": "second"}])
+    first, second = (Delivery.objects.get(pk=key) for key in keys)
+    differ = ("id", "key", "created_at")
+    assert {k: v for k, v in field_values(first).items() if k not in differ} == {
+        k: v for k, v in field_values(Delivery.objects.get(pk=by_instance.pk)).items() if k not in differ}
+    assert first.key == "by-values" and first.created_at is not None  # auto_now_add, as pre_save sets it
+    assert (second.channel, second.next_attempt_at, second.status, second.attempts) == (
+        Channel.EMAIL, None, Delivery._meta.get_field("status").default, 0)  # the defaults
+    with pytest.raises(TypeError, match="pre_save"):
+        fixed_sql.insert_values(Evidence, [{}])  # a file field's pre_save saves the file
