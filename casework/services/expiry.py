@@ -105,7 +105,7 @@ def exit_expired_records(now: datetime, batch_size: int = 500) -> tuple[int, int
                 with transaction.atomic():
                     case = (Case.objects.select_for_update(skip_locked=True)
                             .filter(pk=pk, state=CaseState.LISTED).first())
-                    if case is None or not case.publication_max_passed(timezone.localdate()):
+                    if case is None or not case.publication_max_passed(today):
                         continue
                     advance(case, "exit", system_actor(), {"reason": "expired"})
                     exited += 1
