@@ -181,7 +181,12 @@ def lock_case(case_id: int) -> Case:
             "engine.lock_case_without_head", partial(_lock_case_statement, head=False), [case_id])]
     if not rows:
         raise Case.DoesNotExist(f"Case {case_id} does not exist")
-    case, department, subject, head = rows[0]
+    return _locked_case(rows[0])
+
+
+def _locked_case(row: list[Any]) -> Case:
+    """The case of a locking statement's row (case, owner department, subject, head)."""
+    case, department, subject, head = row[:4]
     assert isinstance(case, Case)
     _OWNER_DEPARTMENT.set_cached_value(case, department)
     _SUBJECT.set_cached_value(case, subject)
@@ -198,13 +203,20 @@ _OWNER_DEPARTMENT: Any = Case._meta.get_field("owner_department")
 _SUBJECT: Any = Case._meta.get_field("subject")
 
 
-def _lock_case_statement(head: bool = True) -> tuple[str, fixed_sql.Reader]:
+def _lock_case_statement(head: bool = True, step: type[models.Model] | None = None
+                         ) -> tuple[str, fixed_sql.Reader]:
     """The case, its owner department and subject, and (``head``) its audit chain's head, which
     is locked too: a statement that waited for the case's lock re-reads only the rows it locks
     at their latest version (READ COMMITTED), and the head a concurrent append moved must be
     read as it is now. Whoever moves a case chain's head holds the case's lock, so the two
     locks add no wait and no deadlock. A chain without a head: no row (an inner join: the
-    nullable side of an outer join cannot be locked), and the statement without it is run."""
+    nullable side of an outer join cannot be locked), and the statement without it is run.
+
+    With ``step`` (a step model: the statement takes its id as a second parameter) the step of
+    the case is read and locked too, after the case and the head (``FOR UPDATE OF c, h, o``:
+    PostgreSQL locks a row's relations in that order, so the lock order stays case, then step,
+    and a transition waiting for its case holds no lock on its step meanwhile:
+    tests/pg/test_transition_locks.py). No such step of that case: no row."""
     department_model, subject_model = _OWNER_DEPARTMENT.related_model, _SUBJECT.related_model
     parts = [(Case, fixed_sql.columns(Case), "c"),
              (department_model, fixed_sql.columns(department_model), "d"),
@@ -217,21 +229,38 @@ def _lock_case_statement(head: bool = True) -> tuple[str, fixed_sql.Reader]:
     if head:  # its chain is audit.chain_of(case): 'case:<id>'
         parts.append((AuditHead, fixed_sql.columns(AuditHead), "h"))
         sql += f"JOIN {q(AuditHead._meta.db_table)} h ON h.{q('chain')} = 'case:' || c.id "
+    locked = "c, h" if head else "c"
+    where = "WHERE c.id = %s"
+    if step is not None:
+        assert head, "a step is locked with the case and its head only"
+        parts.append((step, fixed_sql.columns(step), "o"))
+        case_key: Any = step._meta.get_field("case")
+        sql += f"JOIN {q(step._meta.db_table)} o ON o.{q(case_key.column)} = c.id "
+        locked, where = "c, h, o", "WHERE c.id = %s AND o.id = %s"
     sql = (sql.format(", ".join(fixed_sql.select_list(m, f, a) for m, f, a in parts))
-           + "WHERE c.id = %s" + fixed_sql.for_update(of="c, h" if head else "c"))
+           + where + fixed_sql.for_update(of=locked))
     return sql, fixed_sql.Reader(parts)
 
 
 def _lock(obj: Any) -> tuple[Any, Case]:  # a case or a step (machine mixins are untyped)
     # Lock order is always case, then step: two steps of one case never deadlock.
-    case_id = obj.pk if isinstance(obj, Case) else obj.case_id
-    case = lock_case(case_id)
     if isinstance(obj, Case):
+        case = lock_case(obj.pk)
         return case, case
-    found = fixed_sql.select(type(obj), "id = %s", [obj.pk], lock=True)
-    if not found:
-        raise type(obj).DoesNotExist(f"{type(obj).__name__} {obj.pk} does not exist")
-    locked = found[0]
+    model = type(obj)
+    # One statement for the case, its head and the step (_lock_case_statement(step=…)); when it
+    # finds no row (no head yet, no such step of that case) one each, which say what is missing.
+    rows = fixed_sql.select_joined(f"engine.lock_case_and_step:{model._meta.label}",
+                                   partial(_lock_case_statement, step=model), [obj.case_id, obj.pk])
+    locked: Any
+    if rows:
+        case, locked = _locked_case(rows[0]), rows[0][4]
+    else:
+        case = lock_case(obj.case_id)
+        found = fixed_sql.select(model, "id = %s", [obj.pk], lock=True)
+        if not found:
+            raise model.DoesNotExist(f"{model.__name__} {obj.pk} does not exist")
+        locked = found[0]
     locked.case = case
     return locked, case
 

@@ -32,15 +32,16 @@ def accept(cast: Cast) -> Objection:
 
 
 def lock_statements(statements: dict[str, int]) -> dict[str, int]:
+    """The accept's lock: the case, its audit head and the objection."""
     return {sql: runs for sql, runs in statements.items()
-            if sql.startswith('SELECT "c"."id"') and "FOR UPDATE OF c, h" in sql}
+            if sql.startswith('SELECT "c"."id"') and sql.endswith("FOR UPDATE OF c, h, o")}
 
 
 def test_an_accept_runs_its_fixed_statements_prepared_and_the_orms_not(cast: Cast) -> None:
     accept(cast)
     before = prepared()
-    assert len(lock_statements(before)) == 1  # the case's lock, with $1 for its id
-    assert all("$1" in sql for sql in lock_statements(before))
+    assert len(lock_statements(before)) == 1  # with $1 and $2 for the case's and the objection's ids
+    assert all("$2" in sql for sql in lock_statements(before))
     assert accept(cast).state == "under_review"
     after = prepared()
     assert sum(lock_statements(after).values()) > sum(lock_statements(before).values())

@@ -2,6 +2,7 @@
 callers in many threads of one process get their committed result, never an exception."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -13,7 +14,7 @@ from casework import services
 from casework.models import Case, Objection
 from casework.services.engine import TransitionResult
 from tests.conftest import Cast
-from tests.pg.concurrency import WAIT_TIMEOUT, run_together
+from tests.pg.concurrency import WAIT_TIMEOUT, backend_pid, run_together, wait_until_blocked_on_lock
 from tests.pg.servers import api_token, uvicorn_server
 
 THREADS = 8
@@ -61,6 +62,57 @@ def test_transitions_on_two_cases_of_one_department_do_not_wait_on_each_other(ca
         holder.join(WAIT_TIMEOUT)
     assert outcome == ["committed"]
     assert set(Objection.objects.values_list("state", flat=True)) == {"under_review"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transition_waiting_for_its_case_holds_no_lock_on_its_step_meanwhile(cast: Cast) -> None:
+    """The case, its audit head and the step are locked by one statement, in that order: while
+    it waits for the case, the step stays free (the lock order is case, then step)."""
+    objection = filed_objection(cast, cast.listed_case())
+    holding, release = threading.Event(), threading.Event()
+    waiting: list[int] = []
+    outcome: list[Any] = []
+
+    def hold_the_case() -> None:
+        try:
+            with transaction.atomic():
+                Case.objects.select_for_update().get(pk=objection.case_id)
+                holding.set()
+                assert release.wait(WAIT_TIMEOUT)
+        finally:
+            holding.set()
+            connection.close()
+
+    def accept() -> None:
+        try:
+            waiting.append(backend_pid())
+            accepted = services.advance(Objection.objects.get(pk=objection.pk), "accept", cast.officer)
+            outcome.append(accepted.state)
+        except Exception as error:  # asserted below
+            outcome.append(error)
+        finally:
+            waiting.append(0)
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_case)
+    holder.start()
+    accepting = threading.Thread(target=accept)
+    try:
+        assert holding.wait(WAIT_TIMEOUT)
+        accepting.start()
+        while not waiting:
+            time.sleep(0.01)
+        wait_until_blocked_on_lock(waiting[0])
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM casework_objection WHERE id = %s FOR UPDATE NOWAIT",
+                           [objection.pk])
+            assert cursor.fetchone() == (objection.pk,)
+    finally:
+        release.set()
+        holder.join(WAIT_TIMEOUT)
+        if accepting.is_alive() or waiting:
+            accepting.join(WAIT_TIMEOUT)
+    assert outcome == ["under_review"]
 
 
 @pytest.mark.django_db(transaction=True)
