@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from workflows.choices import ExitCondition
-from workflows.guards import Rule, RuleRefused, all_of, any_of
+from workflows.guards import Rule, RuleRefused, all_of, any_of, today
 from workflows.payloads import NoInput, choice, optional, payload, text
 from workflows.rules import OWNER_REVIEWER, OWNER_STAFF, case_subject, system_actor
 from workflows.statement import statements_answered
@@ -95,7 +95,7 @@ has_legal_basis = Rule(
 statement_window_ended = Rule(
     "statement_window_open",
     _("The statement and defence window has not ended and the subject has not waived it."),
-    lambda case: case.statement_window_ended(timezone.localdate()),
+    lambda case: case.statement_window_ended(today()),
 )
 exit_repaired = Rule(
     "repair_not_approved",
@@ -105,7 +105,7 @@ exit_repaired = Rule(
 exit_expired = Rule(
     "publication_not_expired",
     _("Exit as expired needs the maximum publication period to have passed."),
-    lambda case: case.publication_max_passed(timezone.localdate()),
+    lambda case: case.publication_max_passed(today()),
 )
 revocation_grounds = Rule(
     "revocation_grounds_required",
@@ -122,7 +122,7 @@ repair_revoked = Rule(
 decision_recorded = Rule(
     "decision_date_required",
     _("Recording a determination made elsewhere needs its decision date."),
-    lambda case: case.decided_on is not None and case.decided_on <= timezone.localdate(),
+    lambda case: case.decided_on is not None and case.decided_on <= today(),
 )
 
 EXIT_RULES = {

@@ -7,11 +7,37 @@ rules as ``conditions=`` (about the object) and ``permission=`` (about the
 actor), and import nothing else of the project: roles are plain strings.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from django.utils import timezone
 from django.utils.functional import Promise
+
+# The day one batch of checks holds to (one_day); None: the day now.
+_DAY: ContextVar[date | None] = ContextVar("rules_day", default=None)
+
+
+def today() -> date:
+    """The local date a rule asks about: ``timezone.localdate()``, or within ``one_day`` the
+    day given there."""
+    day = _DAY.get()
+    return timezone.localdate() if day is None else day
+
+
+@contextmanager
+def one_day(day: date) -> Iterator[None]:
+    """The rules asked inside all ask about ``day``: a batch that checks many objects in one
+    transaction (casework.services.batch) asks them about the day it read once, as it opens
+    their clocks from it, instead of reading the clock for every rule of every object."""
+    token = _DAY.set(day)
+    try:
+        yield
+    finally:
+        _DAY.reset(token)
 
 
 class Role:

@@ -20,6 +20,7 @@ from workflows.case import (
 )
 from workflows.choices import ExitCondition, Step
 from workflows.guards import RuleRefused
+from workflows.guards import today as rules_today
 from workflows.objection import ObjectionState
 from workflows.rectification import RectificationState
 from workflows.repair import RepairState
@@ -167,7 +168,7 @@ class Case(CaseMachine):
         return self.state == CaseState.LISTED
 
     def has_active_legal_basis(self) -> bool:
-        today = timezone.localdate()
+        today = rules_today()
         # The prefetched bases where a caller holds them (no related manager made per call).
         bases = getattr(self, "_prefetched_objects_cache", {}).get("legal_bases")
         return any(

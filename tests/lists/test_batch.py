@@ -300,6 +300,47 @@ def test_a_case_state_made_from_its_template_is_the_text_json_text_gives() -> No
     assert len(templates) == 3 and sum(1 for text in templates.values() if text) == 2
 
 
+def test_a_case_the_batch_makes_is_the_instance_the_model_makes(list_cast: Cast) -> None:
+    """determinations._new_case fills a new case's __dict__ without Model.__init__: the same
+    values and state as Case(**values); with a post_init receiver it goes through __init__."""
+    from django.db.models.signals import post_init
+
+    from casework.services.batch.determinations import _new_case
+
+    values = {"id": 7, "number": "T-7", "subject_id": list_cast.subject.pk,
+              "owner_department_id": list_cast.owner.pk, "list_type": "serious",
+              "dishonesty_class": "serious", "facts": "f", "drafter_id": list_cast.officer.pk}
+    made, expected = _new_case(**values), Case(**values)
+    assert {k: v for k, v in vars(made).items() if k != "_state"} == {
+        k: v for k, v in vars(expected).items() if k != "_state"}
+    assert (made._state.adding, made._state.db) == (True, None)
+    seen: list[Any] = []
+
+    def receiver(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Case)
+    try:
+        listened = _new_case(**values)
+    finally:
+        post_init.disconnect(receiver, sender=Case)
+    assert seen == [listened]
+
+
+def test_the_rules_ask_about_the_day_one_day_holds_to() -> None:
+    """workflows.guards.one_day: the rules inside ask about the day given (the batch's, read
+    once), outside about today."""
+    from workflows.case import decision_recorded
+    from workflows.guards import one_day, today
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    case = Case(decided_on=tomorrow)
+    assert today() == timezone.localdate() and not decision_recorded(case)
+    with one_day(tomorrow):
+        assert today() == tomorrow and decision_recorded(case)
+    assert not decision_recorded(case)
+
+
 def test_the_batch_checks_a_value_once_and_refuses_a_bad_one_as_clean_fields_does(list_cast: Cast) -> None:
     """Batch._clean_fields remembers the values a field accepted within the chunk; a value
     that fails is refused with clean_fields' own error, naming its field."""

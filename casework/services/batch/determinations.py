@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +34,7 @@ from casework.services.batch.notices import AUDIENCES, Notices
 from casework.services.batch.rows import CREATED, EVENTS, RECORD, Determination, Event, ItemRefused, Task
 from casework.services.cases import determining_department, require
 from casework.services.engine import check_guards, take_checked, transition_names
-from workflows.guards import RuleRefused
+from workflows.guards import RuleRefused, one_day
 from workflows.rules import staff_role
 
 if TYPE_CHECKING:
@@ -144,43 +146,45 @@ class Batch:
         method_name = transition_names(Case())[RECORD]
         record_payload = payloads.parse(payloads.payload_class(Case(), RECORD), None)
         record_audit = chain.json_text(payloads.as_audit(record_payload))
+        placeholder = f"{self.department.code}-0-0"  # a valid number, replaced in write()
         cases: list[Case] = []
         tasks: list[list[Task]] = []
-        placeholder = f"{self.department.code}-0-0"  # a valid number, replaced in write()
-        for index, item in enumerate(items):
-            try:
-                case = self._case(item, next(ids), placeholder, method_name)
-                created_state = chain.case_state(case)
-                created_payload = chain.json_text({
-                    "legal_bases": [basis.pk for basis in item.legal_bases],
-                    "recorded": item.recorded.as_payload(),
-                })
-                self._event(case, case, CREATED, "", case.state, timezone.now(), "{}",
-                            created_payload, created_state, [])
-                before = audit.field_snapshot(case)
-                source = case.state
-                take_checked(case, method_name, self.actor, record_payload)  # _case checked its guards
-                at = timezone.now()
-                clocks = [clock for action in case_opens
-                          if (clock := self.clocks.open(action, case, case, case)) is not None]
-                case.version += 1
-                changes = audit.field_changes(before, audit.field_snapshot(case))
-                state = chain.case_state(case)
-                self._event(case, case, RECORD, source, case.state, at, self._changes_text(changes),
-                            record_audit, state, clocks, from_state=source)
-                case_tasks = []
-                for measure in measures[index]:
-                    task = self._task(case, measure, next(task_ids))
-                    clocks = [clock for action in task_opens
-                              if (clock := self.clocks.open(action, case, task, self.tasks[measure.pk][0]))
-                              is not None]
-                    self._event(task, case, CREATED, "", task.state, timezone.now(), "{}",
-                                self.tasks[measure.pk][2], state, clocks)
-                    case_tasks.append(task)
-            except RuleRefused as error:
-                raise ItemRefused(index, error) from None
-            cases.append(case)
-            tasks.append(case_tasks)
+        # The guards ask about the day the clocks open from (Clocks.today), read once.
+        with one_day(self.clocks.today):
+            for index, item in enumerate(items):
+                try:
+                    case = self._case(item, next(ids), placeholder, method_name)
+                    created_state = chain.case_state(case)
+                    created_payload = chain.json_text({
+                        "legal_bases": [basis.pk for basis in item.legal_bases],
+                        "recorded": item.recorded.as_payload(),
+                    })
+                    self._event(case, case, CREATED, "", case.state, timezone.now(), "{}",
+                                created_payload, created_state, [])
+                    before = audit.field_snapshot(case)
+                    source = case.state
+                    take_checked(case, method_name, self.actor, record_payload)  # _case checked its guards
+                    at = timezone.now()
+                    clocks = [clock for action in case_opens
+                              if (clock := self.clocks.open(action, case, case, case)) is not None]
+                    case.version += 1
+                    changes = audit.field_changes(before, audit.field_snapshot(case))
+                    state = chain.case_state(case)
+                    self._event(case, case, RECORD, source, case.state, at, self._changes_text(changes),
+                                record_audit, state, clocks, from_state=source)
+                    case_tasks = []
+                    for measure in measures[index]:
+                        task = self._task(case, measure, next(task_ids))
+                        template = self.tasks[measure.pk][0]
+                        clocks = [clock for action in task_opens
+                                  if (clock := self.clocks.open(action, case, task, template)) is not None]
+                        self._event(task, case, CREATED, "", task.state, timezone.now(), "{}",
+                                    self.tasks[measure.pk][2], state, clocks)
+                        case_tasks.append(task)
+                except RuleRefused as error:
+                    raise ItemRefused(index, error) from None
+                cases.append(case)
+                tasks.append(case_tasks)
         self.items, self.cases, self.case_tasks = items, cases, tasks
 
     def write(self) -> list[Case]:
@@ -414,7 +418,21 @@ def _new_case(**values: Any) -> Case:
     args = [values.pop(name, default) for name, default in defaults]
     if values:
         raise TypeError(f"Case has no fields {sorted(values)}")
-    return Case(*args)
+    if not _plain_case() or signals.pre_init.has_listeners(Case) or signals.post_init.has_listeners(Case):
+        return Case(*args)
+    # What Case(*args) makes, without Model.__init__'s setattr of each field: its fields'
+    # descriptors store the values as they are (fixed_sql.plain_init), no receiver listens.
+    case = Case.__new__(Case)
+    case._state = ModelState()
+    case.__dict__.update(zip([name for name, _default in defaults], args, strict=True))
+    return case
+
+
+@functools.cache
+def _plain_case() -> bool:
+    from casework.fixed_sql import plain_init
+
+    return plain_init(Case)
 
 
 @functools.cache
