@@ -160,6 +160,8 @@ def _values(columns: tuple[str, ...], cells: list[Any]) -> dict[str, str]:
 
 
 def _text(cell: Any) -> str:
+    if type(cell) is str:  # every CSV cell
+        return cell.strip()
     if cell is None:
         return ""
     if isinstance(cell, datetime):

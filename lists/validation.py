@@ -7,6 +7,7 @@ active and is a determining department, and it is the importing officer's depart
 (谁认定). Everything a row needs is looked up in a catalogue loaded once per import.
 """
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -61,9 +62,10 @@ class ListRow:
     def origin(self) -> str:
         return CaseOrigin.EXTERNAL if self.determining_authority else CaseOrigin.IMPORTED
 
-    @property
+    @functools.cached_property
     def natural_key(self) -> str:
-        """Issuing authority + document number; without a number, subject + basis + date."""
+        """Issuing authority + document number; without a number, subject + basis + date
+        (made once: the import asks it of each row several times)."""
         if self.document_number:
             authority = self.determining_authority or self.department.code
             return f"doc|{authority}|{self.document_number}"
