@@ -341,6 +341,28 @@ def test_the_rules_ask_about_the_day_one_day_holds_to() -> None:
     assert not decision_recorded(case)
 
 
+def test_a_line_of_copy_text_reads_back_as_its_values() -> None:
+    """bulk.copy_line writes what psycopg's write_row would: special characters escaped, None
+    as NULL, booleans and integers as PostgreSQL reads them; a value of another type is left to
+    psycopg (None)."""
+    from casework.services.batch.bulk import copy_line
+
+    values = ("a\tb", "c\\d\\N", "e\nf\r\x0b\x0c\x08", None, True, 7, "文", "", CaseState.LISTED)
+    line = copy_line(values)
+    assert line is not None and "\n" not in line and line.count("\t") == len(values) - 1
+    for other in (date(2025, 3, 1), 0.5, IntDays.WEEK):
+        assert copy_line(("x", other)) is None
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE copy_line_probe (a text, b text, c text, d text, "
+                       "e boolean, f integer, g text, h text, i text)")
+        with cursor.cursor.copy("COPY copy_line_probe FROM STDIN") as copy:
+            copy.write(line + "\n")
+        cursor.execute("SELECT * FROM copy_line_probe")
+        assert cursor.fetchall() == [tuple(str(v) if isinstance(v, str) else v for v in values)]
+
+
 def test_the_batch_checks_a_value_once_and_refuses_a_bad_one_as_clean_fields_does(list_cast: Cast) -> None:
     """Batch._clean_fields remembers the values a field accepted within the chunk; a value
     that fails is refused with clean_fields' own error, naming its field."""

@@ -3,6 +3,7 @@
 prepares them."""
 
 import functools
+import itertools
 import json
 import operator
 from collections.abc import Callable, Iterable, Sequence
@@ -138,6 +139,18 @@ def _sequence(database: str, table: str) -> str:
         return str(cursor.fetchone()[0])
 
 
+class Shared(tuple[Any, ...]):
+    """The last values of many rows of one ``copy_rows`` call, the same for all of them (a
+    clock's columns after its ids, a measure task's after its own): given as one object, the
+    last item of each row, they are formatted as ``COPY`` text once, not once per row."""
+
+
+def shared(obj: Model, attnames: tuple[str, ...]) -> Shared:
+    """The instance's values of ``attnames`` as the insert sends them (``prepared``), its
+    dates and moments as text (``copy_texts``), to end many rows of one ``copy_rows``."""
+    return Shared(copy_texts(prepared(obj, attnames)))
+
+
 def copy_rows(model: type[Model], filled: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Insert ``rows`` of ``model`` (values of the ``filled`` attnames, as get_db_prep_save
     gives them) with one ``COPY`` on PostgreSQL; returns how many.
@@ -145,6 +158,10 @@ def copy_rows(model: type[Model], filled: Sequence[str], rows: Iterable[Sequence
     The fields not filled take what an insert gives them: the moment for auto_now and
     auto_now_add (one per call), else their default, prepared once. Other databases: one
     executemany of an INSERT.
+
+    Rows whose last item is a ``Shared`` (then every row's is) are written as ``COPY`` text
+    made here (``copy_line``: each shared tail formatted once), where every value is of a
+    type it writes; else as plain rows, their shared values spread out.
     """
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-thread proxy
     fields = fields_of(model, filled)
@@ -159,6 +176,24 @@ def copy_rows(model: type[Model], filled: Sequence[str], rows: Iterable[Sequence
                        *(db_value(field, field.get_default(), db) for field in defaulted)))
     columns = ", ".join(db.ops.quote_name(field.column) for field in [*fields, *stamped, *defaulted])
     table = db.ops.quote_name(model._meta.db_table)
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0
+    rows = itertools.chain([first], rows)
+    if first and isinstance(first[-1], Shared):
+        text = None
+        if db.vendor == "postgresql":
+            listed = list(rows)
+            text = _copy_text(listed, tail)
+            rows = iter(listed)
+        if text is None:  # spread out: each row its shared values
+            rows = ((*row[:-1], *row[-1]) for row in rows)
+        else:
+            with db.wrap_database_errors, db.cursor() as cursor:
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608 - model metadata
+                    copy.write(text)
+            return len(listed)
     count = 0
     with db.wrap_database_errors, db.cursor() as cursor:
         if db.vendor != "postgresql":
@@ -175,6 +210,59 @@ def copy_rows(model: type[Model], filled: Sequence[str], rows: Iterable[Sequence
                 write((*row, *tail))
                 count += 1
     return count
+
+
+# COPY's text format (PostgreSQL's COPY FROM, the default format): a value's special
+# characters as their backslash escapes, a NULL as \N, a boolean as t or f.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n",
+                               "\r": "\\r", "\t": "\\t", "\v": "\\v"})
+
+
+def copy_line(values: Iterable[Any]) -> str | None:
+    """``values`` as the columns of one line of ``COPY`` text (tab-separated, no newline), or
+    None where one is not text, an int, a boolean or None (written by psycopg instead)."""
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("\\N")
+        elif value is True or value is False:
+            parts.append("t" if value else "f")
+        elif type(value) is int:
+            parts.append(str(value))
+        elif isinstance(value, str):
+            parts.append(value.translate(_COPY_ESCAPES))
+        else:
+            return None
+    return "\t".join(parts)
+
+
+def _copy_text(rows: list[Sequence[Any]], tail: tuple[Any, ...]) -> str | None:
+    """The rows (each ending with a Shared) and the call's tail as ``COPY`` text, each shared
+    tail formatted once; None where a value is not one copy_line writes."""
+    end = copy_line(tail)
+    if end is None:
+        return None
+    end = f"\t{end}\n" if tail else "\n"
+    shared_texts: dict[int, tuple[Shared, str]] = {}  # id → (the tail, kept alive; its text)
+    lines = []
+    for row in rows:
+        shared = row[-1]
+        if not isinstance(shared, Shared):
+            raise TypeError("every row of a copy_rows call ends with a Shared, or none does")
+        found = shared_texts.get(id(shared))
+        if found is None:
+            shared_text = copy_line(shared)
+            if shared_text is None:
+                return None
+            found = shared_texts[id(shared)] = (shared, shared_text)
+        own = copy_line(row[:-1])
+        if own is None:
+            return None
+        if len(row) > 1 and shared:  # both say columns: a tab between them
+            lines.append(f"{own}\t{found[1]}{end}")
+        else:
+            lines.append(f"{own}{found[1]}{end}")
+    return "".join(lines)
 
 
 def _adapter(db: Any) -> Callable[[Any], Any]:

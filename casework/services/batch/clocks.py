@@ -22,8 +22,8 @@ class Clock:
     """A clock as build_deadline opens it for one key (step, start, policy, department…):
     every target of that key gets the same row, its own ids aside."""
 
-    values: tuple[Any, ...]  # the Deadline columns after id, case_id, target_id (DEADLINE_OWN)
-    opened: tuple[Any, ...]  # its "opened" timeline entry's columns after id, deadline_id
+    values: bulk.Shared  # the Deadline columns after id, case_id, target_id (DEADLINE_OWN)
+    opened: bulk.Shared  # its "opened" timeline entry's columns after id, deadline_id
     facts: dict[str, Any]  # notifications.services.deadline_facts
     mirror: tuple[str, Any] | None  # the target's field showing the due date, and its value
 
@@ -102,8 +102,8 @@ class Clocks:
             )
             mirror = (action.mirror, getattr(clock_target, action.mirror)) if action.mirror else None
             clock = self.clocks[key] = Clock(
-                values=bulk.copy_texts(bulk.prepared(deadline, deadline_filled()[len(DEADLINE_OWN):])),
-                opened=bulk.copy_texts(bulk.prepared(opened, timeline_filled()[len(TIMELINE_OWN):])),
+                values=bulk.shared(deadline, deadline_filled()[len(DEADLINE_OWN):]),
+                opened=bulk.shared(opened, timeline_filled()[len(TIMELINE_OWN):]),
                 facts=_deadline_facts(deadline), mirror=mirror,
             )
         elif clock.mirror is not None:
@@ -119,9 +119,9 @@ class Clocks:
 
         deadline_ids = bulk.reserve_ids(Deadline, len(self.rows))
         bulk.copy_rows(Deadline, deadline_filled(), (
-            (pk, case_id, target_id, *clock.values)
+            (pk, case_id, target_id, clock.values)  # the clock's columns formatted once (bulk.Shared)
             for pk, (clock, case_id, target_id) in zip(deadline_ids, self.rows, strict=True)))
         bulk.copy_rows(DeadlineEvent, timeline_filled(), (
-            (pk, deadline_id, *clock.opened) for pk, deadline_id, (clock, _case_id, _target_id)
+            (pk, deadline_id, clock.opened) for pk, deadline_id, (clock, _case_id, _target_id)
             in zip(bulk.reserve_ids(DeadlineEvent, len(deadline_ids)), deadline_ids, self.rows,
                    strict=True)))

@@ -116,7 +116,7 @@ class Batch:
         self.clocks = Clocks(actor, self.bases_of)
         self.notices = Notices(actor)
         # measure pk → a task of it (checked), its row after id and case_id, its audit payload
-        self.tasks: dict[int, tuple[MeasureTask, tuple[Any, ...], str]] = {}
+        self.tasks: dict[int, tuple[MeasureTask, bulk.Shared, str]] = {}
         self.events: list[Event] = []
         self.transitions: Counter[tuple[str, str]] = Counter()
         self.seq = 0  # the last sequence number of the chain being written
@@ -281,7 +281,7 @@ class Batch:
             task.clean_fields(exclude=["state", "case", "measure", "department"])
             task.clean()
             payload = chain.json_text({"measure": measure.code})
-            self.tasks[measure.pk] = (task, bulk.prepared(task, bulk.filled(MeasureTask, "id", "case_id")),
+            self.tasks[measure.pk] = (task, bulk.shared(task, bulk.filled(MeasureTask, "id", "case_id")[2:]),
                                       payload)
         template = self.tasks[measure.pk][0]
         return Task(pk=pk, case_id=case.pk, measure=measure, department=measure.department,
@@ -336,7 +336,7 @@ class Batch:
         bulk.copy_rows(through, ("id", "case_id", "legalbasis_id"), (
             (pk, *link) for pk, link in zip(bulk.reserve_ids(through, len(links)), links, strict=True)))
         bulk.copy_rows(MeasureTask, bulk.filled(MeasureTask, "id", "case_id"), (
-            (task.pk, task.case_id, *self.tasks[task.measure.pk][1][2:])
+            (task.pk, task.case_id, self.tasks[task.measure.pk][1])  # the measure's columns, formatted once
             for case_tasks in tasks for task in case_tasks))
         self.clocks.write()
         chain.write(self.events, self.key)
