@@ -64,12 +64,18 @@ def staff_of(departments: Iterable[Department | None], *, heads: bool | None = N
     def load() -> tuple[tuple[User, ...], tuple[WebhookEndpoint, ...], dict[int, Preference]]:
         if not ids:
             return (), (), {}
-        users = User.objects.filter(department_id__in=ids, is_active=True).exclude(role=Role.SUBJECT)
-        if heads is not None:
-            users = users.filter(is_department_head=heads)
-        endpoints = (WebhookEndpoint.objects.filter(department_id__in=ids, active=True)
+        # Fixed SQL (casework/fixed_sql.py), as the ORM's
+        # User.objects.filter(department_id__in=ids, is_active=True).exclude(role=Role.SUBJECT)
+        # [.filter(is_department_head=heads)].select_related("notification_preference").order_by("pk")
+        # and WebhookEndpoint.objects.filter(department_id__in=ids, active=True) read them.
+        marks = ", ".join(["%s"] * len(ids))
+        found = tuple(_with_preferences(
+            f"notifications.staff_of:{len(ids)}:{heads is not None}",
+            partial(_users_statement, f"u.department_id IN ({marks}) AND u.is_active AND NOT (u.role = %s)"
+                    + (" AND u.is_department_head = %s" if heads is not None else "")),
+            [*ids, Role.SUBJECT, *([heads] if heads is not None else [])]))
+        endpoints = (fixed_sql.select(WebhookEndpoint, f"active AND department_id IN ({marks})", ids)
                      if heads is None else [])
-        found = tuple(users.select_related("notification_preference").order_by("pk"))
         return found, tuple(endpoints), preferences_read_with(found)
 
     users, endpoints, preferences = caches.department_recipients.get((ids, heads), load)
@@ -79,27 +85,36 @@ def staff_of(departments: Iterable[Department | None], *, heads: bool | None = N
 def subject_accounts(case: Case) -> Recipients:
     """The subject's active accounts with their preferences: one fixed statement
     (casework/fixed_sql.py), as ``select_related("notification_preference")`` reads them."""
+    users = _with_preferences("notifications.subject_accounts",
+                              partial(_users_statement, "u.subject_id = %s AND u.is_active"),
+                              [case.subject_id])
+    return Recipients(users, preferences=preferences_read_with(users))
+
+
+def _with_preferences(key: str, build: Any, params: list[Any]) -> list[User]:
+    """The users of a fixed statement of ``_users_statement`` (casework/fixed_sql.py), each with its
+    preference cached as ``select_related("notification_preference")`` caches it."""
     users = []
-    for user, preference in fixed_sql.select_joined("notifications.subject_accounts",
-                                                    _subject_accounts_statement, [case.subject_id]):
+    for user, preference in fixed_sql.select_joined(key, build, params):
         assert isinstance(user, User)
         users.append(user)
         _PREFERENCE.set_cached_value(user, preference)
         if preference is not None:
             _PREFERENCE.field.set_cached_value(preference, user)
-    return Recipients(users, preferences=preferences_read_with(users))
+    return users
 
 
 _PREFERENCE: Any = User._meta.get_field("notification_preference")
 
 
-def _subject_accounts_statement() -> tuple[str, fixed_sql.Reader]:
+def _users_statement(where: str) -> tuple[str, fixed_sql.Reader]:
+    """Users (``u``) LEFT JOIN their preferences (``p``) ``WHERE where``, by id."""
     parts = [(User, fixed_sql.columns(User), "u"), (Preference, fixed_sql.columns(Preference), "p")]
     q = fixed_sql.quoted
     sql = (f"SELECT {', '.join(fixed_sql.select_list(m, f, a) for m, f, a in parts)} "
            f"FROM {q(User._meta.db_table)} u LEFT JOIN {q(Preference._meta.db_table)} p "
            f"ON p.{q(Preference._meta.get_field('user').column)} = u.id "
-           "WHERE u.subject_id = %s AND u.is_active ORDER BY u.id")
+           f"WHERE {where} ORDER BY u.id")
     return sql, fixed_sql.Reader(parts)
 
 

@@ -293,3 +293,33 @@ def test_insert_values_writes_what_insert_of_the_instance_writes(cast: Cast) -> 
         Channel.EMAIL, None, Delivery._meta.get_field("status").default, 0)  # the defaults
     with pytest.raises(TypeError, match="pre_save"):
         fixed_sql.insert_values(Evidence, [{}])  # a file field's pre_save saves the file
+
+
+@pytest.mark.django_db
+def test_staff_of_reads_the_staff_and_endpoints_the_orm_queries_read(cast: Cast) -> None:
+    from casework import caches
+    from casework.choices import Role
+    from casework.models import User
+    from notifications.models import Preference, WebhookEndpoint
+    from notifications.services import staff_of
+
+    department = cast.officer.department
+    assert department is not None
+    Preference.objects.update_or_create(user=cast.officer, defaults={"phone": "13800000000"})
+    WebhookEndpoint.objects.create(name="system", department=department, url="https://example.org/hook",
+                                   secret="s")
+    caches.clear_all()
+    for heads in (None, True, False):
+        users = User.objects.filter(department_id__in=[department.pk], is_active=True).exclude(
+            role=Role.SUBJECT)
+        if heads is not None:
+            users = users.filter(is_department_head=heads)
+        expected = list(users.order_by("pk"))
+        read = staff_of([department], heads=heads)
+        assert [field_values(user) for user in read.users] == [field_values(user) for user in expected]
+        endpoints = WebhookEndpoint.objects.filter(department_id__in=[department.pk], active=True)
+        assert [field_values(endpoint) for endpoint in read.endpoints] == (
+            [field_values(endpoint) for endpoint in endpoints] if heads is None else [])
+    read = staff_of([department])
+    assert cast.officer.pk in [user.pk for user in read.users] and len(read.endpoints) == 1
+    assert read.preferences is not None and read.preferences[cast.officer.pk].phone == "13800000000"
