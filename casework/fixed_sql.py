@@ -16,6 +16,7 @@ connection, the one every write and every transaction uses.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeAlias, TypeVar
@@ -48,9 +49,11 @@ def cursor_for_fixed_sql() -> Any:
     """A cursor of the ``default`` connection for a fixed statement (Django's wrapper: execute
     wrappers and query logging see it as any other).
 
-    On PostgreSQL with psycopg 3 its statements are bound on the server and prepared: parsed
-    and planned once per connection and statement text, then only bound and run (psycopg keeps
-    up to ``prepared_max`` of them per connection, the least used deallocated). Django's own
+    On PostgreSQL with psycopg 3 its statements are bound on the server and prepared from their
+    second run on the connection: parsed and planned once per connection and statement text,
+    then only bound and run (psycopg keeps up to ``prepared_max`` of them per connection, the
+    least used deallocated). A statement run once (an insert of an unusual number of rows) is
+    not prepared: preparing costs a round trip of its own, and a slot. Django's own
     cursors bind on the client and send every statement as new text, parsed and planned anew
     each time: for one objection accept (a lock of four joined tables, two statements of
     data-modifying CTEs) that was about 40 % of the database server's CPU (docs/benchmarks.md,
@@ -64,14 +67,17 @@ def cursor_for_fixed_sql() -> Any:
     raw = connection.connection
     if raw.prepare_threshold is None:
         # Django turns psycopg's preparing off (None: nothing is prepared, even when asked);
-        # a threshold no statement reaches keeps it off for every other cursor (Django's bind
-        # on the client and never prepare) and lets this one's prepare=True be honoured.
+        # a threshold no statement reaches keeps psycopg from preparing by its own count (which
+        # every statement of the connection shares, the ORM's too) and lets this cursor's
+        # prepare=True be honoured. Django's cursors bind on the client and never prepare.
         raw.prepare_threshold = _NOT_BY_COUNT
     with connection.wrap_database_errors:
         return connection._prepare_cursor(_prepared_cursor_class()(raw))  # type: ignore[attr-defined]  # Django's own, unstubbed
 
 
 _NOT_BY_COUNT = 2**62
+# The fixed statements each connection has run (their texts): one is prepared from its second run.
+_run_once: weakref.WeakKeyDictionary[Any, set[Any]] = weakref.WeakKeyDictionary()
 
 
 def _prepared_cursor_class() -> type:
@@ -80,12 +86,19 @@ def _prepared_cursor_class() -> type:
         import psycopg
 
         class PreparedCursor(psycopg.Cursor[Any]):
-            """psycopg's cursor (server-side binding), each statement prepared."""
+            """psycopg's cursor (server-side binding), which prepares a statement from its
+            second run on the connection."""
 
             def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
                         binary: bool | None = None) -> Any:
-                return super().execute(query, params, prepare=True if prepare is None else prepare,
-                                       binary=binary)
+                if prepare is None:
+                    seen = _run_once.get(self.connection)
+                    if seen is None:
+                        seen = _run_once[self.connection] = set()
+                    prepare = query in seen
+                    if not prepare:
+                        seen.add(query)
+                return super().execute(query, params, prepare=prepare, binary=binary)
 
             def _convert_query(self, query: Any, params: Any = None) -> Any:
                 # Django's query log (last_executed_query) reads _query, which psycopg sets

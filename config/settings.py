@@ -117,8 +117,9 @@ if env_str("DATABASE_REPLICA_URL", ""):
         DATABASES["replica"].setdefault("OPTIONS", {})["pool"] = DATABASES["default"]["OPTIONS"]["pool"]
 DATABASE_ROUTERS = ["operations.routing.ReplicaRouter"]
 # The hot path's fixed SQL (casework/fixed_sql.py) runs as prepared statements on PostgreSQL:
-# parsed and planned once per connection. Off for a pooler that cannot keep named prepared
-# statements per client (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+# parsed and planned once per connection, from a statement's second run. Off for a pooler that
+# cannot keep named prepared statements per client (PgBouncer in transaction mode before 1.21,
+# or without max_prepared_statements).
 DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", default=True)
 # The three: the public pages (API and HTML), the credit check, the leadership office's
 # dashboard and assessment (pages, exports and API); all of them only read.

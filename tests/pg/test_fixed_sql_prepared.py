@@ -1,6 +1,6 @@
 """The fixed SQL of a transition runs as prepared statements on PostgreSQL (casework/fixed_sql.py).
 
-Prepared once per connection and statement text, then only bound and run; the ORM's statements
+Prepared on its second run on a connection, then only bound and run; the ORM's statements
 stay as Django sends them (bound on the client, never prepared); a rollback drops every prepared
 statement of the connection (psycopg deallocates them) and the next transition prepares them
 again; ``DB_PREPARED_STATEMENTS=0`` turns it off.
@@ -38,6 +38,9 @@ def lock_statements(statements: dict[str, int]) -> dict[str, int]:
 
 
 def test_an_accept_runs_its_fixed_statements_prepared_and_the_orms_not(cast: Cast) -> None:
+    connection.close()  # a connection of its own: no statement run by an earlier test
+    accept(cast)
+    assert lock_statements(prepared()) == {}  # run once: not prepared
     accept(cast)
     before = prepared()
     assert len(lock_statements(before)) == 1  # with $1 and $2 for the case's and the objection's ids
@@ -52,14 +55,16 @@ def test_an_accept_runs_its_fixed_statements_prepared_and_the_orms_not(cast: Cas
 
 def test_after_a_rollback_the_next_accept_prepares_them_again(cast: Cast) -> None:
     accept(cast)
+    accept(cast)
     assert lock_statements(prepared())
     objection = services.file_objection(cast.listed_case(), cast.subject_user, "认定事实有误")
     with pytest.raises(Conflict):
         services.advance(Objection.objects.get(pk=objection.pk), "accept", cast.officer, expected_version=99)
+    assert lock_statements(prepared()) == {}  # psycopg deallocated them with the rollback
     assert Objection.objects.get(pk=objection.pk).state == "filed"
     services.advance(Objection.objects.get(pk=objection.pk), "accept", cast.officer)
     assert Objection.objects.get(pk=objection.pk).state == "under_review"
-    assert lock_statements(prepared())
+    assert lock_statements(prepared())  # run before the rollback: prepared again at once
 
 
 @override_settings(DB_PREPARED_STATEMENTS=False)
