@@ -184,6 +184,19 @@ def _snapshot_reader(model: type[models.Model]) -> tuple[tuple[str, ...], Callab
     return names, operator.attrgetter(*names)
 
 
+def field_values(obj: models.Model) -> tuple[Any, ...]:
+    """field_snapshot's values only, in its order (for ``changes_since``)."""
+    return _snapshot_reader(type(obj))[1](obj)
+
+
+def changes_since(obj: models.Model, before: tuple[Any, ...]) -> dict[str, Any]:
+    """``field_changes(field_snapshot(obj) then, field_snapshot(obj) now)``, given the values
+    ``field_values`` read then: the same changes, in the same order, without the two dicts."""
+    names, values_of = _snapshot_reader(type(obj))
+    return {name: [old, new] for name, old, new in zip(names, before, values_of(obj), strict=True)
+            if old != new}
+
+
 def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """{field: [old, new]} for each field whose value changed."""
     return {

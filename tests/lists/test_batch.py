@@ -363,6 +363,19 @@ def test_a_line_of_copy_text_reads_back_as_its_values() -> None:
         assert cursor.fetchall() == [tuple(str(v) if isinstance(v, str) else v for v in values)]
 
 
+def test_changes_since_values_read_are_the_changes_of_two_snapshots() -> None:
+    """audit.changes_since(obj, field_values(obj) then) is field_changes of the snapshots then
+    and now: the same fields, the same pairs, in the same order."""
+    from casework import audit
+
+    case = Case(pk=3, number="T-3", list_type="serious", dishonesty_class="serious", facts="f")
+    before, snapshot = audit.field_values(case), audit.field_snapshot(case)
+    case.facts, case.listed_from, case.published, case.version = "g", date(2025, 3, 1), True, 9
+    expected = audit.field_changes(snapshot, audit.field_snapshot(case))
+    assert list(expected) == ["facts", "listed_from", "published"]
+    assert list(audit.changes_since(case, before).items()) == list(expected.items())
+
+
 def test_the_batch_checks_a_value_once_and_refuses_a_bad_one_as_clean_fields_does(list_cast: Cast) -> None:
     """Batch._clean_fields remembers the values a field accepted within the chunk; a value
     that fails is refused with clean_fields' own error, naming its field."""

@@ -161,14 +161,14 @@ class Batch:
                     })
                     self._event(case, case, CREATED, "", case.state, timezone.now(), "{}",
                                 created_payload, created_state, [])
-                    before = audit.field_snapshot(case)
+                    before = audit.field_values(case)
                     source = case.state
                     take_checked(case, method_name, self.actor, record_payload)  # _case checked its guards
                     at = timezone.now()
                     clocks = [clock for action in case_opens
                               if (clock := self.clocks.open(action, case, case, case)) is not None]
                     case.version += 1
-                    changes = audit.field_changes(before, audit.field_snapshot(case))
+                    changes = audit.changes_since(case, before)
                     state = chain.case_state(case)
                     self._event(case, case, RECORD, source, case.state, at, self._changes_text(changes),
                                 record_audit, state, clocks, from_state=source)
