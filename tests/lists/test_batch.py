@@ -1,6 +1,7 @@
 """The batch door (casework.services.batch) writes what the per-case services write, row for row."""
 
 import csv
+import dataclasses
 from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
@@ -16,6 +17,7 @@ from casework.audit import verify_chains
 from casework.choices import CaseOrigin, LegalBasisKind
 from casework.models import AuditEvent, Case, CreditIndexEntry, LegalBasis, Measure, MeasureTask
 from casework.services import batch
+from casework.services.batch.rows import RECORD
 from lists.models import ListEntry
 from lists.services import Summary, import_list
 from notifications.models import Delivery, Message, Preference
@@ -234,6 +236,21 @@ def test_an_unknown_hook_sends_the_import_through_the_per_case_services(
     # The transition's effect (pushing the measures) runs before its notices.
     assert seen == ["case.created", "measuretask.created", "case.record_determination"]
     assert batch.batch_supported()
+
+
+def test_a_clock_that_runs_only_for_some_cases_sends_the_import_through_the_per_case_services(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from workflows.hooks import SLA_MAP, Open
+
+    assert batch.batch_supported()
+    key = ("case", RECORD)
+    actions = list(SLA_MAP[key])
+    conditional = dataclasses.replace(next(a for a in actions if isinstance(a, Open)),
+                                      when="is_determined_here")
+    monkeypatch.setitem(SLA_MAP, key, [*actions, conditional])
+    # Clocks.open opens a clock for every case of its event: it cannot honour ``when``.
+    assert not batch.batch_supported()
 
 
 def _diff(left: list[dict[str, Any]], right: list[dict[str, Any]]) -> list[Any]:

@@ -53,7 +53,9 @@ def batch_supported() -> bool:
 
     So does a clock a measure task's creation opens that shows its date on the task
     (``mirror``) or takes its start or length from it (a task is written as a plain row), and
-    a notice to an audience other than the owner and the joint department.
+    a notice to an audience other than the owner and the joint department, and a clock that
+    runs only for some objects (``Open.when``): the batch's clocks (``Clocks.open``) open for
+    every object of their event.
     """
     from documents.issue import ISSUES
     from notifications.notices import notices_for
@@ -68,7 +70,8 @@ def batch_supported() -> bool:
     if any(action.mirror or action.start or action.length_from or action.on_case
            for action in SLA_MAP.get(("measuretask", CREATED), []) if isinstance(action, Open)):
         return False
-    return all(isinstance(action, Open) for event in EVENTS for action in SLA_MAP.get(event, []))
+    return all(isinstance(action, Open) and not action.when
+               for event in EVENTS for action in SLA_MAP.get(event, []))
 
 
 def record_determinations(actor: Any, items: Sequence[Determination],
