@@ -482,8 +482,8 @@ def render(figures: Figures, args: Any, http_count: int, profile: str, costs: st
     return f"""<!-- transition:start -->
 ## Transition (an objection accepted) — engine, raw-SQL floors, django-fsm-2 peer, HTTP
 
-`make bench-transition` (= `.venv/bin/python bench/transition.py --cases {args.cases} --transitions \
-{args.transitions} --rounds {args.rounds}`), database `{args.database}`: the city of `bench/city.py`
+`.venv/bin/python bench/transition.py --cases {args.cases} --transitions {args.transitions} \
+--rounds {args.rounds}` (`make bench-transition` runs it with its defaults), database `{args.database}`: the city of `bench/city.py`
 (≥ {args.cases:,} cases), {args.rounds} rounds alternating, {args.transitions} timed transitions
 per client process per slot after {WARM} untimed ones; each process has its own connection.
 Run {time.strftime("%Y-%m-%d %H:%M", time.gmtime())} UTC, {seconds:.0f} s in all; load average at the end \
